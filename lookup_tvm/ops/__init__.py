@@ -1,0 +1,69 @@
+"""Operator definitions: one module per operator (forward and its backward kernels).
+
+Each kernel is an :class:`Operator`: a function of an :class:`OpSpec` (its static
+shape parameters) returning an unscheduled PrimFunc with a symbolic token count,
+plus a hand-written default schedule sized from the target's CPU profile.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable
+
+from lookup_tvm.target import CpuProfile
+
+
+@dataclasses.dataclass(frozen=True)
+class OpSpec:
+    """One kernel's identity: operator name and static parameters (dtype is float32)."""
+
+    op: str
+    params: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def make(cls, op: str, **params: int) -> "OpSpec":
+        return cls(op, tuple(sorted((k, int(v)) for k, v in params.items())))
+
+    def __getitem__(self, name: str) -> int:
+        return dict(self.params)[name]
+
+    @property
+    def name(self) -> str:
+        """Readable and file-name safe, e.g. ``gather-d_out512-h128-rows256``."""
+        return "-".join([self.op] + [f"{k}{v}" for k, v in self.params])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "OpSpec":
+        return cls.make(data["op"], **data["params"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Operator:
+    """How to define and schedule one kernel.
+
+    ``define(spec)`` returns the PrimFunc; ``schedule(sch, spec, profile)`` applies the
+    default schedule in place (``None`` when ``define`` already returns hand-scheduled
+    TIR). ``layout(spec, profile)`` adds layout parameters the caller does not choose
+    (``token_tile``) to a spec. A spec with ``token_tile`` > 1 lays its batched
+    arguments out as ``[tiles, token_tile, ...]``: callers pass whole tiles, pad the tail.
+    """
+
+    name: str
+    define: Callable[[OpSpec], Any]
+    schedule: Callable[[Any, OpSpec, CpuProfile], None] | None
+    layout: Callable[[OpSpec, CpuProfile], OpSpec] = lambda spec, profile: spec
+
+
+def token_tile(spec: OpSpec) -> int:
+    """Tokens per tile of a kernel's batched arguments (1: any token count)."""
+    return dict(spec.params).get("token_tile", 1)
+
+
+def registry() -> dict[str, Operator]:
+    """All operators by name (imports TVM)."""
+    from lookup_tvm.ops import bh4, bh4_backward, gather, gather_backward, hashing
+
+    ops = bh4.OPERATORS + bh4_backward.OPERATORS + hashing.OPERATORS + gather.OPERATORS + gather_backward.OPERATORS
+    return {op.name: op for op in ops}

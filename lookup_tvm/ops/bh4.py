@@ -1,0 +1,159 @@
+"""BH4 projection, forward: block-diagonal matmul + unnormalised Hadamard, 4 stages.
+
+The within-block Hadamard H_b is folded into each stage's block weights
+(``H_D = H_(D/b) (x) H_b``), so a stage is a block matmul with the folded weights
+followed by a cross-block transform with the small matrix H_(D/b) ("cross").
+
+Layouts (float32): weights ``[r, 4, nb, b, b]`` ([out, in] per block, the spec's);
+folded weights ``[4, r, nb, b_in, b_out]`` (stage-major, output lanes contiguous);
+activations ``[tiles, token_tile, repeats, nb, b]``.
+"""
+from __future__ import annotations
+
+from lookup_tvm.ops import Operator, OpSpec
+from lookup_tvm.ops.common import vector_lanes
+from lookup_tvm.target import CpuProfile
+from lookup_tvm.tvm_api import Schedule, te
+
+STAGES = 4
+FOLD, FOLD_TRANSPOSED, UNFOLD = 0, 1, 2
+
+
+def define_fold(spec: OpSpec):
+    """mode FOLD: W [r,4,nb,b,b] -> Wf [4,r,nb,in,out]; FOLD_TRANSPOSED: -> [4,r,nb,out,in];
+    UNFOLD (weight gradient): dWf [4,r,nb,in,out] -> dW [r,4,nb,out,in]. Also takes H_b [b, b]."""
+    r, nb, b, mode = spec["r"], spec["nb"], spec["b"], spec["mode"]
+    hb = te.placeholder((b, b), "float32", name="hadamard")
+    j = te.reduce_axis((0, b), "j")
+    if mode == UNFOLD:
+        g = te.placeholder((STAGES, r, nb, b, b), "float32", name="folded")
+        out = te.compute(
+            (r, STAGES, nb, b, b),
+            lambda rr, s, n, o, i: te.sum(hb[j, o] * g[s, rr, n, i, j], axis=j),
+            name="unfolded",
+        )
+        return te.create_prim_func([g, hb, out])
+    w = te.placeholder((r, STAGES, nb, b, b), "float32", name="weight")
+    if mode == FOLD:
+        out = te.compute(
+            (STAGES, r, nb, b, b),
+            lambda s, rr, n, i, o: te.sum(hb[j, o] * w[rr, s, n, j, i], axis=j),
+            name="folded",
+        )
+    else:
+        out = te.compute(
+            (STAGES, r, nb, b, b),
+            lambda s, rr, n, o, i: te.sum(hb[o, j] * w[rr, s, n, j, i], axis=j),
+            name="folded",
+        )
+    return te.create_prim_func([w, hb, out])
+
+
+def schedule_fold(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+    block = sch.get_sblock("unfolded" if spec["mode"] == UNFOLD else "folded")
+    a, s, n, row, col, red = sch.get_loops(block)
+    outer = sch.fuse(a, s, n)
+    sch.parallel(outer)
+    col_o, col_i = sch.split(col, [None, vector_lanes(spec["b"], profile)])
+    sch.reorder(row, red, col_o, col_i)
+    sch.vectorize(col_i)
+    sch.decompose_reduction(block, red)
+
+
+def stage(y, weight_at, cross, spec: OpSpec, r_in: int, name: str):
+    """One stage on tiled activations y [tiles, tile, r_in, nb, b] -> [tiles, tile, r, nb, b].
+
+    ``weight_at(rr, n, i, o)`` reads the folded block weight (input i, output o).
+    """
+    r, nb, b, tile = spec["r"], spec["nb"], spec["b"], spec["token_tile"]
+    shape = (y.shape[0], tile, r, nb, b)
+    k = te.reduce_axis((0, b), f"{name}_k")
+    mm = te.compute(
+        shape,
+        lambda q, t, rr, n, o: te.sum(weight_at(rr, n, k, o) * y[q, t, rr if r_in > 1 else 0, n, k], axis=k),
+        name=f"{name}_mm",
+    )
+    if nb == 1:
+        return mm
+    m = te.reduce_axis((0, nb), f"{name}_m")
+    return te.compute(
+        shape, lambda q, t, rr, n, o: te.sum(cross[n, m] * mm[q, t, rr, m, o], axis=m), name=f"{name}_cross"
+    )
+
+
+def _placeholders(spec: OpSpec, r_in: int):
+    nb, b, tile = spec["nb"], spec["b"], spec["token_tile"]
+    tiles = te.var("tiles")
+    y = te.placeholder((tiles, tile, r_in, nb, b), "float32", name="x")
+    cross = te.placeholder((nb, nb), "float32", name="cross")
+    return y, cross
+
+
+def define_bh4(spec: OpSpec):
+    """Fused 4-stage BH4: x [tiles, tile, 1, nb, b], Wf [4, r, nb, b, b], cross [nb, nb]
+    -> out [tiles, tile, r, nb, b] (= [B, r*D] row-major)."""
+    r, nb, b = spec["r"], spec["nb"], spec["b"]
+    x, cross = _placeholders(spec, 1)
+    w = te.placeholder((STAGES, r, nb, b, b), "float32", name="folded_weight")
+    y, r_in = x, 1
+    for s in range(STAGES):
+        y = stage(y, lambda rr, n, i, o, s=s: w[s, rr, n, i, o], cross, spec, r_in, f"s{s}")
+        r_in = r
+    return te.create_prim_func([x, w, cross, y])
+
+
+def define_bh4_stage(spec: OpSpec):
+    """One stage: y [tiles, tile, r_in, nb, b], Wf[s] [r, nb, b, b], cross -> [tiles, tile, r, nb, b]."""
+    r, nb, b = spec["r"], spec["nb"], spec["b"]
+    y, cross = _placeholders(spec, spec["r_in"])
+    w = te.placeholder((r, nb, b, b), "float32", name="folded_weight")
+    out = stage(y, lambda rr, n, i, o: w[rr, n, i, o], cross, spec, spec["r_in"], "s0")
+    return te.create_prim_func([y, w, cross, out])
+
+
+def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+    """One parallel loop over token tiles; every stage computed inside it, vectorised over b."""
+    blocks = [sch.get_sblock(name) for name in stage_block_names(sch)]
+    tiles = sch.get_loops(blocks[-1])[0]
+    sch.parallel(tiles)
+    for block in reversed(blocks[:-1]):
+        sch.compute_at(block, tiles)
+    lanes = vector_lanes(spec["b"], profile)
+    for block in blocks:
+        _, tok, rr, n, o, red = sch.get_loops(block)
+        o_outer, o_inner = sch.split(o, [None, lanes])
+        if sch.get(block).name_hint.endswith("_mm"):
+            sch.reorder(rr, n, red, tok, o_outer, o_inner)
+        else:
+            sch.reorder(tok, rr, n, red, o_outer, o_inner)
+        sch.vectorize(o_inner)
+        sch.decompose_reduction(block, red)
+
+
+def stage_block_names(sch: Schedule) -> list[str]:
+    """Names of the stage blocks in program order (``s0_mm``, ``s0_cross``, ...)."""
+    names = []
+    for stmt in _blocks(sch):
+        if stmt.endswith(("_mm", "_cross")):
+            names.append(stmt)
+    return names
+
+
+def _blocks(sch: Schedule) -> list[str]:
+    root = sch.get_sblock("root")
+    return [sch.get(child).name_hint for child in sch.get_child_blocks(root)]
+
+
+def default_token_tile(spec: OpSpec, profile: CpuProfile) -> OpSpec:
+    """A tile of 4 tokens keeps each stage's [tile, r, nb, b] buffers in L1."""
+    if "token_tile" in dict(spec.params):
+        return spec
+    tile = 4 if profile.l1d_bytes >= 32 * 1024 else 2
+    return OpSpec.make(spec.op, **dict(spec.params), token_tile=tile)
+
+
+OPERATORS = [
+    Operator("bh4_fold", define_fold, schedule_fold),
+    Operator("bh4", define_bh4, schedule_stages, default_token_tile),
+    Operator("bh4_stage", define_bh4_stage, schedule_stages, default_token_tile),
+]

@@ -1,0 +1,89 @@
+"""BH4 backward: per-stage input gradient and folded-weight gradient.
+
+A forward stage is ``y_out = cross(mm(Wf, y_in))``. Backward, for gradient g of y_out:
+``g_t = cross(g)`` (H is symmetric), ``g_in[k] = sum_o Wf[k, o] * g_t[o]`` (summed over
+repeats when the stage input was the shared x), and ``dWf[k, o] = sum_tokens y_in[k] g_t[o]``.
+"""
+from __future__ import annotations
+
+from lookup_tvm.ops import Operator, OpSpec
+from lookup_tvm.ops.bh4 import default_token_tile
+from lookup_tvm.ops.common import vector_lanes
+from lookup_tvm.target import CpuProfile
+from lookup_tvm.tvm_api import Schedule, te
+
+
+def define_stage_grad(spec: OpSpec):
+    """g [tiles, tile, r, nb, b], transposed folded weight WfT[s] [r, nb, b_out, b_in], cross
+    -> (g_t [tiles, tile, r, nb, b], g_in [tiles, tile, r_in, nb, b])."""
+    r, r_in, nb, b, tile = spec["r"], spec["r_in"], spec["nb"], spec["b"], spec["token_tile"]
+    tiles = te.var("tiles")
+    g = te.placeholder((tiles, tile, r, nb, b), "float32", name="grad")
+    wt = te.placeholder((r, nb, b, b), "float32", name="folded_weight_t")
+    cross = te.placeholder((nb, nb), "float32", name="cross")
+    m = te.reduce_axis((0, nb), "m")
+    g_t = te.compute(
+        (tiles, tile, r, nb, b), lambda q, t, rr, n, o: te.sum(cross[n, m] * g[q, t, rr, m, o], axis=m), name="grad_mm"
+    )
+    o = te.reduce_axis((0, b), "o")
+    if r_in == r:
+        g_in = te.compute(
+            (tiles, tile, r, nb, b),
+            lambda q, t, rr, n, i: te.sum(wt[rr, n, o, i] * g_t[q, t, rr, n, o], axis=o),
+            name="grad_in",
+        )
+    else:
+        rs = te.reduce_axis((0, r), "rs")
+        g_in = te.compute(
+            (tiles, tile, 1, nb, b),
+            lambda q, t, _, n, i: te.sum(wt[rs, n, o, i] * g_t[q, t, rs, n, o], axis=[rs, o]),
+            name="grad_in",
+        )
+    return te.create_prim_func([g, wt, cross, g_t, g_in])
+
+
+def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+    """Two parallel passes over token tiles (g_t is an output, so it cannot be inlined)."""
+    lanes = vector_lanes(spec["b"], profile)
+    for name in ("grad_mm", "grad_in"):
+        block = sch.get_sblock(name)
+        tiles, tok, rr, n, col, *red = sch.get_loops(block)
+        sch.parallel(tiles)
+        col_o, col_i = sch.split(col, [None, lanes])
+        sch.reorder(tok, rr, n, *red, col_o, col_i)
+        sch.vectorize(col_i)
+        sch.decompose_reduction(block, red[0])
+
+
+def define_weight_grad(spec: OpSpec):
+    """g_t [B, r, nb, b], y_in [B, r_in, nb, b] -> dWf[s] [r, nb, b_in, b_out] (summed over tokens)."""
+    r, r_in, nb, b = spec["r"], spec["r_in"], spec["nb"], spec["b"]
+    batch = te.var("batch")
+    g_t = te.placeholder((batch, r, nb, b), "float32", name="grad_mm")
+    y = te.placeholder((batch, r_in, nb, b), "float32", name="stage_input")
+    t = te.reduce_axis((0, batch), "t")
+    dw = te.compute(
+        (r, nb, b, b),
+        lambda rr, n, i, o: te.sum(y[t, rr if r_in > 1 else 0, n, i] * g_t[t, rr, n, o], axis=t),
+        name="grad_weight",
+    )
+    return te.create_prim_func([g_t, y, dw])
+
+
+def schedule_weight_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+    """Parallel over (repeat, block); the b x b block stays in L1 while token tiles stream."""
+    block = sch.get_sblock("grad_weight")
+    rr, n, i, o, t = sch.get_loops(block)
+    rn = sch.fuse(rr, n)
+    sch.parallel(rn)
+    t_o, t_i = sch.split(t, [None, 64])
+    o_o, o_i = sch.split(o, [None, vector_lanes(spec["b"], profile)])
+    sch.reorder(rn, t_o, i, t_i, o_o, o_i)
+    sch.vectorize(o_i)
+    sch.decompose_reduction(block, t_o)
+
+
+OPERATORS = [
+    Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, default_token_tile),
+    Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad),
+]

@@ -1,0 +1,97 @@
+"""Gather backward: score gradient (indexed inner product) and table gradient (scatter-add).
+
+dscores[t, k] = <g[t, :], tables[k, codes[t, k], :]>;
+dtables[k, codes[t, k], :] += scores[t, k] * g[t, :] over all tokens t.
+"""
+from __future__ import annotations
+
+from lookup_tvm.ops import Operator, OpSpec
+from lookup_tvm.ops.common import vector_lanes
+from lookup_tvm.target import CpuProfile
+from lookup_tvm.tvm_api import Schedule, T, te
+
+
+def define_score_grad(spec: OpSpec):
+    """g [B, d_out], codes [B, h] int32, tables [h, rows, d_out] -> dscores [B, h]."""
+    h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
+    batch = te.var("batch")
+    g = te.placeholder((batch, d_out), "float32", name="grad_out")
+    codes = te.placeholder((batch, h), "int32", name="codes")
+    tables = te.placeholder((h, rows, d_out), "float32", name="tables")
+    d = te.reduce_axis((0, d_out), "d")
+    out = te.compute((batch, h), lambda t, k: te.sum(g[t, d] * tables[k, codes[t, k], d], axis=d), name="score_grad")
+    return te.create_prim_func([g, codes, tables, out])
+
+
+def schedule_score_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+    """Parallel over token tiles; per (token, table) the d-reduction runs in vector lanes
+    (rfactor) and the lanes are summed at the end."""
+    block = sch.get_sblock("score_grad")
+    lanes = vector_lanes(spec["d_out"], profile)
+    partial = None
+    if lanes > 1:
+        _, d_i = sch.split(sch.get_loops(block)[2], [None, lanes])
+        partial = sch.rfactor(d_i, 0)
+        sch.compute_at(partial, sch.get_loops(block)[1])
+    t_o, _ = sch.split(sch.get_loops(block)[0], [None, 16])
+    sch.parallel(t_o)
+    if partial is not None:
+        *_, lane, d_o = sch.get_loops(partial)
+        sch.reorder(d_o, lane)
+        sch.vectorize(lane)
+        sch.decompose_reduction(partial, d_o)
+
+
+def define_table_grad(spec: OpSpec):
+    """codes [B, h] int32, scores [B, h], g [B, d_out] -> dtables [h, rows, d_out].
+
+    Hand-scheduled (MetaSchedule cannot schedule a data-dependent scatter): race-free
+    because each thread owns whole tables; ``token_block`` tokens of g are reused
+    across ``table_block`` tables while they sit in cache.
+    """
+    h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
+    lanes, tb, kb = spec["lanes"], spec["token_block"], spec["table_block"]
+    groups = (h + kb - 1) // kb
+
+    @T.prim_func
+    def table_grad(codes_h: T.handle, scores_h: T.handle, grad_h: T.handle,
+                   dtables: T.Buffer((h, rows, d_out), "float32")):
+        T.func_attr({"global_symbol": "main", "tirx.noalias": True})
+        batch = T.int32()
+        codes = T.match_buffer(codes_h, (batch, h), "int32")
+        scores = T.match_buffer(scores_h, (batch, h), "float32")
+        grad = T.match_buffer(grad_h, (batch, d_out), "float32")
+        for group in T.parallel(groups):
+            for k0, s in T.grid(kb, rows):
+                if group * kb + k0 < h:
+                    for d0 in range(d_out // lanes):
+                        for d1 in T.vectorized(lanes):
+                            dtables[group * kb + k0, s, d0 * lanes + d1] = T.float32(0)
+            for t0 in range((batch + tb - 1) // tb):
+                for k0, t1 in T.grid(kb, tb):
+                    if group * kb + k0 < h and t0 * tb + t1 < batch:
+                        for d0 in range(d_out // lanes):
+                            for d1 in T.vectorized(lanes):
+                                dtables[group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1] = (
+                                    dtables[group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1]
+                                    + scores[t0 * tb + t1, group * kb + k0] * grad[t0 * tb + t1, d0 * lanes + d1]
+                                )
+
+    return table_grad
+
+
+def table_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
+    """Default blocking: a token block of g fits half of L1d; enough table groups for all cores."""
+    params = dict(spec.params)
+    if "lanes" in params:
+        return spec
+    lanes = vector_lanes(params["d_out"], profile)
+    token_block = max(1, min(256, profile.l1d_bytes // 2 // (4 * params["d_out"])))
+    table_block = max(1, min(8, params["h"] // max(1, profile.cores)))
+    return OpSpec.make(spec.op, **params, lanes=lanes, token_block=token_block, table_block=table_block)
+
+
+OPERATORS = [
+    Operator("gather_score_grad", define_score_grad, schedule_score_grad),
+    Operator("gather_table_grad", define_table_grad, None, table_grad_layout),
+]

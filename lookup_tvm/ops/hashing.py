@@ -1,0 +1,83 @@
+"""Hash: codes and scores from z, and the gradient of the scores with respect to z.
+
+code_k = sum_j [z_kj > 0] 2^(tau-1-j); score_k = sum_j |z_kj| / prod_j (1 + exp(-2|z_kj|)).
+dscore/dz_kj = sign(z_kj) (1 + 2 A sigmoid(-2|z_kj|)) / P with A = sum|z_k|, P the product.
+tau is small, so the sums over j are unrolled at definition time.
+"""
+from __future__ import annotations
+
+from lookup_tvm.ops import Operator, OpSpec
+from lookup_tvm.target import CpuProfile
+from lookup_tvm.tvm_api import Schedule, te, tirx
+
+
+def _abs_sum(z, b, k, tau):
+    return sum((tirx.abs(z[b, k, j]) for j in range(1, tau)), tirx.abs(z[b, k, 0]))
+
+
+def _softmax_denominator(z, b, k, tau):
+    one = tirx.const(1.0, "float32")
+    terms = [one + tirx.exp(tirx.const(-2.0, "float32") * tirx.abs(z[b, k, j])) for j in range(tau)]
+    product = terms[0]
+    for term in terms[1:]:
+        product = product * term
+    return product
+
+
+def define_hash(spec: OpSpec):
+    """z [B, h, tau] -> (codes [B, h] int32, scores [B, h] float32)."""
+    h, tau = spec["h"], spec["tau"]
+    batch = te.var("batch")
+    z = te.placeholder((batch, h, tau), "float32", name="z")
+
+    def code_and_score(b, k):
+        zero = tirx.const(0.0, "float32")
+        bits = [tirx.Select(z[b, k, j] > zero, tirx.const(1 << (tau - 1 - j), "int32"), tirx.const(0, "int32"))
+                for j in range(tau)]
+        return sum(bits[1:], bits[0]), _abs_sum(z, b, k, tau) / _softmax_denominator(z, b, k, tau)
+
+    codes, scores = te.compute((batch, h), code_and_score, name="hash")
+    return te.create_prim_func([z, codes, scores])
+
+
+def schedule_hash(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+    """Codes and scores share one loop nest: parallel over tiles of 16 tokens."""
+    b, _ = sch.get_loops(sch.get_sblock("hash_v0"))
+    b_o, _ = sch.split(b, [None, 16])
+    sch.parallel(b_o)
+
+
+def define_hash_grad(spec: OpSpec):
+    """z [B, h, tau], dscores [B, h] -> dz [B, h, tau]."""
+    h, tau = spec["h"], spec["tau"]
+    batch = te.var("batch")
+    z = te.placeholder((batch, h, tau), "float32", name="z")
+    dscores = te.placeholder((batch, h), "float32", name="grad_scores")
+    abs_sum = te.compute((batch, h), lambda b, k: _abs_sum(z, b, k, tau), name="abs_sum")
+    inv_den = te.compute((batch, h), lambda b, k: 1.0 / _softmax_denominator(z, b, k, tau), name="inv_denominator")
+
+    def grad(b, k, j):
+        mag = tirx.abs(z[b, k, j])
+        sign = tirx.Select(z[b, k, j] > 0.0, tirx.const(1.0, "float32"),
+                           tirx.Select(z[b, k, j] < 0.0, tirx.const(-1.0, "float32"), tirx.const(0.0, "float32")))
+        sigmoid = 1.0 / (1.0 + tirx.exp(2.0 * mag))
+        return dscores[b, k] * sign * (1.0 + 2.0 * abs_sum[b, k] * sigmoid) * inv_den[b, k]
+
+    dz = te.compute((batch, h, tau), grad, name="grad_z")
+    return te.create_prim_func([z, dscores, dz])
+
+
+def schedule_hash_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+    """Parallel over token tiles; A and 1/P computed per token right before use."""
+    block = sch.get_sblock("grad_z")
+    b, _, _ = sch.get_loops(block)
+    b_o, b_i = sch.split(b, [None, 16])
+    sch.parallel(b_o)
+    for name in ("inv_denominator", "abs_sum"):
+        sch.compute_at(sch.get_sblock(name), b_i)
+
+
+OPERATORS = [
+    Operator("hash", define_hash, schedule_hash),
+    Operator("hash_grad", define_hash_grad, schedule_hash_grad),
+]

@@ -1,0 +1,117 @@
+"""Pure-PyTorch LookupFFN, written from ``shared/lookupffn-spec.md``.
+
+This is the ground truth every TVM kernel is tested against. Every function is
+differentiable with autograd and follows the spec literally (no fused tricks).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def hadamard(x: torch.Tensor) -> torch.Tensor:
+    """Unnormalised Walsh-Hadamard transform over the last axis (length a power of two).
+
+    Entries are +-1, so applying it twice multiplies by the length.
+    """
+    n = x.shape[-1]
+    lead = x.shape[:-1]
+    y = x.reshape(-1, n)
+    h = 1
+    while h < n:
+        y = y.reshape(-1, n // (2 * h), 2, h)
+        a, b = y[:, :, 0, :], y[:, :, 1, :]
+        y = torch.stack((a + b, a - b), dim=2)
+        h *= 2
+    return y.reshape(*lead, n)
+
+
+def bh4(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Raw BH4: 4 x (block-diagonal matmul, unnormalised Hadamard) per repeat.
+
+    x: [B, D] float32, D a power of two. weight: [r, 4, D//b, b, b] in [out, in] layout.
+    Returns [B, r*D]: the repeats concatenated, no residual, no bias.
+    """
+    repeats, stages, blocks, bsize, _ = weight.shape
+    batch, dim = x.shape
+    outs = []
+    for r in range(repeats):
+        y = x
+        for s in range(stages):
+            y = torch.einsum("nbi,noi->nbo", y.reshape(batch, blocks, bsize).transpose(0, 1), weight[r, s])
+            y = hadamard(y.transpose(0, 1).reshape(batch, dim))
+        outs.append(y)
+    return torch.cat(outs, dim=1)
+
+
+def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """BH4 projection of the spec, step 2: ``0.7*BH4 + 0.3*tile(x)``, sliced, plus bias.
+
+    x: [B, d] float32 (zero-padded here to D = weight.shape[2]*weight.shape[3]).
+    weight: [r, 4, D//b, b, b]. bias: [F] with F <= r*D. Returns z: [B, F].
+    """
+    repeats, _, blocks, bsize, _ = weight.shape
+    dim = blocks * bsize
+    x_pad = torch.nn.functional.pad(x, (0, dim - x.shape[1]))
+    z = 0.7 * bh4(x_pad, weight) + 0.3 * x_pad.repeat(1, repeats)
+    return z[:, : bias.shape[0]] + bias
+
+
+def hash_codes(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Codes and scores of the spec, steps 4-5.
+
+    z: [B, h, tau] float32. Returns (codes [B, h] int32, scores [B, h] float32).
+    The first value of a code is its most significant bit; z == 0 gives bit 0.
+    Gradients reach z through the scores only.
+    """
+    tau = z.shape[-1]
+    powers = 2 ** torch.arange(tau - 1, -1, -1, device=z.device)
+    codes = ((z > 0).to(torch.int64) * powers).sum(-1).to(torch.int32)
+    magnitude = z.abs()
+    scores = magnitude.sum(-1) / torch.prod(1 + torch.exp(-2 * magnitude), dim=-1)
+    return codes, scores
+
+
+def gather_accumulate(codes: torch.Tensor, scores: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
+    """Score-weighted sum of one table row per table: ``y = sum_k scores_k * T[k, codes_k]``.
+
+    codes: [B, h] int32 in [0, 2**tau). scores: [B, h] float32.
+    tables: [h, 2**tau, d_out] float32. Returns [B, d_out].
+    """
+    h = tables.shape[0]
+    rows = tables[torch.arange(h, device=codes.device), codes.long()]  # [B, h, d_out]
+    return torch.einsum("bk,bkd->bd", scores, rows)
+
+
+def padded_dim(d: int) -> int:
+    """D of the spec: the next power of two >= d."""
+    return 1 << max(0, math.ceil(math.log2(d)))
+
+
+def lookup_ffn(
+    x: torch.Tensor,
+    norm_weight: torch.Tensor,
+    norm_bias: torch.Tensor,
+    proj_weight: torch.Tensor,
+    proj_bias: torch.Tensor,
+    tables: torch.Tensor,
+    out_bias: torch.Tensor,
+    projection: str = "bh4",
+) -> torch.Tensor:
+    """The whole LookupFFN block (spec steps 1-6) for x: [B, d]; returns [B, d_out].
+
+    projection "bh4": proj_weight [r, 4, D//b, b, b]; "dense": proj_weight [h*tau, d].
+    proj_bias: [h*tau]; tables: [h, 2**tau, d_out]; out_bias: [d_out].
+    """
+    h, rows, _ = tables.shape
+    tau = rows.bit_length() - 1
+    xn = torch.nn.functional.layer_norm(x, (x.shape[-1],), norm_weight, norm_bias, eps=1e-5)
+    if projection == "bh4":
+        z = bh4_projection(xn, proj_weight, proj_bias)
+    elif projection == "dense":
+        z = torch.nn.functional.linear(xn, proj_weight, proj_bias)
+    else:
+        raise ValueError(f"projection must be 'bh4' or 'dense', got {projection!r}")
+    codes, scores = hash_codes(z.reshape(-1, h, tau))
+    return gather_accumulate(codes, scores, tables) + out_bias
