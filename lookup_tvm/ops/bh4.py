@@ -117,10 +117,10 @@ def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
     tiles = sch.get_loops(blocks[-1])[0]
     sch.parallel(tiles)
     for block in reversed(blocks[:-1]):
-        sch.compute_at(block, tiles)
+        sch.compute_at(block, tiles, preserve_unit_loops=True)
     lanes = vector_lanes(spec["b"], profile)
     for block in blocks:
-        _, tok, rr, n, o, red = sch.get_loops(block)
+        tok, rr, n, o, red = sch.get_loops(block)[-5:]
         o_outer, o_inner = sch.split(o, [None, lanes])
         if sch.get(block).name_hint.endswith("_mm"):
             sch.reorder(rr, n, red, tok, o_outer, o_inner)

@@ -32,7 +32,7 @@ def schedule_score_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> Non
     if lanes > 1:
         _, d_i = sch.split(sch.get_loops(block)[2], [None, lanes])
         partial = sch.rfactor(d_i, 0)
-        sch.compute_at(partial, sch.get_loops(block)[1])
+        sch.compute_at(partial, sch.get_loops(block)[1], preserve_unit_loops=True)
     t_o, _ = sch.split(sch.get_loops(block)[0], [None, 16])
     sch.parallel(t_o)
     if partial is not None:

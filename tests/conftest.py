@@ -1,0 +1,46 @@
+"""Shared test set-up: a fresh kernel cache per run, and comparison helpers.
+
+Tolerances: float32 kernels sum in another order than the reference, so values are
+compared by the max-abs error relative to the reference's max magnitude
+(``REL_TOL``); integer codes must match exactly.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+import pytest
+import torch
+
+os.environ.setdefault("LOOKUP_TVM_CACHE", tempfile.mkdtemp(prefix="lookup_tvm_test_cache_"))
+
+REL_TOL = 2e-5
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def max_rel_error(actual: torch.Tensor, expected: torch.Tensor) -> float:
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    scale = expected.abs().max().clamp_min(1e-30)
+    return float((actual.double() - expected.double()).abs().max() / scale)
+
+
+def assert_close(actual: torch.Tensor, expected: torch.Tensor, tol: float = REL_TOL) -> None:
+    err = max_rel_error(actual, expected)
+    assert err <= tol, f"max relative error {err:.3g} > {tol:.1g}"
+
+
+def run_python(code: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run code in a fresh interpreter (a crash fails the calling test, not the suite)."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, timeout=timeout, cwd=REPO,
+        env={**os.environ, "PYTHONPATH": REPO, **(env or {})},
+    )
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
