@@ -1,0 +1,74 @@
+"""Bad input gets a clear exception naming the argument, never a crash or a wrong answer.
+
+All cases run one after another in a separate interpreter (importing TVM once), each
+printing its outcome; a segfault there fails the case it died in and the ones after
+it, not the suite.
+"""
+import json
+
+import pytest
+
+from conftest import run_python
+
+SETUP = """
+import torch
+from lookup_tvm import functional as F
+x = torch.randn(4, 16); w = torch.randn(1, 4, 2, 8, 8)
+z = torch.randn(4, 3, 4)
+codes = torch.randint(0, 16, (4, 3), dtype=torch.int32); scores = torch.randn(4, 3); tables = torch.randn(3, 16, 5)
+"""
+
+CASES = [
+    # (call, exception type, words the message must contain)
+    ("F.bh4(x.double(), w)", "TypeError", "x must have dtype torch.float32"),
+    ("F.bh4(x, w.half())", "TypeError", "weight must have dtype"),
+    ("F.bh4(x[0], w)", "ValueError", "x must be 2-D"),
+    ("F.bh4(x.t().contiguous().t(), w)", "ValueError", "x must be contiguous"),
+    ("F.bh4(x, w[0])", "ValueError", "weight must be 5-D"),
+    ("F.bh4(torch.randn(4, 12), torch.randn(1, 4, 2, 6, 6))", "ValueError", "power of two"),
+    ("F.bh4(x, torch.randn(1, 4, 2, 5, 5))", "ValueError", "must divide D"),
+    ("F.bh4(x, torch.randn(1, 4, 4, 8, 8))", "ValueError", "weight has shape"),
+    ("F.bh4(x, torch.randn(1, 3, 2, 8, 8))", "ValueError", "weight must have shape [r, 4, D//b, b, b]"),
+    ("F.bh4(x.to('meta'), w)", "ValueError", "x must be on the CPU"),
+    ("F.bh4(x.tolist(), w)", "TypeError", "x must be a torch.Tensor"),
+    ("F.hash_codes(z.double())", "TypeError", "z must have dtype torch.float32"),
+    ("F.hash_codes(z[0])", "ValueError", "z must be 3-D"),
+    ("F.hash_codes(z.transpose(0, 1))", "ValueError", "z must be contiguous"),
+    ("F.hash_codes(torch.randn(2, 3, 31))", "ValueError", "tau must be in [1, 30]"),
+    ("F.hash_codes(torch.randn(2, 3, 0))", "ValueError", "tau must be in [1, 30]"),
+    ("F.gather_accumulate(codes.long(), scores, tables)", "TypeError", "codes must have dtype torch.int32"),
+    ("F.gather_accumulate(codes, scores.double(), tables)", "TypeError", "scores must have dtype"),
+    ("F.gather_accumulate(codes, scores, tables[0])", "ValueError", "tables must be 3-D"),
+    ("F.gather_accumulate(codes, scores[:3], tables)", "ValueError", "scores has shape"),
+    ("F.gather_accumulate(codes[:, :2].contiguous(), scores, tables)", "ValueError", "codes has shape"),
+    ("F.gather_accumulate(codes + 16, scores, tables)", "ValueError", "codes must lie in [0, 16)"),
+    ("F.gather_accumulate(codes - 100, scores, tables)", "ValueError", "codes must lie in [0, 16)"),
+    ("F.gather_accumulate(codes.t().contiguous().t(), scores, tables)", "ValueError", "codes must be contiguous"),
+    ("F.gather_accumulate(codes, scores, tables[:, :, ::2])", "ValueError", "tables must be contiguous"),
+]
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    script = SETUP + f"""
+import json, sys
+for call in {json.dumps([c[0] for c in CASES])}:
+    try:
+        eval(call)
+    except Exception as err:
+        print(json.dumps([call, type(err).__name__, str(err)]), flush=True)
+    else:
+        print(json.dumps([call, None, "no exception"]), flush=True)
+"""
+    proc = run_python(script)
+    results = {call: (kind, message) for call, kind, message in map(json.loads, proc.stdout.splitlines())}
+    return results, proc
+
+
+@pytest.mark.parametrize("call,kind,words", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_refused(outcomes, call, kind, words):
+    results, proc = outcomes
+    assert call in results, f"interpreter died before this case (rc {proc.returncode}): {proc.stderr[-2000:]}"
+    got_kind, message = results[call]
+    assert got_kind == kind, f"{call}: expected {kind}, got {got_kind}: {message}"
+    assert words in message, message
