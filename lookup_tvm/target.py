@@ -69,6 +69,7 @@ CPU_PROFILES: dict[str, CpuProfile] = {
     )
 }
 
+PREFER_512_BIT = "-prefer-256-bit"
 _INTEL_PREFER_256 = {"skylake-avx512", "icelake-server", "sapphirerapids", "cascadelake", "cooperlake"}
 _AARCH64_CPUS = {"neoverse-v1"}
 _LIST_KEYS = {"mattr", "keys", "libs"}
@@ -91,6 +92,8 @@ class TargetSpec:
     def key(self) -> str:
         """A directory-safe name, e.g. ``znver4-2c``; other attributes add a short hash."""
         extra = {k: v for k, v in self.attrs.items() if k not in ("kind", "mcpu", "num-cores")}
+        if extra.get("mattr") == [PREFER_512_BIT]:
+            del extra["mattr"]
         key = f"{self.mcpu}-{self.attrs['num-cores']}c"
         if extra:
             key += "-" + hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest()[:8]
@@ -180,8 +183,8 @@ def parse_target(spec: str | Mapping[str, Any] | TargetSpec = "host") -> TargetS
         attrs.setdefault("mtriple", "aarch64-linux-gnu")
     if attrs["mcpu"] in _INTEL_PREFER_256 and profile.vector_bits == 512:
         mattr = list(attrs.get("mattr", []))
-        if "-prefer-256-bit" not in mattr and "+prefer-256-bit" not in mattr:
-            attrs["mattr"] = mattr + ["-prefer-256-bit"]
+        if PREFER_512_BIT not in mattr and "+prefer-256-bit" not in mattr:
+            attrs["mattr"] = mattr + [PREFER_512_BIT]
     return TargetSpec(attrs=attrs, profile=profile)
 
 
@@ -269,7 +272,7 @@ def host_target() -> TargetSpec:
     profile = host_profile()
     attrs: dict[str, Any] = {"kind": "llvm", "mcpu": host_llvm_cpu(), "num-cores": profile.cores}
     if profile.vector_bits == 512:
-        attrs["mattr"] = ["-prefer-256-bit"]
+        attrs["mattr"] = [PREFER_512_BIT]
     return TargetSpec(attrs=attrs, profile=profile, is_host=True)
 
 

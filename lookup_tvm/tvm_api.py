@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import os
 
+import torch
+
+# TVM sizes its thread pool once, at first parallel use: follow torch unless told otherwise,
+# and never spin-wait (TVM and torch's OpenMP threads share the cores).
+os.environ.setdefault("TVM_NUM_THREADS", str(torch.get_num_threads()))
 os.environ.setdefault("TVM_THREAD_POOL_SPIN_COUNT", "0")
 
 import tvm  # noqa: E402
