@@ -37,7 +37,7 @@ class DefaultSchedules:
         if operator.schedule is None:
             return func
         sch = Schedule(func)
-        operator.schedule(sch, spec, target.profile)
+        operator.schedule(sch, spec, target.profile, operator.default_choice(spec, target.profile))
         return sch.mod["main"]
 
     def layout(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> OpSpec:

@@ -39,21 +39,33 @@ class OpSpec:
         return cls.make(data["op"], **data["params"])
 
 
+Knobs = dict[str, list[int]]
+Choice = dict[str, int]
+
+
 @dataclasses.dataclass(frozen=True)
 class Operator:
     """How to define and schedule one kernel.
 
-    ``define(spec)`` returns the PrimFunc; ``schedule(sch, spec, profile)`` applies the
-    default schedule in place (``None`` when ``define`` already returns hand-scheduled
-    TIR). ``layout(spec, profile)`` adds layout parameters the caller does not choose
-    (``token_tile``) to a spec. A spec with ``token_tile`` > 1 lays its batched
-    arguments out as ``[tiles, token_tile, ...]``: callers pass whole tiles, pad the tail.
+    ``define(spec, batch)`` returns the PrimFunc, with a symbolic token count when
+    ``batch`` is None (tiles of ``token_tile`` tokens for tiled kernels). ``knobs(spec,
+    profile)`` lists each schedule knob's candidates, sized from the CPU profile, the
+    default first; ``schedule(sch, spec, profile, choice)`` applies one choice in place.
+    The default schedule is the first candidate of every knob; the MetaSchedule search
+    space samples the same knobs. ``schedule`` is None for hand-written TIR, whose knobs
+    are spec parameters (searched by measurement). ``layout(spec, profile)`` adds the
+    layout parameters the caller does not choose (``token_tile``) to a spec; a spec with
+    ``token_tile`` > 1 lays its batched arguments out as ``[tiles, token_tile, ...]``.
     """
 
     name: str
-    define: Callable[[OpSpec], Any]
-    schedule: Callable[[Any, OpSpec, CpuProfile], None] | None
+    define: Callable[..., Any]
+    schedule: Callable[[Any, OpSpec, CpuProfile, Choice], None] | None
+    knobs: Callable[[OpSpec, CpuProfile], Knobs] = lambda spec, profile: {}
     layout: Callable[[OpSpec, CpuProfile], OpSpec] = lambda spec, profile: spec
+
+    def default_choice(self, spec: OpSpec, profile: CpuProfile) -> Choice:
+        return {name: values[0] for name, values in self.knobs(spec, profile).items()}
 
 
 def token_tile(spec: OpSpec) -> int:

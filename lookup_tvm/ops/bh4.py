@@ -10,8 +10,8 @@ activations ``[tiles, token_tile, repeats, nb, b]``.
 """
 from __future__ import annotations
 
-from lookup_tvm.ops import Operator, OpSpec
-from lookup_tvm.ops.common import vector_lanes
+from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
+from lookup_tvm.ops.common import batch_extent, vector_lanes
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
 
@@ -19,7 +19,7 @@ STAGES = 4
 FOLD, FOLD_TRANSPOSED, UNFOLD = 0, 1, 2
 
 
-def define_fold(spec: OpSpec):
+def define_fold(spec: OpSpec, batch=None):
     """mode FOLD: W [r,4,nb,b,b] -> Wf [4,r,nb,in,out]; FOLD_TRANSPOSED: -> [4,r,nb,out,in];
     UNFOLD (weight gradient): dWf [4,r,nb,in,out] -> dW [r,4,nb,out,in]. Also takes H_b [b, b]."""
     r, nb, b, mode = spec["r"], spec["nb"], spec["b"], spec["mode"]
@@ -49,7 +49,7 @@ def define_fold(spec: OpSpec):
     return te.create_prim_func([w, hb, out])
 
 
-def schedule_fold(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+def schedule_fold(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     block = sch.get_sblock("unfolded" if spec["mode"] == UNFOLD else "folded")
     a, s, n, row, col, red = sch.get_loops(block)
     outer = sch.fuse(a, s, n)
@@ -81,19 +81,19 @@ def stage(y, weight_at, cross, spec: OpSpec, r_in: int, name: str):
     )
 
 
-def _placeholders(spec: OpSpec, r_in: int):
+def _placeholders(spec: OpSpec, r_in: int, batch):
     nb, b, tile = spec["nb"], spec["b"], spec["token_tile"]
-    tiles = te.var("tiles")
+    tiles = batch_extent(batch)
     y = te.placeholder((tiles, tile, r_in, nb, b), "float32", name="x")
     cross = te.placeholder((nb, nb), "float32", name="cross")
     return y, cross
 
 
-def define_bh4(spec: OpSpec):
+def define_bh4(spec: OpSpec, batch=None):
     """Fused 4-stage BH4: x [tiles, tile, 1, nb, b], Wf [4, r, nb, b, b], cross [nb, nb]
     -> out [tiles, tile, r, nb, b] (= [B, r*D] row-major)."""
     r, nb, b = spec["r"], spec["nb"], spec["b"]
-    x, cross = _placeholders(spec, 1)
+    x, cross = _placeholders(spec, 1, batch)
     w = te.placeholder((STAGES, r, nb, b, b), "float32", name="folded_weight")
     y, r_in = x, 1
     for s in range(STAGES):
@@ -102,16 +102,21 @@ def define_bh4(spec: OpSpec):
     return te.create_prim_func([x, w, cross, y])
 
 
-def define_bh4_stage(spec: OpSpec):
+def define_bh4_stage(spec: OpSpec, batch=None):
     """One stage: y [tiles, tile, r_in, nb, b], Wf[s] [r, nb, b, b], cross -> [tiles, tile, r, nb, b]."""
     r, nb, b = spec["r"], spec["nb"], spec["b"]
-    y, cross = _placeholders(spec, spec["r_in"])
+    y, cross = _placeholders(spec, spec["r_in"], batch)
     w = te.placeholder((r, nb, b, b), "float32", name="folded_weight")
     out = stage(y, lambda rr, n, i, o: w[rr, n, i, o], cross, spec, spec["r_in"], "s0")
     return te.create_prim_func([y, w, cross, out])
 
 
-def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+def stage_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    """Loop orders of the block matmul (weights-outer or token-outer) and the cross transform."""
+    return {"mm_order": [0, 1], "cross_order": [0, 1], "unroll": [0, 1]}
+
+
+def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """One parallel loop over token tiles; every stage computed inside it, vectorised over b."""
     blocks = [sch.get_sblock(name) for name in stage_block_names(sch)]
     tiles = sch.get_loops(blocks[-1])[0]
@@ -122,11 +127,15 @@ def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
     for block in blocks:
         tok, rr, n, o, red = sch.get_loops(block)[-5:]
         o_outer, o_inner = sch.split(o, [None, lanes])
-        if sch.get(block).name_hint.endswith("_mm"):
-            sch.reorder(rr, n, red, tok, o_outer, o_inner)
+        is_mm = sch.get(block).name_hint.endswith("_mm")
+        if choice["mm_order" if is_mm else "cross_order"] == 0:
+            order = (rr, n, red, tok, o_outer, o_inner) if is_mm else (tok, rr, n, red, o_outer, o_inner)
         else:
-            sch.reorder(tok, rr, n, red, o_outer, o_inner)
+            order = (tok, rr, n, o_outer, red, o_inner) if is_mm else (rr, n, tok, red, o_outer, o_inner)
+        sch.reorder(*order)
         sch.vectorize(o_inner)
+        if choice["unroll"]:
+            sch.unroll(o_outer)
         sch.decompose_reduction(block, red)
 
 
@@ -154,6 +163,6 @@ def default_token_tile(spec: OpSpec, profile: CpuProfile) -> OpSpec:
 
 OPERATORS = [
     Operator("bh4_fold", define_fold, schedule_fold),
-    Operator("bh4", define_bh4, schedule_stages, default_token_tile),
-    Operator("bh4_stage", define_bh4_stage, schedule_stages, default_token_tile),
+    Operator("bh4", define_bh4, schedule_stages, stage_knobs, default_token_tile),
+    Operator("bh4_stage", define_bh4_stage, schedule_stages, stage_knobs, default_token_tile),
 ]

@@ -6,18 +6,18 @@ repeats when the stage input was the shared x), and ``dWf[k, o] = sum_tokens y_i
 """
 from __future__ import annotations
 
-from lookup_tvm.ops import Operator, OpSpec
+from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
 from lookup_tvm.ops.bh4 import default_token_tile
-from lookup_tvm.ops.common import vector_lanes
+from lookup_tvm.ops.common import batch_extent, vector_lanes
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
 
 
-def define_stage_grad(spec: OpSpec):
+def define_stage_grad(spec: OpSpec, batch=None):
     """g [tiles, tile, r, nb, b], transposed folded weight WfT[s] [r, nb, b_out, b_in], cross
     -> (g_t [tiles, tile, r, nb, b], g_in [tiles, tile, r_in, nb, b])."""
     r, r_in, nb, b, tile = spec["r"], spec["r_in"], spec["nb"], spec["b"], spec["token_tile"]
-    tiles = te.var("tiles")
+    tiles = batch_extent(batch)
     g = te.placeholder((tiles, tile, r, nb, b), "float32", name="grad")
     wt = te.placeholder((r, nb, b, b), "float32", name="folded_weight_t")
     cross = te.placeholder((nb, nb), "float32", name="cross")
@@ -42,7 +42,11 @@ def define_stage_grad(spec: OpSpec):
     return te.create_prim_func([g, wt, cross, g_t, g_in])
 
 
-def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+def stage_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    return {"unroll": [0, 1]}
+
+
+def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """Two parallel passes over token tiles (g_t is an output, so it cannot be inlined)."""
     lanes = vector_lanes(spec["b"], profile)
     for name in ("grad_mm", "grad_in"):
@@ -52,13 +56,15 @@ def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> Non
         col_o, col_i = sch.split(col, [None, lanes])
         sch.reorder(tok, rr, n, *red, col_o, col_i)
         sch.vectorize(col_i)
+        if choice["unroll"]:
+            sch.unroll(col_o)
         sch.decompose_reduction(block, red[0])
 
 
-def define_weight_grad(spec: OpSpec):
+def define_weight_grad(spec: OpSpec, batch=None):
     """g_t [B, r, nb, b], y_in [B, r_in, nb, b] -> dWf[s] [r, nb, b_in, b_out] (summed over tokens)."""
     r, r_in, nb, b = spec["r"], spec["r_in"], spec["nb"], spec["b"]
-    batch = te.var("batch")
+    batch = batch_extent(batch)
     g_t = te.placeholder((batch, r, nb, b), "float32", name="grad_mm")
     y = te.placeholder((batch, r_in, nb, b), "float32", name="stage_input")
     t = te.reduce_axis((0, batch), "t")
@@ -70,20 +76,26 @@ def define_weight_grad(spec: OpSpec):
     return te.create_prim_func([g_t, y, dw])
 
 
-def schedule_weight_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+def weight_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    return {"tokens": [64, 16, 256], "unroll": [0, 1]}
+
+
+def schedule_weight_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """Parallel over (repeat, block); the b x b block stays in L1 while token tiles stream."""
     block = sch.get_sblock("grad_weight")
     rr, n, i, o, t = sch.get_loops(block)
     rn = sch.fuse(rr, n)
     sch.parallel(rn)
-    t_o, t_i = sch.split(t, [None, 64])
+    t_o, t_i = sch.split(t, [None, choice["tokens"]])
     o_o, o_i = sch.split(o, [None, vector_lanes(spec["b"], profile)])
     sch.reorder(rn, t_o, i, t_i, o_o, o_i)
     sch.vectorize(o_i)
+    if choice["unroll"]:
+        sch.unroll(o_o)
     sch.decompose_reduction(block, t_o)
 
 
 OPERATORS = [
-    Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, default_token_tile),
-    Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad),
+    Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, stage_grad_knobs, default_token_tile),
+    Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, weight_grad_knobs),
 ]

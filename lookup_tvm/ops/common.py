@@ -18,3 +18,19 @@ def token_tile_for(row_bytes: int, profile: CpuProfile, cap: int = 64) -> int:
     while tile * 2 <= cap and tile * 2 * row_bytes <= profile.l1d_bytes // 2:
         tile *= 2
     return tile
+
+
+def divisors(extent: int, candidates: list[int]) -> list[int]:
+    """The candidates that divide ``extent`` (order kept, duplicates dropped), or [extent]."""
+    out = []
+    for value in candidates:
+        if 1 <= value <= extent and extent % value == 0 and value not in out:
+            out.append(value)
+    return out or [extent]
+
+
+def batch_extent(batch):
+    """A symbolic token count when ``batch`` is None, else the fixed one (for tuning)."""
+    from lookup_tvm.tvm_api import te
+
+    return te.var("batch") if batch is None else batch

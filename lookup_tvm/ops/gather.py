@@ -1,16 +1,18 @@
 """Weighted gather-accumulate: out[t, :] = sum_k scores[t, k] * tables[k, codes[t, k], :]."""
 from __future__ import annotations
 
-from lookup_tvm.ops import Operator, OpSpec
-from lookup_tvm.ops.common import vector_lanes
+from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
+from lookup_tvm.ops.common import batch_extent, divisors, vector_lanes
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
 
+TABLE_MAJOR, TOKEN_MAJOR = 0, 1
 
-def define_gather(spec: OpSpec):
+
+def define_gather(spec: OpSpec, batch=None):
     """codes [B, h] int32, scores [B, h], tables [h, rows, d_out] -> out [B, d_out]."""
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
-    batch = te.var("batch")
+    batch = batch_extent(batch)
     codes = te.placeholder((batch, h), "int32", name="codes")
     scores = te.placeholder((batch, h), "float32", name="scores")
     tables = te.placeholder((h, rows, d_out), "float32", name="tables")
@@ -21,32 +23,41 @@ def define_gather(spec: OpSpec):
     return te.create_prim_func([codes, scores, tables, out])
 
 
-def gather_tiles(spec: OpSpec, profile: CpuProfile) -> tuple[int, int, int]:
-    """(tokens, columns, tables) per tile: the output tile and the table rows it touches fit L2."""
-    lanes = vector_lanes(spec["d_out"], profile)
-    cols = lanes
-    while cols * 2 <= min(spec["d_out"], 128) and spec["d_out"] % (cols * 2) == 0:
-        cols *= 2
-    tokens, tables = 32, min(16, spec["h"])
-    while tables > 1 and spec["h"] % tables:
-        tables //= 2
-    return tokens, cols, tables
+def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    """Column chunks up to 32 vectors wide; table tiles whose slice [tables, rows, cols] fits
+    L2, so a table-major sweep over all tokens reads the tables from L2; lanes from the target."""
+    h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
+    lanes = vector_lanes(d_out, profile)
+    cols = divisors(d_out, [lanes * m for m in (32, 16, 8, 4, 2, 1)])
+    fitting = [t for t in divisors(h, [64, 32, 16, 8, 4, 2, 1]) if t * rows * cols[0] * 4 <= profile.l2_bytes]
+    return {
+        "order": [TABLE_MAJOR, TOKEN_MAJOR],
+        "cols": cols,
+        "tables": divisors(h, (fitting[:1] or [1]) + [1, 2, 4, 8, 16, 32, 64]),
+        "tokens": [64, 16, 32, 128, 256],
+        "unroll": [1, 0],
+    }
 
 
-def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
-    """Parallel over token tiles; column chunks x table tiles inside; vector columns innermost."""
-    tokens, cols, tables = gather_tiles(spec, profile)
+def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
+    """Table-major: for a column chunk and a table tile, sweep all tokens (parallel), so the
+    table slice stays in cache. Token-major: per token tile, sweep column chunks and tables."""
     lanes = vector_lanes(spec["d_out"], profile)
     block = sch.get_sblock("gather")
     t, d, k = sch.get_loops(block)
-    t_o, t_i = sch.split(t, [None, tokens])
-    d_o, d_i = sch.split(d, [None, cols])
+    t_o, t_i = sch.split(t, [None, choice["tokens"]])
+    d_o, d_i = sch.split(d, [None, choice["cols"]])
     d_io, d_ii = sch.split(d_i, [None, lanes])
-    k_o, k_i = sch.split(k, [None, tables])
-    sch.reorder(t_o, d_o, k_o, t_i, k_i, d_io, d_ii)
+    k_o, k_i = sch.split(k, [None, choice["tables"]])
+    if choice["order"] == TABLE_MAJOR:
+        sch.reorder(d_o, k_o, t_o, t_i, k_i, d_io, d_ii)
+    else:
+        sch.reorder(t_o, d_o, k_o, t_i, k_i, d_io, d_ii)
     sch.parallel(t_o)
     sch.vectorize(d_ii)
+    if choice["unroll"]:
+        sch.unroll(d_io)
     sch.decompose_reduction(block, k_o)
 
 
-OPERATORS = [Operator("gather", define_gather, schedule_gather)]
+OPERATORS = [Operator("gather", define_gather, schedule_gather, gather_knobs)]

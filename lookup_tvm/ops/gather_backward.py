@@ -5,16 +5,16 @@ dtables[k, codes[t, k], :] += scores[t, k] * g[t, :] over all tokens t.
 """
 from __future__ import annotations
 
-from lookup_tvm.ops import Operator, OpSpec
-from lookup_tvm.ops.common import vector_lanes
+from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
+from lookup_tvm.ops.common import batch_extent, vector_lanes
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, T, te
 
 
-def define_score_grad(spec: OpSpec):
+def define_score_grad(spec: OpSpec, batch=None):
     """g [B, d_out], codes [B, h] int32, tables [h, rows, d_out] -> dscores [B, h]."""
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
-    batch = te.var("batch")
+    batch = batch_extent(batch)
     g = te.placeholder((batch, d_out), "float32", name="grad_out")
     codes = te.placeholder((batch, h), "int32", name="codes")
     tables = te.placeholder((h, rows, d_out), "float32", name="tables")
@@ -23,17 +23,21 @@ def define_score_grad(spec: OpSpec):
     return te.create_prim_func([g, codes, tables, out])
 
 
-def schedule_score_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+def score_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    return {"tokens": [16, 4, 64], "lanes": [vector_lanes(spec["d_out"], profile), 1]}
+
+
+def schedule_score_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """Parallel over token tiles; per (token, table) the d-reduction runs in vector lanes
     (rfactor) and the lanes are summed at the end."""
     block = sch.get_sblock("score_grad")
-    lanes = vector_lanes(spec["d_out"], profile)
+    lanes = choice["lanes"]
     partial = None
     if lanes > 1:
         _, d_i = sch.split(sch.get_loops(block)[2], [None, lanes])
         partial = sch.rfactor(d_i, 0)
         sch.compute_at(partial, sch.get_loops(block)[1], preserve_unit_loops=True)
-    t_o, _ = sch.split(sch.get_loops(block)[0], [None, 16])
+    t_o, _ = sch.split(sch.get_loops(block)[0], [None, choice["tokens"]])
     sch.parallel(t_o)
     if partial is not None:
         *_, lane, d_o = sch.get_loops(partial)
@@ -42,7 +46,7 @@ def schedule_score_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> Non
         sch.decompose_reduction(partial, d_o)
 
 
-def define_table_grad(spec: OpSpec):
+def define_table_grad(spec: OpSpec, batch=None):
     """codes [B, h] int32, scores [B, h], g [B, d_out] -> dtables [h, rows, d_out].
 
     Hand-scheduled (MetaSchedule cannot schedule a data-dependent scatter): race-free
@@ -92,6 +96,6 @@ def table_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
 
 
 OPERATORS = [
-    Operator("gather_score_grad", define_score_grad, schedule_score_grad),
-    Operator("gather_table_grad", define_table_grad, None, table_grad_layout),
+    Operator("gather_score_grad", define_score_grad, schedule_score_grad, score_grad_knobs),
+    Operator("gather_table_grad", define_table_grad, None, layout=table_grad_layout),
 ]

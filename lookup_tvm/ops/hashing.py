@@ -6,7 +6,8 @@ tau is small, so the sums over j are unrolled at definition time.
 """
 from __future__ import annotations
 
-from lookup_tvm.ops import Operator, OpSpec
+from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
+from lookup_tvm.ops.common import batch_extent
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te, tirx
 
@@ -24,10 +25,10 @@ def _softmax_denominator(z, b, k, tau):
     return product
 
 
-def define_hash(spec: OpSpec):
+def define_hash(spec: OpSpec, batch=None):
     """z [B, h, tau] -> (codes [B, h] int32, scores [B, h] float32)."""
     h, tau = spec["h"], spec["tau"]
-    batch = te.var("batch")
+    batch = batch_extent(batch)
     z = te.placeholder((batch, h, tau), "float32", name="z")
 
     def code_and_score(b, k):
@@ -40,17 +41,21 @@ def define_hash(spec: OpSpec):
     return te.create_prim_func([z, codes, scores])
 
 
-def schedule_hash(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
-    """Codes and scores share one loop nest: parallel over tiles of 16 tokens."""
+def token_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    return {"tokens": [16, 4, 64, 256]}
+
+
+def schedule_hash(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
+    """Codes and scores share one loop nest: parallel over token tiles."""
     b, _ = sch.get_loops(sch.get_sblock("hash_v0"))
-    b_o, _ = sch.split(b, [None, 16])
+    b_o, _ = sch.split(b, [None, choice["tokens"]])
     sch.parallel(b_o)
 
 
-def define_hash_grad(spec: OpSpec):
+def define_hash_grad(spec: OpSpec, batch=None):
     """z [B, h, tau], dscores [B, h] -> dz [B, h, tau]."""
     h, tau = spec["h"], spec["tau"]
-    batch = te.var("batch")
+    batch = batch_extent(batch)
     z = te.placeholder((batch, h, tau), "float32", name="z")
     dscores = te.placeholder((batch, h), "float32", name="grad_scores")
     abs_sum = te.compute((batch, h), lambda b, k: _abs_sum(z, b, k, tau), name="abs_sum")
@@ -67,17 +72,17 @@ def define_hash_grad(spec: OpSpec):
     return te.create_prim_func([z, dscores, dz])
 
 
-def schedule_hash_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile) -> None:
+def schedule_hash_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """Parallel over token tiles; A and 1/P computed per token right before use."""
     block = sch.get_sblock("grad_z")
     b, _, _ = sch.get_loops(block)
-    b_o, b_i = sch.split(b, [None, 16])
+    b_o, b_i = sch.split(b, [None, choice["tokens"]])
     sch.parallel(b_o)
     for name in ("inv_denominator", "abs_sum"):
         sch.compute_at(sch.get_sblock(name), b_i)
 
 
 OPERATORS = [
-    Operator("hash", define_hash, schedule_hash),
-    Operator("hash_grad", define_hash_grad, schedule_hash_grad),
+    Operator("hash", define_hash, schedule_hash, token_knobs),
+    Operator("hash_grad", define_hash_grad, schedule_hash_grad, token_knobs),
 ]
