@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
 from lookup_tvm import cache
 from lookup_tvm.ops import Operator, OpSpec, registry, token_tile
-from lookup_tvm.target import TargetSpec, parse_target
+from lookup_tvm.target import TargetSpec, missing_features, parse_target
 from lookup_tvm.tvm_api import TVM_VERSION, PrimFunc, Schedule, build, load_module
 
 
@@ -59,11 +61,25 @@ class Kernel:
         self.func(*args)
 
 
-class CompiledKernels:
-    """Compiled kernels for one target and one schedule source, built on first use."""
+class UnsupportedTargetError(RuntimeError):
+    """Code for this target would use ISA features the host lacks (it would die with SIGILL)."""
 
-    def __init__(self, target: TargetSpec | str = "host", source: Any = None, cache_dir: Path | None = None):
+
+class CompiledKernels:
+    """Compiled kernels for one target and one schedule source, built on first use.
+
+    Unless ``check_isa`` is False (compiling for another machine, or measuring over RPC),
+    a target whose ISA features this host lacks is refused before any code is built.
+    """
+
+    def __init__(self, target: TargetSpec | str = "host", source: Any = None, cache_dir: Path | None = None,
+                 check_isa: bool = True):
         self.target = parse_target(target)
+        missing = missing_features(self.target)
+        if check_isa and not self.target.is_host and missing:
+            raise UnsupportedTargetError(
+                f"target {dict(self.target.attrs)} needs ISA features this CPU lacks: {', '.join(missing)}; "
+                "tune for this host instead (python scripts/tune.py --target host)")
         self.source = source or DefaultSchedules()
         self.cache_dir = cache_dir
         self._operators = registry()
@@ -76,7 +92,11 @@ class CompiledKernels:
         return self.source.layout(self._operators[op], OpSpec.make(op, **params), self.target)
 
     def get(self, op: str, **params: int) -> Kernel:
-        spec = self.spec(op, **params)
+        """The kernel of an operator at given shape parameters (layout chosen by the source)."""
+        return self.compile(self.spec(op, **params))
+
+    def compile(self, spec: OpSpec) -> Kernel:
+        """The kernel of a full spec, compiled on first use."""
         kernel = self._kernels.get(spec)
         if kernel is None:
             with self._lock:
@@ -103,13 +123,53 @@ class CompiledKernels:
         return Kernel(spec, module["main"])
 
 
-_DEFAULT: dict[str, CompiledKernels] = {}
+_DEFAULT: list[CompiledKernels] = []
 _DEFAULT_LOCK = threading.Lock()
+REPO_TUNING_LOGS = Path(__file__).resolve().parent.parent / "tuning_logs"
+
+
+def tuning_log_roots() -> list[Path]:
+    """Where logs for the host are looked up: ``$LOOKUP_TVM_TUNING_LOGS``, then the repository's."""
+    env = os.environ.get("LOOKUP_TVM_TUNING_LOGS")
+    return [Path(env)] if env else [REPO_TUNING_LOGS]
+
+
+def _host_kernels() -> CompiledKernels:
+    host = parse_target("host")
+    for root in tuning_log_roots():
+        if (root / host.key / "target.json").exists():
+            from lookup_tvm.tuning.logs import TuningLog
+            from lookup_tvm.tuning.source import tuned_schedules
+
+            return CompiledKernels(host, tuned_schedules(TuningLog.open(root / host.key, host)))
+    warnings.warn(
+        f"no tuning log for this CPU ({host.key}) under {', '.join(map(str, tuning_log_roots()))}; "
+        "using the default schedules. Tune with: python scripts/tune.py --target host", stacklevel=3)
+    return CompiledKernels(host)
 
 
 def default_kernels() -> CompiledKernels:
-    """The process-wide kernels for this host (used by ``lookup_tvm.functional``)."""
+    """The process-wide kernels (used by ``lookup_tvm.functional``): this host's, tuned when a
+    log for it exists, unless :func:`use_tuning_logs` chose others."""
     with _DEFAULT_LOCK:
-        if "host" not in _DEFAULT:
-            _DEFAULT["host"] = CompiledKernels("host")
-        return _DEFAULT["host"]
+        if not _DEFAULT:
+            _DEFAULT.append(_host_kernels())
+        return _DEFAULT[0]
+
+
+def use_tuning_logs(path: str | os.PathLike | None) -> CompiledKernels:
+    """Run the functional API on the kernels tuned in ``path`` (a ``tuning_logs/<target>``
+    directory); ``None`` goes back to the automatic choice. Refuses a log tuned for a CPU
+    whose ISA features this host lacks."""
+    from lookup_tvm.tuning.logs import TuningLog
+    from lookup_tvm.tuning.source import tuned_schedules
+
+    kernels = None
+    if path is not None:
+        log = TuningLog.open(path)
+        kernels = CompiledKernels(log.target, tuned_schedules(log))
+    with _DEFAULT_LOCK:
+        _DEFAULT.clear()
+        if kernels is not None:
+            _DEFAULT.append(kernels)
+    return kernels or default_kernels()

@@ -102,6 +102,16 @@ class TargetSpec:
     def to_json(self) -> dict[str, Any]:
         return {"target": dict(self.attrs), "profile": self.profile.to_json(), "is_host": self.is_host}
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "TargetSpec":
+        """Inverse of :meth:`to_json` (raises ValueError on a malformed description)."""
+        try:
+            profile = dict(data["profile"])
+            profile["features"] = tuple(profile["features"])
+            return cls(attrs=dict(data["target"]), profile=CpuProfile(**profile), is_host=bool(data.get("is_host")))
+        except (KeyError, TypeError) as err:
+            raise ValueError(f"malformed target description: {err}") from None
+
 
 def parse_cli_string(text: str) -> dict[str, Any]:
     """Convert a legacy CLI target string to TVM 0.27's JSON-dict form.

@@ -42,6 +42,10 @@ class OpSpec:
 Knobs = dict[str, list[int]]
 Choice = dict[str, int]
 
+# Knobs that only size a split (sampled by MetaSchedule); every other knob changes the
+# loop structure and gets a design space of its own.
+SPLIT_KNOBS = frozenset({"tokens", "cols", "tables"})
+
 
 @dataclasses.dataclass(frozen=True)
 class Operator:

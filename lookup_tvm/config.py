@@ -1,0 +1,93 @@
+"""LayerConfig: the shape of one LookupFFN layer, and the kernels it needs."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import Any
+
+from lookup_tvm.reference import padded_dim
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerConfig:
+    """d: model size; h: tables; tau: code bits; b: BH4 block; d_out: output size (default d)."""
+
+    d: int = 512
+    h: int = 128
+    tau: int = 8
+    b: int = 64
+    d_out: int | None = None
+    projection: str = "bh4"
+
+    def __post_init__(self) -> None:
+        for name in ("d", "h", "tau", "b"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"LayerConfig.{name} must be a positive integer, got {value!r}")
+        if self.d_out is None:
+            object.__setattr__(self, "d_out", self.d)
+        if self.projection not in ("bh4", "dense"):
+            raise ValueError(f"projection must be 'bh4' or 'dense', got {self.projection!r}")
+        if self.projection == "bh4" and (self.dim % self.b or self.b & (self.b - 1)):
+            raise ValueError(f"block size b = {self.b} must be a power of two dividing D = {self.dim}")
+        if self.tau > 30:
+            raise ValueError(f"tau = {self.tau} exceeds 30 bits (int32 codes)")
+
+    @property
+    def dim(self) -> int:
+        """D: d padded to a power of two."""
+        return padded_dim(self.d)
+
+    @property
+    def repeats(self) -> int:
+        """r: independent BH4 repeats, enough for h*tau hash values."""
+        return max(1, math.ceil(self.h * self.tau / self.dim))
+
+    @property
+    def rows(self) -> int:
+        return 1 << self.tau
+
+    def kernels(self) -> list[tuple[str, dict[str, int]]]:
+        """(operator, shape parameters) of every kernel, forward and backward."""
+        h, tau, rows, d_out = self.h, self.tau, self.rows, self.d_out
+        needed: list[tuple[str, dict[str, int]]] = []
+        if self.projection == "bh4":
+            shape = {"r": self.repeats, "nb": self.dim // self.b, "b": self.b}
+            needed += [("bh4_fold", {**shape, "mode": mode}) for mode in (0, 1, 2)]
+            needed.append(("bh4", shape))
+            for r_in in sorted({1, self.repeats}):
+                needed += [(op, {**shape, "r_in": r_in}) for op in ("bh4_stage", "bh4_stage_grad", "bh4_weight_grad")]
+        needed += [("hash", {"h": h, "tau": tau}), ("hash_grad", {"h": h, "tau": tau})]
+        gather = {"h": h, "rows": rows, "d_out": d_out}
+        needed += [(op, gather) for op in ("gather", "gather_score_grad", "gather_table_grad")]
+        return needed
+
+    def flops_per_token(self) -> int:
+        """The spec's count: BH4 (or dense) projection + hash + gather."""
+        if self.projection == "bh4":
+            proj = self.repeats * 4 * (2 * self.dim * self.b + self.dim * int(math.log2(self.dim)))
+        else:
+            proj = 2 * self.d * self.h * self.tau
+        return proj + 2 * self.h * self.d_out
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def parse(cls, text: str) -> "LayerConfig":
+        """From JSON (``'{"d": 512, "h": 64}'``) or ``key=value`` pairs (``"d=512,h=64"``)."""
+        text = text.strip()
+        if text.startswith("{"):
+            fields = json.loads(text)
+        else:
+            fields = {}
+            for item in filter(None, (p.strip() for p in text.split(","))):
+                key, sep, value = item.partition("=")
+                if not sep:
+                    raise ValueError(f"config item {item!r} is not key=value")
+                fields[key.strip()] = value.strip() if key.strip() == "projection" else int(value)
+        unknown = set(fields) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown config fields: {sorted(unknown)}")
+        return cls(**fields)

@@ -1,0 +1,36 @@
+"""Export the best schedules of a tuning log in readable form: ``schedules/<target-key>/``.
+
+Per kernel, ``<kernel>.json`` (the knob choice, the time, the target and host) and
+``<kernel>.py`` (the scheduled TIR as TVMScript), so two CPUs' choices diff by eye and
+:func:`~lookup_tvm.tuning.source.exported_schedules` can load them without the database.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from lookup_tvm.config import LayerConfig
+from lookup_tvm.kernels import CompiledKernels
+from lookup_tvm.tuning.logs import TuningLog, write_json_atomic
+from lookup_tvm.tuning.source import kernel_key, tuned_schedules
+
+
+def export_schedules(log: TuningLog, config: LayerConfig, directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    kernels = CompiledKernels(log.target, tuned_schedules(log), check_isa=False)
+    for op, params in config.kernels():
+        entry = log.summary.get(kernel_key(op, params))
+        if entry is None:
+            continue
+        spec = kernels.spec(op, **params)
+        choice = entry.get("choice")
+        header = (f"# {spec.name} for {dict(log.target.attrs)}\n"
+                  f"# measured on {log.info['measured_on']['cpu_model']}: {entry['best_ms']:.3f} ms at "
+                  f"{entry['tokens']} tokens after {entry['trials']} trials\n"
+                  f"# knobs: {choice if choice is not None else entry.get('layout')}\n")
+        (directory / f"{spec.name}.py").write_text(header + kernels.scheduled(spec).script())
+        write_json_atomic(directory / f"{spec.name}.json", {
+            "op": op, "params": params, "spec": spec.to_json(), "choice": choice, "layout": entry.get("layout"),
+            "best_ms": entry["best_ms"], "tokens": entry["tokens"], "trials": entry["trials"],
+            "target": log.info["target"], "profile": log.info["profile"], "measured_on": log.info["measured_on"],
+        })
+    return directory

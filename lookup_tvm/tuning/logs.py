@@ -1,0 +1,133 @@
+"""Tuning logs on disk: ``tuning_logs/<target-key>/``.
+
+- ``target.json``: the target, its CPU profile, the host the measurements were taken on
+  and the software versions;
+- ``database_workload.json`` / ``database_tuning_record.json``: MetaSchedule's JSON
+  database (one line per workload / record, appended as trials finish);
+- ``summary.json``: per kernel, the token count it was tuned at, trials done, default and
+  best times, the chosen knobs, and the measurements of hand-tuned kernels.
+
+One directory holds one target only (MetaSchedule ignores the target on lookup).
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+from lookup_tvm.target import TargetSpec, host_cpu_features, host_cpu_model, host_profile
+
+DATABASE_FILES = ("database_workload.json", "database_tuning_record.json")
+
+
+class TuningLogError(ValueError):
+    """A tuning log that is corrupt, foreign to the requested target, or missing pieces."""
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=1, sort_keys=True)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise TuningLogError(f"{path}: not a readable JSON file ({err})") from None
+
+
+def check_database_file(path: Path) -> None:
+    """Every line must be JSON. A truncated last line (a run killed mid-write) is dropped
+    with a warning, keeping every complete record; damage elsewhere is an error."""
+    if not path.exists():
+        return
+    lines = path.read_text(errors="replace").splitlines()
+    bad = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            json.loads(line)
+        except json.JSONDecodeError:
+            bad.append(number)
+    if not bad:
+        return
+    if bad == [len(lines)]:
+        warnings.warn(f"{path}: dropping a truncated last line (an interrupted write); all complete records kept")
+        path.write_text("".join(line + "\n" for line in lines[:-1]))
+        return
+    raise TuningLogError(f"{path}: line {bad[0]} is not a valid JSON record; the tuning log is corrupt")
+
+
+def measured_on() -> dict[str, Any]:
+    """The machine running the measurements."""
+    profile = host_profile()
+    return {
+        "cpu_model": host_cpu_model(),
+        "machine": platform.machine(),
+        "l1d_bytes": profile.l1d_bytes,
+        "l2_bytes": profile.l2_bytes,
+        "l3_bytes": profile.l3_bytes,
+        "cores": profile.cores,
+        "isa": sorted(host_cpu_features()),
+    }
+
+
+def software_versions() -> dict[str, str]:
+    import torch
+
+    from lookup_tvm import __version__
+    from lookup_tvm.tvm_api import TVM_VERSION
+
+    return {"tvm": TVM_VERSION, "torch": torch.__version__, "lookup_tvm": __version__,
+            "python": platform.python_version()}
+
+
+class TuningLog:
+    """One target's tuning directory."""
+
+    def __init__(self, directory: Path, target: TargetSpec, summary: dict[str, Any], info: dict[str, Any]):
+        self.directory = directory
+        self.target = target
+        self.summary = summary
+        self.info = info
+
+    @classmethod
+    def open(cls, directory: str | os.PathLike, target: TargetSpec | None = None, create: bool = False) -> "TuningLog":
+        """Open (or, with ``create``, start) a log; refuse one written for another target."""
+        directory = Path(directory)
+        target_file = directory / "target.json"
+        if not target_file.exists():
+            if not create:
+                raise TuningLogError(f"{directory}: no tuning log here (missing {target_file.name})")
+            if target is None:
+                raise TuningLogError(f"{directory}: a new tuning log needs a target")
+            directory.mkdir(parents=True, exist_ok=True)
+            info = {**target.to_json(), "measured_on": measured_on(), "versions": software_versions()}
+            write_json_atomic(target_file, info)
+        info = _read_json(target_file)
+        try:
+            logged = TargetSpec.from_json(info)
+        except (ValueError, AttributeError) as err:
+            raise TuningLogError(f"{target_file}: not a lookup_tvm target description ({err})") from None
+        if target is not None and dict(logged.attrs) != dict(target.attrs):
+            raise TuningLogError(
+                f"{target_file}: this log was tuned for {dict(logged.attrs)}, not {dict(target.attrs)}; "
+                "use a separate directory per target")
+        for name in DATABASE_FILES:
+            check_database_file(directory / name)
+        summary_file = directory / "summary.json"
+        summary = _read_json(summary_file) if summary_file.exists() else {}
+        if not isinstance(summary, dict):
+            raise TuningLogError(f"{summary_file}: expected a JSON object of kernels")
+        return cls(directory, target or logged, summary, info)
+
+    def save_summary(self) -> None:
+        write_json_atomic(self.directory / "summary.json", self.summary)

@@ -1,0 +1,209 @@
+"""MetaSchedule, made practical on a small CPU box (see shared/notes/tvm-0.27.md).
+
+The second and last module that imports TVM (MetaSchedule's API lives here alone):
+- the search space of a kernel samples its operator's knobs with ``sample_categorical``;
+- the builder skips the 26 s ``tvm.s_tir.tensor_intrin`` import (a stub module) and the
+  weight-layout rewrite; the runner fills integer inputs with valid row indices;
+- the chosen knobs are read back from a record's trace, so the same hand-written
+  schedule function serves the default and the tuned kernel at any token count.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import os
+import sys
+import types
+from pathlib import Path
+from typing import Any, Callable
+
+import tvm
+from tvm.ir.utils import derived_object
+from tvm.s_tir import meta_schedule as ms
+
+from lookup_tvm.ops import SPLIT_KNOBS, Choice, Operator, OpSpec
+from lookup_tvm.target import TargetSpec
+from lookup_tvm.tvm_api import Schedule, to_tvm_target
+
+
+def install_fast_intrinsics() -> None:
+    """Import only the x86 tensor intrinsics instead of every target's (26 s -> 0.2 s)."""
+    name = "tvm.s_tir.tensor_intrin"
+    if name in sys.modules:
+        return
+    import tvm.s_tir as s_tir
+
+    stub = types.ModuleType(name)
+    stub.__path__ = [str(Path(s_tir.__file__).parent / "tensor_intrin")]
+    sys.modules[name] = stub
+    import tvm.s_tir.tensor_intrin.x86  # noqa: F401
+
+
+def fast_build(mod: tvm.IRModule, target: tvm.target.Target, _params: Any) -> Any:
+    """Builder function for the worker processes (module level: pickled by reference)."""
+    install_fast_intrinsics()
+    from tvm.s_tir.transform import RemoveWeightLayoutRewriteBlock
+
+    return tvm.build(RemoveWeightLayoutRewriteBlock(skip_tensor_rewrite=True)(mod), target=target)
+
+
+def _random_args(args_info: list[Any], int_high: int) -> list[Any]:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    arrays = []
+    for _, dtype, shape in args_info:
+        if "int" in str(dtype):
+            arrays.append(rng.integers(0, int_high, size=shape, dtype=str(dtype)))
+        else:
+            arrays.append(rng.standard_normal(size=shape, dtype="float32").astype(str(dtype)))
+    return arrays
+
+
+def alloc_arguments(device: Any, args_info: list[Any], alloc_repeat: int, int_high: int) -> list[list[Any]]:
+    """Runner argument allocation: integer inputs are valid row indices in [0, int_high)."""
+    arrays = _random_args(args_info, int_high)
+    return [[tvm.runtime.tensor(a, device) for a in arrays] for _ in range(alloc_repeat)]
+
+
+def rpc_alloc_arguments(session: Any, device: Any, args_info: list[Any], alloc_repeat: int, int_high: int) -> list[list[Any]]:
+    arrays = _random_args(args_info, int_high)
+    return [[tvm.runtime.tensor(a, device) for a in arrays] for _ in range(alloc_repeat)]
+
+
+KNOB_PREFIX = "lookup_tvm.knob."
+
+
+def knob_space(operator: Operator, spec: OpSpec, target: TargetSpec) -> Callable[[Schedule], list[Schedule]]:
+    """The design spaces: one per combination of structural knobs (loop orders, unrolling);
+    inside each, the split knobs are sampled. Every knob is recorded as an annotation of the
+    root block, so a record's trace says which choice it measured."""
+    knobs = operator.knobs(spec, target.profile)
+    structural = [name for name in knobs if name not in SPLIT_KNOBS]
+
+    def space(sch: Schedule) -> list[Schedule]:
+        spaces = []
+        for values in itertools.product(*(knobs[name] for name in structural)):
+            variant = sch.copy()
+            root = variant.get_sblock("root")
+            choice: dict[str, Any] = dict(zip(structural, values))
+            for name, value in choice.items():
+                variant.annotate(root, KNOB_PREFIX + name, value)
+            for name in knobs:
+                if name in SPLIT_KNOBS:
+                    candidates = knobs[name]
+                    choice[name] = variant.sample_categorical(candidates, [1.0 / len(candidates)] * len(candidates))
+                    variant.annotate(root, KNOB_PREFIX + name, choice[name])
+            operator.schedule(variant, spec, target.profile, choice)
+            spaces.append(variant)
+        return spaces
+
+    return space
+
+
+def choice_from_trace(operator: Operator, spec: OpSpec, target: TargetSpec, func: Any, trace: Any) -> Choice:
+    """The knob values a record measured: replay its trace and read the root annotations."""
+    sch = Schedule(func)
+    trace.apply_to_schedule(sch, remove_postproc=True)
+    annotations = sch.get(sch.get_sblock("root")).annotations
+    choice = {key[len(KNOB_PREFIX):]: int(value) for key, value in annotations.items() if key.startswith(KNOB_PREFIX)}
+    knobs = operator.knobs(spec, target.profile)
+    if set(choice) != set(knobs) or any(choice[k] not in knobs[k] for k in knobs):
+        raise ValueError(f"record of {spec.name} measured knobs {choice}, which this space {knobs} does not contain")
+    return choice
+
+
+def open_database(directory: Path, allow_missing: bool) -> Any:
+    directory.mkdir(parents=True, exist_ok=True)
+    return ms.database.JSONDatabase(
+        path_workload=str(directory / "database_workload.json"),
+        path_tuning_record=str(directory / "database_tuning_record.json"),
+        allow_missing=allow_missing,
+    )
+
+
+def best_record(database: Any, func: Any, target: TargetSpec) -> Any | None:
+    """The best measured record for a workload, or None."""
+    mod = tvm.IRModule({"main": func})
+    if not database.has_workload(mod):
+        return None
+    records = database.get_top_k(database.commit_workload(mod), 1)
+    return records[0] if records else None
+
+
+def record_seconds(record: Any) -> float:
+    values = [float(v) for v in record.run_secs]
+    return sum(values) / len(values)
+
+
+@derived_object
+class ProgressCallback(ms.measure_callback.PyMeasureCallback):
+    """Keeps every trial's time in order (None for failures) and reports after each batch."""
+
+    def __init__(self, report: Callable[[int, float], None], history: list[float | None]) -> None:
+        self.report = report
+        self.history = history
+        self.best = float("inf")
+
+    def apply(self, task_scheduler, task_id, measure_candidates, builder_results, runner_results) -> None:
+        for result in runner_results:
+            if result.run_secs and not result.error_msg:
+                secs = sum(float(s) for s in result.run_secs) / len(result.run_secs)
+                self.best = min(self.best, secs)
+                self.history.append(secs)
+            else:
+                self.history.append(None)
+        self.report(len(self.history), self.best)
+
+
+def _quiet_logging() -> None:
+    """MetaSchedule logs every batch at INFO; keep the console for our progress line."""
+    for name in ("tvm.s_tir.meta_schedule", "tvm.s_tir.meta_schedule.console"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def tune_kernel(
+    operator: Operator,
+    spec: OpSpec,
+    func: Any,
+    target: TargetSpec,
+    database: Any,
+    work_dir: Path,
+    trials: int,
+    seed: int,
+    int_high: int,
+    report: Callable[[int, float], None],
+    rpc: Any | None = None,
+) -> list[float | None]:
+    """Run MetaSchedule on one kernel's knob space; records land in ``database``.
+
+    Returns each trial's seconds in measurement order (None where it failed)."""
+    _quiet_logging()
+    install_fast_intrinsics()
+    evaluator = ms.runner.EvaluatorConfig(number=3, repeat=1, min_repeat_ms=50, enable_cpu_cache_flush=False)
+    if rpc is None:
+        runner = ms.runner.LocalRunner(
+            evaluator_config=evaluator, f_alloc_argument=functools.partial(alloc_arguments, int_high=int_high))
+    else:
+        runner = ms.runner.RPCRunner(
+            rpc_config=rpc, evaluator_config=evaluator, max_workers=1,
+            f_alloc_argument=functools.partial(rpc_alloc_arguments, int_high=int_high))
+    builder = ms.builder.LocalBuilder(f_build=fast_build, initializer=install_fast_intrinsics)
+    space = ms.space_generator.ScheduleFn(
+        knob_space(operator, spec, target), sch_rules=[], postprocs=[], mutator_probs={})
+    history: list[float | None] = []
+    callbacks = ms.measure_callback.MeasureCallback.create("default") + [ProgressCallback(report, history)]
+    ms.tune_tir(
+        func, to_tvm_target(target), str(work_dir), max_trials_global=trials,
+        num_trials_per_iter=min(trials, 16), builder=builder, runner=runner, database=database,
+        measure_callbacks=callbacks, space=space, seed=seed, num_tuning_cores=max(1, os.cpu_count() or 1),
+    )
+    return history
+
+
+def rpc_config(tracker: str, key: str) -> Any:
+    host, _, port = tracker.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"--rpc-tracker must be host:port, got {tracker!r}")
+    return ms.runner.RPCConfig(tracker_host=host, tracker_port=int(port), tracker_key=key, session_timeout_sec=120)

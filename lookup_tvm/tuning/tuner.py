@@ -1,0 +1,158 @@
+"""Tune every kernel of one layer configuration for one target, resumably.
+
+MetaSchedule searches each operator's knob space; the hand-written scatter-add has its
+blocking parameters searched by direct measurement. After each kernel the summary is
+saved atomically (MetaSchedule appends its records as trials finish), so an interrupted
+run keeps all completed work and a re-run resumes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from lookup_tvm.baselines import make_workload
+from lookup_tvm.config import LayerConfig
+from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
+from lookup_tvm.ops import Operator, OpSpec, registry, token_tile
+from lookup_tvm.target import TargetSpec
+from lookup_tvm.timing import interleaved_medians
+from lookup_tvm.tuning import metaschedule
+from lookup_tvm.tuning.logs import TuningLog
+from lookup_tvm.tuning.source import ChosenSchedules, kernel_key
+
+
+@dataclasses.dataclass
+class TuneOptions:
+    target: TargetSpec
+    config: LayerConfig
+    tokens: int = 4096
+    trials: int = 32
+    seed: int = 0
+    work_dir: Path | None = None
+    rpc: Any = None
+
+
+def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
+    """Tune the config's kernels, skipping those already tuned to the requested budget."""
+    log = TuningLog.open(options.work_dir or Path("tuning_logs") / options.target.key, options.target, create=True)
+    defaults = CompiledKernels(options.target, DefaultSchedules(), check_isa=False)
+    operators = registry()
+    kernels = options.config.kernels()
+    for index, (op, params) in enumerate(kernels, 1):
+        key = kernel_key(op, params)
+        entry = log.summary.get(key, {})
+        label = f"[{index}/{len(kernels)}] {key}"
+        if entry.get("tokens") != options.tokens:
+            entry = {}
+        if entry.get("budget", 0) >= options.trials:
+            print(f"{label}: already tuned ({entry['trials']} trials at {entry['tokens']} tokens), skipped",
+                  file=out, flush=True)
+            continue
+        spec = defaults.spec(op, **params)
+        start = time.perf_counter()
+        if operators[op].schedule is None:
+            result = _hand_tune(operators[op], spec, options, entry, label, out)
+        else:
+            result = _metaschedule_tune(operators[op], spec, options, log, entry, label, out)
+        seconds = entry.get("seconds", 0.0) + time.perf_counter() - start
+        log.summary[key] = {
+            "op": op, "params": params, "tokens": options.tokens, "budget": options.trials,
+            "seconds": round(seconds, 1), **result,
+        }
+        log.save_summary()
+    return log
+
+
+def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, log: TuningLog,
+                       entry: dict[str, Any], label: str, out: TextIO) -> dict[str, Any]:
+    done = entry.get("trials", 0)
+    func = operator.define(spec, options.tokens // token_tile(spec))
+    database = metaschedule.open_database(log.directory, allow_missing=True)
+
+    def report(trials: int, best: float) -> None:
+        progress(out, f"{label}: trials {done + trials}/{options.trials}, best {best * 1e3:.3f} ms")
+
+    history = metaschedule.tune_kernel(
+        operator, spec, func, options.target, database, log.directory / "work" / spec.name,
+        options.trials - done, options.seed + done, dict(spec.params).get("rows", 1), report, options.rpc)
+    if out.isatty():
+        print(file=out, flush=True)
+    record = metaschedule.best_record(database, func, options.target)
+    if record is None:
+        raise RuntimeError(f"{label}: no valid measurement (MetaSchedule's logs: {log.directory / 'work'})")
+    result = {
+        "trials": done + len(history),
+        "best_ms": metaschedule.record_seconds(record) * 1e3,
+        "choice": metaschedule.choice_from_trace(operator, spec, options.target, func, record.trace),
+        "history_ms": entry.get("history_ms", []) + [None if s is None else s * 1e3 for s in history],
+    }
+    if options.rpc is None:
+        result.update(_keep_faster(operator, spec, options, result["choice"]))
+    return result
+
+
+def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, choice: dict[str, int]) -> dict[str, Any]:
+    """Time the default and the searched choice side by side here; keep the faster one."""
+    default_choice = operator.default_choice(spec, options.target.profile)
+    if choice == default_choice:
+        return {}
+    kernels = {}
+    for name, knobs in (("default", default_choice), ("searched", choice)):
+        source = ChosenSchedules({kernel_key(spec.op, dict(spec.params)): {"choice": knobs}}, name)
+        kernels[name] = CompiledKernels(options.target, source, check_isa=False).compile(spec)
+    workload = make_workload(spec, options.tokens)
+    times = interleaved_medians({n: (lambda k=k: k(*workload.args)) for n, k in kernels.items()}, rounds=5)
+    kept = "searched" if times["searched"] <= times["default"] else "default"
+    return {"choice": choice if kept == "searched" else default_choice, "kept": kept,
+            "default_ms": times["default"] * 1e3, "searched_ms": times["searched"] * 1e3}
+
+
+def hand_candidates(spec: OpSpec, profile_cores: int) -> list[dict[str, int]]:
+    """Blocking candidates of the scatter-add: tokens of g per block x tables per thread."""
+    h = spec["h"]
+    tables = [t for t in (1, 2, 4, 8, 16) if t <= max(1, h // profile_cores)]
+    return [{"token_block": tb, "table_block": kb} for tb, kb in itertools.product((16, 32, 64, 128, 256), tables)]
+
+
+def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: dict[str, Any],
+               label: str, out: TextIO) -> dict[str, Any]:
+    """Measure blocking candidates of a hand-written kernel directly (default first)."""
+    default = {k: spec[k] for k in ("token_block", "table_block")}
+    candidates = [c for c in hand_candidates(spec, options.target.profile.cores) if c != default]
+    random.Random(options.seed).shuffle(candidates)
+    candidates = [default, *candidates][: options.trials]
+    measured = {json_key(m["layout"]): m for m in entry.get("measurements", [])}
+    shape = {k: v for k, v in spec.params if k not in ("lanes", *default)}
+    kernels = CompiledKernels(options.target, DefaultSchedules(), check_isa=False)
+    for number, layout in enumerate(candidates, 1):
+        if json_key(layout) in measured:
+            continue
+        full = OpSpec.make(spec.op, **shape, lanes=spec["lanes"], **layout)
+        kernel = kernels.compile(full)
+        workload = make_workload(full, options.tokens)
+        seconds = interleaved_medians({"k": lambda: kernel(*workload.args)}, rounds=3, warmup=1)["k"]
+        measured[json_key(layout)] = {"layout": layout, "ms": seconds * 1e3}
+        best = min(m["ms"] for m in measured.values())
+        progress(out, f"{label}: trials {len(measured)}/{len(candidates)}, best {best:.3f} ms")
+    if out.isatty():
+        print(file=out, flush=True)
+    best = min(measured.values(), key=lambda m: m["ms"])
+    return {"trials": len(measured), "best_ms": best["ms"], "layout": {"lanes": spec["lanes"], **best["layout"]},
+            "measurements": list(measured.values())}
+
+
+def progress(out: TextIO, line: str) -> None:
+    """A progress line that rewrites itself on a terminal and appends in a log file."""
+    if out.isatty():
+        print(f"\r{line}", end="", file=out, flush=True)
+    else:
+        print(line, file=out, flush=True)
+
+
+def json_key(layout: dict[str, int]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(layout.items()))

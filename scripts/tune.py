@@ -1,0 +1,92 @@
+"""Tune every LookupFFN kernel (forward and backward) of one layer configuration for one CPU.
+
+Examples:
+  python scripts/tune.py --target host
+  python scripts/tune.py --target "llvm -mcpu=sapphirerapids" --trials 64
+  python scripts/tune.py --target '{"kind": "llvm", "mcpu": "znver4", "num-cores": 2}' --config h=64
+
+Results go to tuning_logs/<target-key>/ (MetaSchedule's database, target.json, summary.json)
+and the chosen schedules, readable, to schedules/<target-key>/. Re-running resumes: kernels
+already tuned to --trials at --tokens are skipped. At the end a table compares, per kernel,
+the untuned default schedule, the tuned one and the PyTorch baseline on this machine.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", default="host",
+                        help='"host", a TVM CLI string ("llvm -mcpu=sapphirerapids -num-cores 56") or a JSON '
+                             "dict; profile fields (vector_bits, l1d_bytes, l2_bytes, l3_bytes, cores, features) "
+                             "may be overridden in the JSON form (default: host)")
+    parser.add_argument("--config", default="",
+                        help='layer shape as "d=512,h=128,tau=8,b=64" or JSON; unset fields keep the defaults '
+                             "d=512, h=128, tau=8, b=64, d_out=d, projection=bh4 (fp32)")
+    parser.add_argument("--tokens", type=int, default=4096, help="tokens per call the kernels are tuned at (default 4096)")
+    parser.add_argument("--trials", type=int, default=32,
+                        help="measured trials per kernel (default 32: all 15 kernels of the default config in "
+                             "about 10-20 minutes on 2 cores)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the search (default 0)")
+    parser.add_argument("--work-dir", type=Path, default=None,
+                        help="tuning log directory (default tuning_logs/<target-key>/)")
+    parser.add_argument("--schedules-dir", type=Path, default=None,
+                        help="where the readable best schedules go (default schedules/<target-key>/)")
+    parser.add_argument("--rpc-tracker", default=None, metavar="HOST:PORT",
+                        help="measure on remote machines registered with this TVM RPC tracker")
+    parser.add_argument("--rpc-key", default=None, help="device key of the RPC servers (with --rpc-tracker)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for measuring (default: the target's num-cores, at most this host's cores)")
+    parser.add_argument("--no-report", action="store_true", help="skip the final measurement table")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if bool(args.rpc_tracker) != bool(args.rpc_key):
+        print("error: --rpc-tracker and --rpc-key go together", file=sys.stderr)
+        return 2
+    from lookup_tvm.target import parse_target
+
+    target = parse_target(args.target)
+    threads = args.threads or min(int(target.attrs["num-cores"]), len(os.sched_getaffinity(0)))
+    os.environ["TVM_NUM_THREADS"] = str(threads)
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    torch.set_num_threads(threads)
+    from lookup_tvm.config import LayerConfig
+    from lookup_tvm.kernels import UnsupportedTargetError
+    from lookup_tvm.target import missing_features
+    from lookup_tvm.tuning import metaschedule
+    from lookup_tvm.tuning.export import export_schedules
+    from lookup_tvm.tuning.report import format_table, measure_kernels
+    from lookup_tvm.tuning.tuner import TuneOptions, tune_all
+
+    config = LayerConfig.parse(args.config) if args.config else LayerConfig()
+    rpc = metaschedule.rpc_config(args.rpc_tracker, args.rpc_key) if args.rpc_tracker else None
+    missing = missing_features(target)
+    if missing and rpc is None:
+        print(f"error: this CPU lacks {', '.join(missing)}, which code for {target.mcpu} may use; "
+              "measure on such a machine with --rpc-tracker/--rpc-key", file=sys.stderr)
+        return 2
+    print(f"tuning {config} for {dict(target.attrs)} at {args.tokens} tokens, {args.trials} trials per kernel, "
+          f"{threads} thread(s)", flush=True)
+    log = tune_all(TuneOptions(target, config, args.tokens, args.trials, args.seed, args.work_dir, rpc))
+    written = export_schedules(log, config, args.schedules_dir or Path("schedules") / target.key)
+    print(f"tuning log: {log.directory}; readable schedules: {written}")
+    if args.no_report or rpc is not None:
+        return 0
+    try:
+        print(format_table(measure_kernels(log, config, args.tokens)))
+    except UnsupportedTargetError as err:
+        print(f"no local measurement: {err}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
