@@ -31,6 +31,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--trials", type=int, default=32,
                         help="measured trials per kernel (default 32: all 15 kernels of the default config in "
                              "about 10-20 minutes on 2 cores)")
+    parser.add_argument("--ops", default="",
+                        help="comma-separated operators to tune (default: all kernels of the config, e.g. "
+                             "gather,gather_table_grad,hash)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the search (default 0)")
     parser.add_argument("--work-dir", type=Path, default=None,
                         help="tuning log directory (default tuning_logs/<target-key>/)")
@@ -76,13 +79,15 @@ def main(argv=None) -> int:
         return 2
     print(f"tuning {config} for {dict(target.attrs)} at {args.tokens} tokens, {args.trials} trials per kernel, "
           f"{threads} thread(s)", flush=True)
-    log = tune_all(TuneOptions(target, config, args.tokens, args.trials, args.seed, args.work_dir, rpc))
+    ops = tuple(filter(None, args.ops.split(",")))
+    log = tune_all(TuneOptions(target, config, args.tokens, args.trials, args.seed, args.work_dir, rpc, ops))
     written = export_schedules(log, config, args.schedules_dir or Path("schedules") / target.key)
     print(f"tuning log: {log.directory}; readable schedules: {written}")
     if args.no_report or rpc is not None:
         return 0
     try:
-        print(format_table(measure_kernels(log, config, args.tokens)))
+        kernels = [(op, params) for op, params in config.kernels() if not ops or op in ops]
+        print(format_table(measure_kernels(log, kernels, args.tokens)))
     except UnsupportedTargetError as err:
         print(f"no local measurement: {err}")
     return 0

@@ -154,7 +154,8 @@ class ProgressCallback(ms.measure_callback.PyMeasureCallback):
                 self.history.append(secs)
             else:
                 self.history.append(None)
-        self.report(len(self.history), self.best)
+        if runner_results:
+            self.report(len(self.history), self.best)
 
 
 def _quiet_logging() -> None:

@@ -6,19 +6,20 @@ from typing import Any
 from tabulate import tabulate
 
 from lookup_tvm.baselines import make_workload
-from lookup_tvm.config import LayerConfig
 from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
 from lookup_tvm.timing import interleaved_medians
 from lookup_tvm.tuning.logs import TuningLog
 from lookup_tvm.tuning.source import kernel_key, tuned_schedules
 
 
-def measure_kernels(log: TuningLog, config: LayerConfig, tokens: int, rounds: int = 5) -> list[dict[str, Any]]:
-    """Time each kernel, default and tuned, and its PyTorch counterpart, interleaved, on this host."""
+def measure_kernels(log: TuningLog, kernels: list[tuple[str, dict[str, int]]], tokens: int,
+                    rounds: int = 5) -> list[dict[str, Any]]:
+    """Time each (operator, shape) kernel, default and tuned, and its PyTorch counterpart,
+    interleaved, on this host."""
     default = CompiledKernels(log.target, DefaultSchedules())
     tuned = CompiledKernels(log.target, tuned_schedules(log))
     rows = []
-    for op, params in config.kernels():
+    for op, params in kernels:
         default_kernel, tuned_kernel = default.get(op, **params), tuned.get(op, **params)
         default_load, tuned_load = make_workload(default_kernel.spec, tokens), make_workload(tuned_kernel.spec, tokens)
         times = interleaved_medians({

@@ -35,6 +35,7 @@ class TuneOptions:
     seed: int = 0
     work_dir: Path | None = None
     rpc: Any = None
+    ops: tuple[str, ...] = ()
 
 
 def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
@@ -42,7 +43,7 @@ def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
     log = TuningLog.open(options.work_dir or Path("tuning_logs") / options.target.key, options.target, create=True)
     defaults = CompiledKernels(options.target, DefaultSchedules(), check_isa=False)
     operators = registry()
-    kernels = options.config.kernels()
+    kernels = [(op, p) for op, p in options.config.kernels() if not options.ops or op in options.ops]
     for index, (op, params) in enumerate(kernels, 1):
         key = kernel_key(op, params)
         entry = log.summary.get(key, {})
