@@ -1,8 +1,9 @@
 """lookup_tvm: LookupFFN (hashing + table look-ups) with TVM-generated CPU kernels for PyTorch."""
 from lookup_tvm import reference
 from lookup_tvm.config import LayerConfig
+from lookup_tvm.module import LookupFFN
 
-__all__ = ["LayerConfig", "reference", "use_tuning_logs"]
+__all__ = ["LayerConfig", "LookupFFN", "reference", "use_tuning_logs"]
 __version__ = "0.1.0"
 
 

@@ -21,7 +21,7 @@ MAX_CODE_BITS = 30
 
 
 def kernels() -> CompiledKernels:
-    """The compiled kernels the functional API runs on (this host's)."""
+    """The compiled kernels the functional API runs on by default (this host's)."""
     return default_kernels()
 
 
@@ -56,20 +56,21 @@ def run_tiled(kernel: Kernel, batched_in: Sequence[torch.Tensor], shared: Sequen
             dst[main:] = src[: batch - main]
 
 
-def _fold(weight: torch.Tensor, mode: int) -> torch.Tensor:
+def _fold(ck: CompiledKernels, weight: torch.Tensor, mode: int) -> torch.Tensor:
     r, _, nb, b, _ = weight.shape if mode != UNFOLD else (weight.shape[1], *weight.shape[:1], *weight.shape[2:])
     out = torch.empty((r, STAGES, nb, b, b) if mode == UNFOLD else (STAGES, r, nb, b, b))
-    kernels().get("bh4_fold", r=r, nb=nb, b=b, mode=mode)(weight, hadamard_matrix(b), out)
+    ck.get("bh4_fold", r=r, nb=nb, b=b, mode=mode)(weight, hadamard_matrix(b), out)
     return out
 
 
 class _BH4(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, training: bool) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, training: bool, ck: CompiledKernels) -> torch.Tensor:
         r, _, nb, b, _ = weight.shape
         batch = x.shape[0]
-        ck, cross = kernels(), hadamard_matrix(nb)
-        folded = _fold(weight, FOLD)
+        cross = hadamard_matrix(nb)
+        ctx.kernels = ck
+        folded = _fold(ck, weight, FOLD)
         if not training:
             out = x.new_empty((batch, r * nb * b))
             run_tiled(ck.get("bh4", r=r, nb=nb, b=b), [x.view(batch, 1, nb, b)], [folded, cross],
@@ -89,8 +90,8 @@ class _BH4(torch.autograd.Function):
         weight, *stage_inputs = ctx.saved_tensors
         r, _, nb, b, _ = weight.shape
         batch = grad_out.shape[0]
-        ck, cross = kernels(), hadamard_matrix(nb)
-        folded_t = _fold(weight, FOLD_TRANSPOSED)
+        ck, cross = ctx.kernels, hadamard_matrix(nb)
+        folded_t = _fold(ck, weight, FOLD_TRANSPOSED)
         grad_folded = weight.new_empty((STAGES, r, nb, b, b))
         grad = grad_out.contiguous().view(batch, r, nb, b)
         for s in reversed(range(STAGES)):
@@ -101,14 +102,15 @@ class _BH4(torch.autograd.Function):
                       [grad_mm, grad_in])
             ck.get("bh4_weight_grad", r=r, r_in=r_in, nb=nb, b=b)(grad_mm, stage_inputs[s], grad_folded[s])
             grad = grad_in
-        return grad.view(batch, nb * b), _fold(grad_folded, UNFOLD), None
+        return grad.view(batch, nb * b), _fold(ck, grad_folded, UNFOLD), None, None
 
 
-def bh4(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+def bh4(x: torch.Tensor, weight: torch.Tensor, kernels: CompiledKernels | None = None) -> torch.Tensor:
     """Raw BH4 (no residual, no bias).
 
     x: [B, D] float32, D a power of two. weight: [r, 4, D//b, b, b] float32 ([out, in]
-    per block). Returns [B, r*D]. Differentiable in x and weight.
+    per block). Returns [B, r*D]. Differentiable in x and weight. ``kernels``: the
+    compiled kernels to run (default: this host's, see :func:`lookup_tvm.use_tuning_logs`).
     """
     check_tensor("x", x, torch.float32, 2)
     check_tensor("weight", weight, torch.float32, 5)
@@ -122,16 +124,17 @@ def bh4(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"block size b = {b} (weight.shape[3]) must divide D = {dim}")
     check_dims("weight", weight, [None, STAGES, dim // b, b, b])
     training = torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad)
-    return _BH4.apply(x, weight, training)
+    return _BH4.apply(x, weight, training, kernels or default_kernels())
 
 
 class _Hash(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, z: torch.Tensor):
+    def forward(ctx, z: torch.Tensor, ck: CompiledKernels):
         batch, h, tau = z.shape
         codes = torch.empty((batch, h), dtype=torch.int32)
         scores = z.new_empty((batch, h))
-        kernels().get("hash", h=h, tau=tau)(z, codes, scores)
+        ctx.kernels = ck
+        ck.get("hash", h=h, tau=tau)(z, codes, scores)
         ctx.mark_non_differentiable(codes)
         ctx.save_for_backward(z)
         return codes, scores
@@ -141,11 +144,11 @@ class _Hash(torch.autograd.Function):
         (z,) = ctx.saved_tensors
         batch, h, tau = z.shape
         grad_z = torch.empty_like(z)
-        kernels().get("hash_grad", h=h, tau=tau)(z, grad_scores.contiguous(), grad_z)
-        return grad_z
+        ctx.kernels.get("hash_grad", h=h, tau=tau)(z, grad_scores.contiguous(), grad_z)
+        return grad_z, None
 
 
-def hash_codes(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def hash_codes(z: torch.Tensor, kernels: CompiledKernels | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Codes and scores. z: [B, h, tau] float32 -> (codes [B, h] int32, scores [B, h] float32).
 
     Gradients reach z through the scores only.
@@ -155,15 +158,16 @@ def hash_codes(z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         raise ValueError(f"z.shape[2] = tau must be in [1, {MAX_CODE_BITS}] (int32 codes), got {z.shape[2]}")
     if z.shape[1] < 1:
         raise ValueError(f"z.shape[1] = h must be >= 1, got {z.shape[1]}")
-    return _Hash.apply(z)
+    return _Hash.apply(z, kernels or default_kernels())
 
 
 class _Gather(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, codes: torch.Tensor, scores: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, codes: torch.Tensor, scores: torch.Tensor, tables: torch.Tensor, ck: CompiledKernels):
         h, rows, d_out = tables.shape
         out = scores.new_empty((codes.shape[0], d_out))
-        kernels().get("gather", h=h, rows=rows, d_out=d_out)(codes, scores, tables, out)
+        ctx.kernels = ck
+        ck.get("gather", h=h, rows=rows, d_out=d_out)(codes, scores, tables, out)
         ctx.save_for_backward(codes, scores, tables)
         return out
 
@@ -175,14 +179,15 @@ class _Gather(torch.autograd.Function):
         grad_scores = grad_tables = None
         if ctx.needs_input_grad[1]:
             grad_scores = torch.empty_like(scores)
-            kernels().get("gather_score_grad", h=h, rows=rows, d_out=d_out)(grad_out, codes, tables, grad_scores)
+            ctx.kernels.get("gather_score_grad", h=h, rows=rows, d_out=d_out)(grad_out, codes, tables, grad_scores)
         if ctx.needs_input_grad[2]:
             grad_tables = torch.empty_like(tables)
-            kernels().get("gather_table_grad", h=h, rows=rows, d_out=d_out)(codes, scores, grad_out, grad_tables)
-        return None, grad_scores, grad_tables
+            ctx.kernels.get("gather_table_grad", h=h, rows=rows, d_out=d_out)(codes, scores, grad_out, grad_tables)
+        return None, grad_scores, grad_tables, None
 
 
-def gather_accumulate(codes: torch.Tensor, scores: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
+def gather_accumulate(codes: torch.Tensor, scores: torch.Tensor, tables: torch.Tensor,
+                      kernels: CompiledKernels | None = None) -> torch.Tensor:
     """y = sum_k scores[:, k] * tables[k, codes[:, k]].
 
     codes: [B, h] int32 in [0, rows); scores: [B, h] float32; tables: [h, rows, d_out]
@@ -197,4 +202,4 @@ def gather_accumulate(codes: torch.Tensor, scores: torch.Tensor, tables: torch.T
     check_dims("codes", codes, [None, h])
     check_dims("scores", scores, [codes.shape[0], h])
     check_codes_range(codes, rows)
-    return _Gather.apply(codes, scores, tables)
+    return _Gather.apply(codes, scores, tables, kernels or default_kernels())

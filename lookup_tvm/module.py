@@ -1,0 +1,78 @@
+"""LookupFFN as an ``nn.Module``: pre-norm, projection, hash, gather, output bias."""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from lookup_tvm import reference
+from lookup_tvm.config import LayerConfig
+
+BACKENDS = ("tvm", "reference")
+
+
+class LookupFFN(nn.Module):
+    """A feed-forward block made of hashing and table look-ups (spec steps 1-6).
+
+    Input ``[..., d_model]`` float32, output ``[..., d_out]``; the residual is added outside.
+    ``backend="tvm"`` runs the TVM kernels (forward and backward), ``"reference"`` the
+    pure-PyTorch path; both share one ``state_dict`` format.
+    """
+
+    def __init__(self, d_model: int, num_tables: int = 128, code_bits: int = 8, *, d_out: int | None = None,
+                 projection: str = "bh4", block_size: int = 64, backend: str = "tvm"):
+        super().__init__()
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        self.config = LayerConfig(d=d_model, h=num_tables, tau=code_bits, b=block_size, d_out=d_out,
+                                  projection=projection)
+        cfg = self.config
+        self.backend = backend
+        self.kernels = None
+        self.norm = nn.LayerNorm(cfg.d, eps=1e-5)
+        if projection == "bh4":
+            self.proj_weight = nn.Parameter(
+                torch.randn(cfg.repeats, 4, cfg.dim // cfg.b, cfg.b, cfg.b) / math.sqrt(cfg.b * cfg.dim))
+        else:
+            self.proj_weight = nn.Parameter(torch.randn(cfg.h * cfg.tau, cfg.d) / math.sqrt(cfg.d))
+        self.proj_bias = nn.Parameter(torch.zeros(cfg.h * cfg.tau))
+        self.tables = nn.Parameter(torch.randn(cfg.h, cfg.rows, cfg.d_out) * 0.02)
+        self.out_bias = nn.Parameter(torch.randn(cfg.d_out) * 0.001)
+
+    def extra_repr(self) -> str:
+        c = self.config
+        return (f"d_model={c.d}, num_tables={c.h}, code_bits={c.tau}, d_out={c.d_out}, projection={c.projection}, "
+                f"block_size={c.b}, backend={self.backend}, flops_per_token={c.flops_per_token():,}")
+
+    def use_kernels(self, kernels) -> "LookupFFN":
+        """Run on these compiled kernels (e.g. a loaded library's) instead of the host default."""
+        self.kernels = kernels
+        return self
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = self.config
+        if x.shape[-1] != c.d:
+            raise ValueError(f"input's last dimension must be d_model = {c.d}, got shape {tuple(x.shape)}")
+        lead = x.shape[:-1]
+        flat = x.reshape(-1, c.d)
+        params = (self.norm.weight, self.norm.bias, self.proj_weight, self.proj_bias, self.tables, self.out_bias)
+        if self.backend == "reference":
+            out = reference.lookup_ffn(flat, *params, projection=c.projection)
+        else:
+            out = self._forward_tvm(flat.contiguous())
+        return out.reshape(*lead, c.d_out)
+
+    def _forward_tvm(self, x: torch.Tensor) -> torch.Tensor:
+        from lookup_tvm import functional as F
+
+        c = self.config
+        xn = self.norm(x)
+        if c.projection == "bh4":
+            x_pad = nn.functional.pad(xn, (0, c.dim - c.d)) if c.dim != c.d else xn
+            z = 0.7 * F.bh4(x_pad.contiguous(), self.proj_weight, self.kernels) + 0.3 * x_pad.repeat(1, c.repeats)
+            z = z[:, : c.h * c.tau] + self.proj_bias
+        else:
+            z = nn.functional.linear(xn, self.proj_weight, self.proj_bias)
+        codes, scores = F.hash_codes(z.reshape(-1, c.h, c.tau).contiguous(), self.kernels)
+        return F.gather_accumulate(codes, scores, self.tables, self.kernels) + self.out_bias

@@ -1,0 +1,63 @@
+"""LookupFFN module: TVM backend against the reference backend, outputs and every gradient."""
+import pytest
+import torch
+
+from conftest import assert_close, max_rel_error
+from lookup_tvm import LookupFFN
+
+CONFIGS = [
+    dict(d_model=512, num_tables=128, code_bits=8),
+    dict(d_model=100, num_tables=24, code_bits=4, d_out=37, block_size=32),
+    dict(d_model=64, num_tables=8, code_bits=8, projection="dense"),
+    dict(d_model=60, num_tables=5, code_bits=10, block_size=8, projection="dense", d_out=13),
+]
+
+
+@pytest.mark.parametrize("kwargs", CONFIGS, ids=lambda k: ",".join(f"{a}={b}" for a, b in k.items()))
+def test_tvm_backend_matches_reference_backend(kwargs):
+    tvm_ffn = LookupFFN(**kwargs)
+    ref_ffn = LookupFFN(**kwargs, backend="reference")
+    ref_ffn.load_state_dict(tvm_ffn.state_dict())
+    x = torch.randn(3, 11, kwargs["d_model"], requires_grad=True)
+    out, expected = tvm_ffn(x), ref_ffn(x)
+    assert out.shape == (3, 11, kwargs.get("d_out") or kwargs["d_model"])
+    assert_close(out, expected, tol=1e-4)
+    grad = torch.randn_like(out)
+    out.backward(grad)
+    expected.backward(grad)
+    for (name, p), (_, q) in zip(tvm_ffn.named_parameters(), ref_ffn.named_parameters()):
+        err = max_rel_error(p.grad, q.grad)
+        assert err <= 1e-4, f"gradient of {name}: {err:.3g}"
+
+
+def test_eval_no_grad_and_inference_mode():
+    ffn = LookupFFN(64, 8, 4, block_size=16).eval()
+    x = torch.randn(5, 64)
+    with torch.no_grad():
+        a = ffn(x)
+    with torch.inference_mode():
+        b = ffn(x)
+    ffn.backend = "reference"
+    with torch.no_grad():
+        c = ffn(x)
+    assert torch.equal(a, b)
+    assert_close(a, c, tol=1e-4)
+
+
+def test_state_dict_round_trip_between_backends(tmp_path):
+    ffn = LookupFFN(64, 8, 4, block_size=16, backend="reference")
+    torch.save(ffn.state_dict(), tmp_path / "ckpt.pt")
+    other = LookupFFN(64, 8, 4, block_size=16)
+    other.load_state_dict(torch.load(tmp_path / "ckpt.pt"))
+    x = torch.randn(4, 64)
+    assert_close(other(x), ffn(x), tol=1e-4)
+
+
+def test_extra_repr_and_bad_input():
+    ffn = LookupFFN(512)
+    text = repr(ffn)
+    assert "num_tables=128" in text and "flops_per_token=692,224" in text
+    with pytest.raises(ValueError, match="d_model = 512"):
+        ffn(torch.randn(2, 100))
+    with pytest.raises(ValueError, match="backend"):
+        LookupFFN(512, backend="cuda")
