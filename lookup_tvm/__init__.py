@@ -3,7 +3,7 @@ from lookup_tvm import reference
 from lookup_tvm.config import LayerConfig
 from lookup_tvm.module import LookupFFN
 
-__all__ = ["LayerConfig", "LookupFFN", "reference", "use_tuning_logs"]
+__all__ = ["LayerConfig", "LookupFFN", "export_library", "load_library", "reference", "use_tuning_logs"]
 __version__ = "0.1.0"
 
 
@@ -15,3 +15,17 @@ def use_tuning_logs(path):
     from lookup_tvm.kernels import use_tuning_logs as _use
 
     return _use(path)
+
+
+def export_library(path, target="host", config=None, tuning_logs=None):
+    """Compile every kernel of ``config`` for ``target`` into one library plus a manifest."""
+    from lookup_tvm.library import export_library as _export
+
+    return _export(path, target=target, config=config, tuning_logs=tuning_logs)
+
+
+def load_library(path):
+    """Verify a library's manifest, then load it; returns kernels for ``LookupFFN.use_library``."""
+    from lookup_tvm.library import load_library as _load
+
+    return _load(path)

@@ -104,6 +104,11 @@ class CompiledKernels:
                 self._kernels[spec] = kernel
         return kernel
 
+    def add(self, kernel: Kernel) -> None:
+        """Register an already compiled kernel (from a loaded library)."""
+        with self._lock:
+            self._kernels[kernel.spec] = kernel
+
     def scheduled(self, spec: OpSpec) -> PrimFunc:
         """The scheduled PrimFunc of a full spec (what gets compiled)."""
         return self.source.schedule(self._operators[spec.op], spec, self.target)

@@ -46,9 +46,26 @@ class LookupFFN(nn.Module):
                 f"block_size={c.b}, backend={self.backend}, flops_per_token={c.flops_per_token():,}")
 
     def use_kernels(self, kernels) -> "LookupFFN":
-        """Run on these compiled kernels (e.g. a loaded library's) instead of the host default."""
+        """Run on these compiled kernels instead of the host default."""
         self.kernels = kernels
         return self
+
+    def use_library(self, kernels) -> "LookupFFN":
+        """Bind a library from :func:`lookup_tvm.load_library` (checked against this layer's config)."""
+        config = getattr(kernels.source, "config", None)
+        if config is not None and config != self.config:
+            raise ValueError(f"library was exported for {config}, this layer is {self.config}")
+        return self.use_kernels(kernels)
+
+    @classmethod
+    def from_library(cls, path, **module_kwargs) -> "LookupFFN":
+        """A fresh layer shaped like the library at ``path`` and bound to its kernels."""
+        from lookup_tvm.library import load_library
+
+        kernels = load_library(path)
+        c = kernels.source.config
+        layer = cls(c.d, c.h, c.tau, d_out=c.d_out, projection=c.projection, block_size=c.b, **module_kwargs)
+        return layer.use_kernels(kernels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         c = self.config

@@ -41,6 +41,12 @@ def build(func: PrimFunc, spec: TargetSpec) -> tvm.runtime.Module:
     return tvm.build(tvm.IRModule({"main": func}), target=to_tvm_target(spec))
 
 
+def build_functions(functions: dict[str, PrimFunc], spec: TargetSpec) -> tvm.runtime.Module:
+    """Compile several scheduled PrimFuncs into one module, each callable by its name."""
+    mod = tvm.IRModule({name: func.with_attr("global_symbol", name) for name, func in functions.items()})
+    return tvm.build(mod, target=to_tvm_target(spec))
+
+
 def load_module(path: str | os.PathLike) -> tvm.runtime.Module:
     return tvm.runtime.load_module(os.fspath(path))
 
