@@ -81,15 +81,24 @@ class LookupFFN(nn.Module):
         return out.reshape(*lead, c.d_out)
 
     def _forward_tvm(self, x: torch.Tensor) -> torch.Tensor:
-        from lookup_tvm import functional as F
+        """The custom ops directly: shapes hold by construction and codes come from our own
+        hash, so no data-dependent checks break ``torch.compile`` graphs."""
+        from lookup_tvm import torch_ops
 
         c = self.config
+        if x.dtype != torch.float32 or x.device.type != "cpu":
+            raise TypeError(f"LookupFFN(backend='tvm') takes float32 CPU input, got {x.dtype} on {x.device}")
+        handle = torch_ops.kernels_handle(self.kernels)
         xn = self.norm(x)
         if c.projection == "bh4":
-            x_pad = nn.functional.pad(xn, (0, c.dim - c.d)) if c.dim != c.d else xn
-            z = 0.7 * F.bh4(x_pad.contiguous(), self.proj_weight, self.kernels) + 0.3 * x_pad.repeat(1, c.repeats)
+            x_pad = (nn.functional.pad(xn, (0, c.dim - c.d)) if c.dim != c.d else xn).contiguous()
+            if torch.is_grad_enabled() and (x_pad.requires_grad or self.proj_weight.requires_grad):
+                projected = torch_ops.bh4_train(x_pad, self.proj_weight, handle)[0]
+            else:
+                projected = torch_ops.bh4(x_pad, self.proj_weight, handle)
+            z = 0.7 * projected + 0.3 * x_pad.repeat(1, c.repeats)
             z = z[:, : c.h * c.tau] + self.proj_bias
         else:
             z = nn.functional.linear(xn, self.proj_weight, self.proj_bias)
-        codes, scores = F.hash_codes(z.reshape(-1, c.h, c.tau).contiguous(), self.kernels)
-        return F.gather_accumulate(codes, scores, self.tables, self.kernels) + self.out_bias
+        codes, scores = torch_ops.hash_codes(z.reshape(-1, c.h, c.tau).contiguous(), handle)
+        return torch_ops.gather_accumulate(codes, scores, self.tables.contiguous(), handle) + self.out_bias

@@ -4,7 +4,8 @@ by a schedule would write past the end)."""
 import pytest
 import torch
 
-from lookup_tvm.functional import kernels, run_tiled
+from lookup_tvm.functional import kernels
+from lookup_tvm.kernel_calls import run_tiled
 
 CANARY = 12345.0
 

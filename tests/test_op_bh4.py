@@ -4,6 +4,7 @@ import torch
 
 from conftest import assert_close
 from lookup_tvm import functional as F
+from lookup_tvm import kernel_calls as calls
 from lookup_tvm import reference as R
 from lookup_tvm.ops.bh4 import FOLD, FOLD_TRANSPOSED, UNFOLD
 
@@ -59,9 +60,9 @@ def test_bh4_gradcheck_float64_reference_agrees():
 def test_fold_kernels(r, nb, b):
     """Folding H_b into the block weights, its transpose, and the gradient's unfold."""
     weight = torch.randn(r, 4, nb, b, b)
-    hb = F.hadamard_matrix(b)
+    hb = calls.hadamard_matrix(b)
     folded = torch.einsum("oj,rsnji->srnio", hb, weight)
-    assert_close(F._fold(F.kernels(), weight, FOLD), folded)
-    assert_close(F._fold(F.kernels(), weight, FOLD_TRANSPOSED), folded.transpose(-1, -2))
+    assert_close(calls.fold(F.kernels(), weight, FOLD), folded)
+    assert_close(calls.fold(F.kernels(), weight, FOLD_TRANSPOSED), folded.transpose(-1, -2))
     grad_folded = torch.randn(4, r, nb, b, b)
-    assert_close(F._fold(F.kernels(), grad_folded, UNFOLD), torch.einsum("oj,srnio->rsnji", hb, grad_folded))
+    assert_close(calls.fold(F.kernels(), grad_folded, UNFOLD), torch.einsum("oj,srnio->rsnji", hb, grad_folded))

@@ -1,0 +1,140 @@
+"""Running the compiled kernels on torch tensors: allocation, token tiling, the BH4 stage
+chain and its backward. Every function takes the :class:`CompiledKernels` to run on."""
+from __future__ import annotations
+
+import functools
+from typing import Sequence
+
+import torch
+
+from lookup_tvm.kernels import CompiledKernels, Kernel
+from lookup_tvm.ops.bh4 import FOLD, FOLD_TRANSPOSED, STAGES, UNFOLD
+from lookup_tvm.reference import hadamard
+
+
+@functools.lru_cache(maxsize=None)
+def hadamard_matrix(size: int) -> torch.Tensor:
+    """The unnormalised Hadamard matrix [size, size] float32 (symmetric, entries +-1)."""
+    return hadamard(torch.eye(size, dtype=torch.float32)).contiguous()
+
+
+def run_tiled(kernel: Kernel, batched_in: Sequence[torch.Tensor], shared: Sequence[torch.Tensor],
+              batched_out: Sequence[torch.Tensor]) -> None:
+    """Call a kernel over all tokens; a token-tiled kernel gets whole tiles, the tail padded."""
+    tile = kernel.token_tile
+    if tile == 1:
+        kernel(*batched_in, *shared, *batched_out)
+        return
+    batch = batched_out[0].shape[0]
+    main = batch - batch % tile
+
+    def tiles(t: torch.Tensor) -> torch.Tensor:
+        return t.view(-1, tile, *t.shape[1:])
+
+    if main:
+        kernel(*[tiles(t[:main]) for t in batched_in], *shared, *[tiles(t[:main]) for t in batched_out])
+    if main < batch:
+        padded_in = [t.new_zeros((tile, *t.shape[1:])) for t in batched_in]
+        for src, dst in zip(batched_in, padded_in):
+            dst[: batch - main] = src[main:]
+        padded_out = [t.new_empty((tile, *t.shape[1:])) for t in batched_out]
+        kernel(*[tiles(t) for t in padded_in], *shared, *[tiles(t) for t in padded_out])
+        for src, dst in zip(padded_out, batched_out):
+            dst[main:] = src[: batch - main]
+
+
+def fold(ck: CompiledKernels, weight: torch.Tensor, mode: int) -> torch.Tensor:
+    """Fold H_b into BH4 weights [r, 4, nb, b, b] (FOLD, FOLD_TRANSPOSED -> [4, r, nb, b, b]),
+    or unfold a folded-weight gradient back (UNFOLD: [4, r, ...] -> [r, 4, ...])."""
+    if mode == UNFOLD:
+        _, r, nb, b, _ = weight.shape
+        out = weight.new_empty((r, STAGES, nb, b, b))
+    else:
+        r, _, nb, b, _ = weight.shape
+        out = weight.new_empty((STAGES, r, nb, b, b))
+    ck.get("bh4_fold", r=r, nb=nb, b=b, mode=mode)(weight, hadamard_matrix(b), out)
+    return out
+
+
+def bh4_forward(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Inference BH4, the 4 stages fused: x [B, D], weight [r, 4, nb, b, b] -> [B, r*D]."""
+    r, _, nb, b, _ = weight.shape
+    batch = x.shape[0]
+    out = x.new_empty((batch, r * nb * b))
+    run_tiled(ck.get("bh4", r=r, nb=nb, b=b), [x.view(batch, 1, nb, b)], [fold(ck, weight, FOLD), hadamard_matrix(nb)],
+              [out.view(batch, r, nb, b)])
+    return out
+
+
+def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Training BH4, one kernel per stage: returns (out [B, r*D], stage inputs 1..3 [3, B, r, nb, b])."""
+    r, _, nb, b, _ = weight.shape
+    batch = x.shape[0]
+    folded, cross = fold(ck, weight, FOLD), hadamard_matrix(nb)
+    acts = x.new_empty((STAGES - 1, batch, r, nb, b))
+    out = x.new_empty((batch, r * nb * b))
+    stage_in = x.view(batch, 1, nb, b)
+    for s in range(STAGES):
+        stage_out = acts[s] if s < STAGES - 1 else out.view(batch, r, nb, b)
+        run_tiled(ck.get("bh4_stage", r=r, r_in=stage_in.shape[1], nb=nb, b=b), [stage_in], [folded[s], cross],
+                  [stage_out])
+        stage_in = stage_out
+    return out, acts
+
+
+def bh4_backward(ck: CompiledKernels, grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
+                 acts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Gradients of BH4 for x [B, D] and weight [r, 4, nb, b, b] from grad_out [B, r*D]."""
+    r, _, nb, b, _ = weight.shape
+    batch = x.shape[0]
+    folded_t, cross = fold(ck, weight, FOLD_TRANSPOSED), hadamard_matrix(nb)
+    stage_inputs = [x.view(batch, 1, nb, b), *acts]
+    grad_folded = weight.new_empty((STAGES, r, nb, b, b))
+    grad = grad_out.view(batch, r, nb, b)
+    for s in reversed(range(STAGES)):
+        r_in = stage_inputs[s].shape[1]
+        grad_mm = grad.new_empty((batch, r, nb, b))
+        grad_in = grad.new_empty((batch, r_in, nb, b))
+        run_tiled(ck.get("bh4_stage_grad", r=r, r_in=r_in, nb=nb, b=b), [grad], [folded_t[s], cross],
+                  [grad_mm, grad_in])
+        ck.get("bh4_weight_grad", r=r, r_in=r_in, nb=nb, b=b)(grad_mm, stage_inputs[s], grad_folded[s])
+        grad = grad_in
+    return grad.view(batch, nb * b), fold(ck, grad_folded, UNFOLD)
+
+
+def hash_forward(ck: CompiledKernels, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """z [B, h, tau] -> (codes [B, h] int32, scores [B, h])."""
+    batch, h, tau = z.shape
+    codes, scores = torch.empty((batch, h), dtype=torch.int32), z.new_empty((batch, h))
+    ck.get("hash", h=h, tau=tau)(z, codes, scores)
+    return codes, scores
+
+
+def hash_backward(ck: CompiledKernels, z: torch.Tensor, grad_scores: torch.Tensor) -> torch.Tensor:
+    _, h, tau = z.shape
+    grad_z = torch.empty_like(z)
+    ck.get("hash_grad", h=h, tau=tau)(z, grad_scores, grad_z)
+    return grad_z
+
+
+def gather_forward(ck: CompiledKernels, codes: torch.Tensor, scores: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
+    h, rows, d_out = tables.shape
+    out = scores.new_empty((codes.shape[0], d_out))
+    ck.get("gather", h=h, rows=rows, d_out=d_out)(codes, scores, tables, out)
+    return out
+
+
+def gather_score_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor,
+                      tables: torch.Tensor) -> torch.Tensor:
+    h, rows, d_out = tables.shape
+    grad_scores = grad_out.new_empty((codes.shape[0], h))
+    ck.get("gather_score_grad", h=h, rows=rows, d_out=d_out)(grad_out, codes, tables, grad_scores)
+    return grad_scores
+
+
+def gather_table_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor, scores: torch.Tensor,
+                      tables: torch.Tensor) -> torch.Tensor:
+    h, rows, d_out = tables.shape
+    grad_tables = torch.empty_like(tables)
+    ck.get("gather_table_grad", h=h, rows=rows, d_out=d_out)(codes, scores, grad_out, grad_tables)
+    return grad_tables

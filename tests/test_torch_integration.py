@@ -1,0 +1,75 @@
+"""LookupFFN inside PyTorch's machinery: torch.compile without graph breaks, torch.export,
+and several Python threads calling one module at once."""
+import threading
+
+import torch
+from torch import nn
+
+from conftest import assert_close
+from lookup_tvm import LookupFFN
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Linear(40, 64)
+        self.ffn = LookupFFN(64, 8, 4, block_size=16)
+
+    def forward(self, x):
+        h = self.inp(x)
+        return h + self.ffn(h)
+
+
+def test_torch_compile_fullgraph_matches_eager():
+    torch.manual_seed(0)
+    model = Block()
+    compiled = torch.compile(model, fullgraph=True, backend="aot_eager")
+    x = torch.randn(2, 7, 40)
+    out, expected = compiled(x), model(x)
+    assert_close(out, expected, tol=1e-6)
+    grads = torch.autograd.grad(out.square().sum(), list(model.parameters()))
+    expected_grads = torch.autograd.grad(model(x).square().sum(), list(model.parameters()))
+    for got, want in zip(grads, expected_grads):
+        assert_close(got, want, tol=1e-5)
+
+
+def test_torch_compile_inductor_eval():
+    model = Block().eval()
+    x = torch.randn(5, 40)
+    with torch.no_grad():
+        assert_close(torch.compile(model, fullgraph=True)(x), model(x), tol=1e-5)
+
+
+def test_torch_export_captures_the_custom_ops():
+    model = Block().eval()
+    x = torch.randn(6, 40)
+    exported = torch.export.export(model, (x,))
+    targets = {str(node.target) for node in exported.graph.nodes if node.op == "call_function"}
+    assert any("lookup_tvm" in t for t in targets), targets
+    assert_close(exported.module()(x), model(x), tol=1e-6)
+
+
+def test_four_threads_share_one_module():
+    torch.manual_seed(0)
+    model = LookupFFN(64, 8, 4, block_size=16).eval()
+    inputs = [torch.randn(50 + i, 64) for i in range(4)]
+    with torch.no_grad():
+        expected = [model(x) for x in inputs]
+    results, errors = [None] * 4, []
+
+    def work(i):
+        try:
+            with torch.no_grad():
+                for _ in range(5):
+                    results[i] = model(inputs[i])
+        except Exception as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    for got, want in zip(results, expected):
+        assert torch.equal(got, want)
