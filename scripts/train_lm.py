@@ -1,0 +1,97 @@
+"""Train a small byte-level transformer LM on the Python standard library's sources.
+
+Its FFNs are LookupFFN blocks running TVM kernels in forward and backward (--ffn lookup),
+or GEMM FFNs d -> 4d -> d (--ffn vanilla) for comparison. Prints a progress bar, the
+validation loss every --eval-every steps, and the wall time per step; saves a checkpoint.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--ffn", choices=["lookup", "vanilla", "lookup-reference"], default="lookup",
+                   help="FFN type: LookupFFN on TVM kernels, the GEMM baseline, or LookupFFN in pure PyTorch")
+    p.add_argument("--steps", type=int, default=300, help="training steps (default 300)")
+    p.add_argument("--batch", type=int, default=16, help="sequences per step (default 16)")
+    p.add_argument("--context", type=int, default=128, help="bytes per sequence (default 128)")
+    p.add_argument("--d-model", type=int, default=256, help="model width (default 256)")
+    p.add_argument("--layers", type=int, default=4, help="transformer blocks (default 4)")
+    p.add_argument("--heads", type=int, default=4, help="attention heads (default 4)")
+    p.add_argument("--tables", type=int, default=64, help="LookupFFN tables h (default 64)")
+    p.add_argument("--code-bits", type=int, default=8, help="LookupFFN code bits tau (default 8)")
+    p.add_argument("--block-size", type=int, default=64, help="BH4 block size b (default 64)")
+    p.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (default 2e-3)")
+    p.add_argument("--eval-every", type=int, default=100, help="steps between validation losses (default 100)")
+    p.add_argument("--eval-batches", type=int, default=8, help="validation batches per evaluation (default 8)")
+    p.add_argument("--threads", type=int, default=None, help="torch/TVM threads (default: torch's)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--checkpoint", type=Path, default=None, help="where to save the model (default: none)")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    import os
+
+    if args.threads:
+        os.environ["TVM_NUM_THREADS"] = str(args.threads)
+    import torch
+    from torch import nn
+
+    from lookup_tvm.corpus import batches, byte_splits
+    from lookup_tvm.lm import ByteLM
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    train, valid = byte_splits()
+    model = ByteLM(args.d_model, args.layers, args.heads, args.context, args.ffn, args.tables, args.code_bits,
+                   args.block_size)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+    gen, eval_gen = torch.Generator().manual_seed(args.seed), torch.Generator().manual_seed(1234)
+    eval_set = [batches(valid, args.batch, args.context, eval_gen) for _ in range(args.eval_batches)]
+
+    def validation_loss() -> float:
+        model.eval()
+        with torch.no_grad():
+            losses = [nn.functional.cross_entropy(model(x).reshape(-1, 256), y.reshape(-1)).item() for x, y in eval_set]
+        model.train()
+        return sum(losses) / len(losses)
+
+    print(f"{args.ffn} FFN, {sum(p.numel() for p in model.parameters()):,} parameters, "
+          f"{len(train):,} training bytes, {torch.get_num_threads()} thread(s)", flush=True)
+    step_times, history = [], []
+    for step in range(1, args.steps + 1):
+        x, y = batches(train, args.batch, args.context, gen)
+        start = time.perf_counter()
+        loss = nn.functional.cross_entropy(model(x).reshape(-1, 256), y.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step_times.append(time.perf_counter() - start)
+        filled = int(30 * step / args.steps)
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] step {step}/{args.steps} loss {loss.item():.3f} "
+              f"{1e3 * step_times[-1]:.0f} ms/step", end="", file=sys.stderr, flush=True)
+        if step % args.eval_every == 0 or step == args.steps:
+            val = validation_loss()
+            history.append({"step": step, "train_loss": loss.item(), "val_loss": val})
+            print(f"\nstep {step}: validation loss {val:.4f} ({val / math.log(2):.3f} bits/byte)", flush=True)
+    median = sorted(step_times)[len(step_times) // 2]
+    print(json.dumps({"ffn": args.ffn, "steps": args.steps, "final_val_loss": history[-1]["val_loss"],
+                      "median_ms_per_step": round(1e3 * median, 1), "history": history}))
+    if args.checkpoint:
+        torch.save({"args": vars(args) | {"checkpoint": str(args.checkpoint)}, "model": model.state_dict()},
+                   args.checkpoint)
+        print(f"saved {args.checkpoint}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

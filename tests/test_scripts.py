@@ -1,0 +1,29 @@
+"""The command-line scripts run end to end on tiny settings."""
+import json
+import subprocess
+import sys
+
+from conftest import REPO
+
+
+def run(*args, timeout=300):
+    proc = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_help_texts():
+    for script in ("scripts/tune.py", "scripts/export.py", "scripts/train_lm.py", "scripts/infer.py",
+                   "scripts/demo.py"):
+        assert "usage" in run(script, "--help")
+
+
+def test_train_export_infer(tmp_path):
+    out = run("scripts/train_lm.py", "--steps", "4", "--eval-every", "2", "--batch", "4", "--context", "32",
+              "--d-model", "64", "--layers", "1", "--tables", "16", "--block-size", "16",
+              "--checkpoint", str(tmp_path / "lm.pt"))
+    summary = json.loads(out.strip().splitlines()[-2])
+    assert summary["ffn"] == "lookup" and summary["final_val_loss"] < 5.6
+    run("scripts/export.py", str(tmp_path / "lib"), "--config", "d=64,h=16,b=16")
+    assert "tokens/s" in run("scripts/infer.py", str(tmp_path / "lm.pt"), str(tmp_path / "lib"), "--batch", "4",
+                             "--rounds", "2")
