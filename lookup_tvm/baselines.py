@@ -74,7 +74,7 @@ def make_workload(spec: OpSpec, tokens: int) -> Workload:
         g, y = torch.randn(tokens, r, nb, b), torch.randn(tokens, r_in, nb, b)
         out = torch.empty(r, nb, b, b)
         g_t, y_t = g.permute(1, 2, 3, 0).contiguous(), y.permute(1, 2, 0, 3).contiguous()
-        return Workload([g, y, out], lambda: torch.matmul(g_t, y_t.expand(r, nb, tokens, b)), "torch.matmul",
+        return Workload([tiled(g), tiled(y), out], lambda: torch.matmul(g_t, y_t.expand(r, nb, tokens, b)), "torch.matmul",
                         2.0 * tokens * r * nb * b * b, f32 * tokens * nb * b * (r + r_in))
     if op in ("hash", "hash_grad"):
         from lookup_tvm.reference import hash_codes
@@ -105,10 +105,12 @@ def make_workload(spec: OpSpec, tokens: int) -> Workload:
             lambda: torch.nn.functional.embedding_bag(flat, flat_tables, per_sample_weights=scores, mode="sum"),
             "embedding_bag", 2.0 * tokens * h * d_out, row_bytes + f32 * tokens * d_out)
     if op == "gather_score_grad":
+        weights = scores.clone().requires_grad_()
+        out = torch.nn.functional.embedding_bag(flat, flat_tables, per_sample_weights=weights, mode="sum")
         return Workload(
             [g, codes, tables, torch.empty(tokens, h)],
-            lambda: torch.bmm(flat_tables[flat], g.unsqueeze(-1)),
-            "index + bmm", 2.0 * tokens * h * d_out, row_bytes + f32 * tokens * d_out)
+            lambda: torch.autograd.grad(out, weights, g, retain_graph=True),
+            "embedding_bag backward (weights)", 2.0 * tokens * h * d_out, row_bytes + f32 * tokens * d_out)
     if op == "gather_table_grad":
         leaf = flat_tables.clone().requires_grad_()
         out = torch.nn.functional.embedding_bag(flat, leaf, per_sample_weights=scores, mode="sum")

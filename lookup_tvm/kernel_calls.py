@@ -82,6 +82,24 @@ def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor
     return out, acts
 
 
+def weight_grad(kernel: Kernel, grad_mm: torch.Tensor, stage_input: torch.Tensor, out: torch.Tensor) -> None:
+    """out = sum over tokens of stage_input (x) grad_mm, whole tiles first, then the padded tail."""
+    tile, batch = kernel.token_tile, grad_mm.shape[0]
+    main = batch - batch % tile
+    if main:
+        kernel(grad_mm[:main].view(-1, tile, *grad_mm.shape[1:]),
+               stage_input[:main].view(-1, tile, *stage_input.shape[1:]), out)
+    if main < batch:
+        pads = [t.new_zeros((tile, *t.shape[1:])) for t in (grad_mm, stage_input)]
+        pads[0][: batch - main], pads[1][: batch - main] = grad_mm[main:], stage_input[main:]
+        tail = out if not main else torch.empty_like(out)
+        kernel(pads[0].view(1, tile, *grad_mm.shape[1:]), pads[1].view(1, tile, *stage_input.shape[1:]), tail)
+        if main:
+            out += tail
+    elif not main:
+        out.zero_()
+
+
 def bh4_backward(ck: CompiledKernels, grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
                  acts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Gradients of BH4 for x [B, D] and weight [r, 4, nb, b, b] from grad_out [B, r*D]."""
@@ -97,7 +115,7 @@ def bh4_backward(ck: CompiledKernels, grad_out: torch.Tensor, x: torch.Tensor, w
         grad_in = grad.new_empty((batch, r_in, nb, b))
         run_tiled(ck.get("bh4_stage_grad", r=r, r_in=r_in, nb=nb, b=b), [grad], [folded_t[s], cross],
                   [grad_mm, grad_in])
-        ck.get("bh4_weight_grad", r=r, r_in=r_in, nb=nb, b=b)(grad_mm, stage_inputs[s], grad_folded[s])
+        weight_grad(ck.get("bh4_weight_grad", r=r, r_in=r_in, nb=nb, b=b), grad_mm, stage_inputs[s], grad_folded[s])
         grad = grad_in
     return grad.view(batch, nb * b), fold(ck, grad_folded, UNFOLD)
 

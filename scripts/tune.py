@@ -34,6 +34,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--ops", default="",
                         help="comma-separated operators to tune (default: all kernels of the config, e.g. "
                              "gather,gather_table_grad,hash)")
+    parser.add_argument("--retune", action="store_true",
+                        help="tune the selected kernels again from scratch, even if the log has them (after an "
+                             "operator's definition changed)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the search (default 0)")
     parser.add_argument("--work-dir", type=Path, default=None,
                         help="tuning log directory (default tuning_logs/<target-key>/)")
@@ -80,7 +83,8 @@ def main(argv=None) -> int:
     print(f"tuning {config} for {dict(target.attrs)} at {args.tokens} tokens, {args.trials} trials per kernel, "
           f"{threads} thread(s)", flush=True)
     ops = tuple(filter(None, args.ops.split(",")))
-    log = tune_all(TuneOptions(target, config, args.tokens, args.trials, args.seed, args.work_dir, rpc, ops))
+    log = tune_all(TuneOptions(target, config, args.tokens, args.trials, args.seed, args.work_dir, rpc, ops,
+                                   args.retune))
     written = export_schedules(log, config, args.schedules_dir or Path("schedules") / target.key)
     print(f"tuning log: {log.directory}; readable schedules: {written}")
     if args.no_report or rpc is not None:

@@ -2,7 +2,8 @@
 
 A forward stage is ``y_out = cross(mm(Wf, y_in))``. Backward, for gradient g of y_out:
 ``g_t = cross(g)`` (H is symmetric), ``g_in[k] = sum_o Wf[k, o] * g_t[o]`` (summed over
-repeats when the stage input was the shared x), and ``dWf[k, o] = sum_tokens y_in[k] g_t[o]``.
+repeats when the stage input was the shared x), and ``dWf[k, o] = sum_tokens y_in[k] g_t[o]``. Activations come as whole token tiles
+``[tiles, token_tile, ...]`` (see ``kernel_calls.run_tiled``).
 """
 from __future__ import annotations
 
@@ -62,40 +63,48 @@ def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice
 
 
 def define_weight_grad(spec: OpSpec, batch=None):
-    """g_t [B, r, nb, b], y_in [B, r_in, nb, b] -> dWf[s] [r, nb, b_in, b_out] (summed over tokens)."""
-    r, r_in, nb, b = spec["r"], spec["r_in"], spec["nb"], spec["b"]
-    batch = batch_extent(batch)
-    g_t = te.placeholder((batch, r, nb, b), "float32", name="grad_mm")
-    y = te.placeholder((batch, r_in, nb, b), "float32", name="stage_input")
-    t = te.reduce_axis((0, batch), "t")
+    """g_t [tiles, tile, r, nb, b], y_in [tiles, tile, r_in, nb, b] -> dWf[s] [r, nb, b_in, b_out]
+    (summed over all tokens; whole tiles, so the reduction carries no tail predicate)."""
+    r, r_in, nb, b, tile = spec["r"], spec["r_in"], spec["nb"], spec["b"], spec["token_tile"]
+    tiles = batch_extent(batch)
+    g_t = te.placeholder((tiles, tile, r, nb, b), "float32", name="grad_mm")
+    y = te.placeholder((tiles, tile, r_in, nb, b), "float32", name="stage_input")
+    q = te.reduce_axis((0, tiles), "q")
+    t = te.reduce_axis((0, tile), "t")
     dw = te.compute(
         (r, nb, b, b),
-        lambda rr, n, i, o: te.sum(y[t, rr if r_in > 1 else 0, n, i] * g_t[t, rr, n, o], axis=t),
+        lambda rr, n, i, o: te.sum(y[q, t, rr if r_in > 1 else 0, n, i] * g_t[q, t, rr, n, o], axis=[q, t]),
         name="grad_weight",
     )
     return te.create_prim_func([g_t, y, dw])
 
 
 def weight_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
-    return {"tokens": [64, 16, 256], "unroll": [0, 1]}
+    return {"unroll": [0, 1]}
 
 
 def schedule_weight_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """Parallel over (repeat, block); the b x b block stays in L1 while token tiles stream."""
     block = sch.get_sblock("grad_weight")
-    rr, n, i, o, t = sch.get_loops(block)
+    rr, n, i, o, q, t = sch.get_loops(block)
     rn = sch.fuse(rr, n)
     sch.parallel(rn)
-    t_o, t_i = sch.split(t, [None, choice["tokens"]])
     o_o, o_i = sch.split(o, [None, vector_lanes(spec["b"], profile)])
-    sch.reorder(rn, t_o, i, t_i, o_o, o_i)
+    sch.reorder(rn, q, i, t, o_o, o_i)
     sch.vectorize(o_i)
     if choice["unroll"]:
         sch.unroll(o_o)
-    sch.decompose_reduction(block, t_o)
+    sch.decompose_reduction(block, q)
+
+
+def weight_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
+    """Tiles of 64 tokens: a tile of both inputs stays in L1/L2 while it is reduced."""
+    if "token_tile" in dict(spec.params):
+        return spec
+    return OpSpec.make(spec.op, **dict(spec.params), token_tile=64)
 
 
 OPERATORS = [
     Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, stage_grad_knobs, default_token_tile),
-    Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, weight_grad_knobs),
+    Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, weight_grad_knobs, weight_grad_layout),
 ]

@@ -36,6 +36,7 @@ class TuneOptions:
     work_dir: Path | None = None
     rpc: Any = None
     ops: tuple[str, ...] = ()
+    retune: bool = False
 
 
 def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
@@ -48,7 +49,7 @@ def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
         key = kernel_key(op, params)
         entry = log.summary.get(key, {})
         label = f"[{index}/{len(kernels)}] {key}"
-        if entry.get("tokens") != options.tokens:
+        if entry.get("tokens") != options.tokens or options.retune:
             entry = {}
         if entry.get("budget", 0) >= options.trials:
             print(f"{label}: already tuned ({entry['trials']} trials at {entry['tokens']} tokens), skipped",
@@ -144,7 +145,7 @@ def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: di
         print(file=out, flush=True)
     best = min(measured.values(), key=lambda m: m["ms"])
     return {"trials": len(measured), "best_ms": best["ms"], "layout": {"lanes": spec["lanes"], **best["layout"]},
-            "measurements": list(measured.values())}
+            "measurements": list(measured.values()), "history_ms": [m["ms"] for m in measured.values()]}
 
 
 def progress(out: TextIO, line: str) -> None:

@@ -1,0 +1,176 @@
+"""Benchmarks: LookupFFN (tuned TVM kernels) against PyTorch, end to end and per kernel.
+
+Each thread count runs in its own process (TVM sizes its pool once). Candidates are timed
+interleaved round by round with warm-up; with 2+ threads, rounds on a busy machine are
+rejected by a parallelism probe (see lookup_tvm.timing). Rates are GFLOP/s by the spec's
+FLOP counts; "% peak" is against torch.mm 2048^3 fp32 measured in the same run.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from typing import Any, Callable
+
+from tabulate import tabulate
+
+FFN_FLOPS_PER_TOKEN = 4 * 512 * 2048  # 512 -> 2048 -> 512, multiply-adds counted as 2
+
+
+@dataclasses.dataclass
+class Row:
+    """One measured comparison: the subject's median and each baseline's, per-round ratios."""
+
+    group: str
+    name: str
+    tokens: int
+    threads: int
+    subject_ms: float
+    baselines_ms: dict[str, float]
+    speedups: dict[str, float]
+    gflops: float | None = None
+    gbytes: float | None = None
+    peak_percent: float | None = None
+    rejected: int = 0
+    peak_gflops: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def summarize(group: str, name: str, tokens: int, threads: int, samples, subject: str, flops: float = 0.0,
+              nbytes: float = 0.0, peak_gflops: float | None = None) -> Row:
+    """A Row from interleaved samples: medians, median per-round speed-ups, rates."""
+    medians = samples.medians()
+    ms = medians[subject] * 1e3
+    gflops = flops / medians[subject] / 1e9 if flops else None
+    return Row(
+        group, name, tokens, threads, ms,
+        {k: v * 1e3 for k, v in medians.items() if k != subject},
+        {k: samples.ratio(k, subject) for k in medians if k != subject},
+        gflops, nbytes / medians[subject] / 1e9 if nbytes else None,
+        100 * gflops / peak_gflops if gflops and peak_gflops else None, samples.rejected,
+    )
+
+
+def format_rows(rows: list[Row], markdown: bool = False) -> str:
+    table = []
+    for r in rows:
+        baselines = "; ".join(f"{k} {v:.2f}" for k, v in r.baselines_ms.items())
+        speedups = "; ".join(f"{r.speedups[k]:.2f}x vs {k}" for k in r.baselines_ms)
+        table.append([r.group, r.name, r.tokens, r.threads, f"{r.subject_ms:.2f}", baselines, speedups,
+                      "-" if r.gflops is None else f"{r.gflops:.1f}", "-" if r.gbytes is None else f"{r.gbytes:.1f}",
+                      "-" if r.peak_percent is None else f"{r.peak_percent:.0f}%", r.rejected])
+    headers = ["group", "what", "tokens", "threads", "lookup_tvm ms", "PyTorch ms", "speed-up", "GFLOP/s",
+               "GB/s", "% fp32 peak", "rejected rounds"]
+    return tabulate(table, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True)
+
+
+def _peak_gflops(torch) -> float:
+    a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    from lookup_tvm.timing import interleaved_medians
+
+    return 2 * 2048**3 / interleaved_medians({"mm": lambda: torch.mm(a, b)}, rounds=5)["mm"] / 1e9
+
+
+def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
+    """All comparisons at one token count, in this process (its thread count set by the caller)."""
+    import torch
+    from torch import nn
+
+    from lookup_tvm import LookupFFN
+    from lookup_tvm.baselines import make_workload
+    from lookup_tvm.functional import kernels
+    from lookup_tvm.timing import ParallelismProbe, interleaved
+
+    torch.manual_seed(0)
+    probe = ParallelismProbe() if threads > 1 else None
+    peak = _peak_gflops(torch)
+    rows = []
+    lookup = LookupFFN(512, 128, 8)
+    reference = LookupFFN(512, 128, 8, backend="reference")
+    reference.load_state_dict(lookup.state_dict())
+    ffn = nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(), nn.Linear(2048, 512))
+    ffn_bf16 = nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(), nn.Linear(2048, 512)).bfloat16()
+    x = torch.randn(tokens, 512)
+    x_bf16 = x.bfloat16()
+    lookup_flops = lookup.config.flops_per_token() * tokens
+
+    def measure(group, name, candidates, subject, flops=0.0, nbytes=0.0):
+        samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
+        rows.append(summarize(group, name, tokens, threads, samples, subject, flops, nbytes, peak))
+
+    with torch.no_grad():
+        lookup.eval(), reference.eval()
+        candidates: dict[str, Callable[[], object]] = {
+            "lookup_tvm": lambda: lookup(x), "FFN fp32": lambda: ffn(x), "FFN bf16": lambda: ffn_bf16(x_bf16)}
+        if not quick and tokens <= 4096:
+            candidates["pure-PyTorch LookupFFN"] = lambda: reference(x)
+        measure("end to end", "inference (eval)", candidates, "lookup_tvm", lookup_flops)
+    lookup.train()
+
+    def step(module, inp):
+        def run():
+            module.zero_grad(set_to_none=True)
+            module(inp).sum().backward()
+        return run
+
+    x_grad, x_grad_bf16 = x.clone().requires_grad_(), x_bf16.clone().requires_grad_()
+    candidates = {"lookup_tvm": step(lookup, x_grad), "FFN fp32": step(ffn, x_grad),
+                  "FFN bf16": step(ffn_bf16, x_grad_bf16)}
+    if not quick and tokens <= 4096:
+        candidates["pure-PyTorch LookupFFN"] = step(reference, x_grad)
+    measure("end to end", "training step (fwd+bwd)", candidates, "lookup_tvm", 3 * lookup_flops)
+
+    ck = kernels()
+    ops = {"bh4", "hash", "gather", "gather_table_grad"} if quick else None
+    for op, params in lookup.config.kernels():
+        if ops is not None and op not in ops:
+            continue
+        kernel = ck.get(op, **params)
+        load = make_workload(kernel.spec, tokens)
+        measure("kernel", kernel.spec.name, {"lookup_tvm": lambda: kernel(*load.args), load.torch_name: load.torch_fn},
+                "lookup_tvm", load.flops, load.bytes)
+    if probe:
+        probe.close()
+    for row in rows:
+        row.peak_gflops = peak
+    return rows
+
+
+def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool) -> list[Row]:
+    """Each thread count in a fresh process; returns every Row."""
+    rows = []
+    for count in threads:
+        env = {**os.environ, "TVM_NUM_THREADS": str(count), "OMP_NUM_THREADS": str(count),
+               "OMP_WAIT_POLICY": "PASSIVE"}
+        args = [sys.executable, "-m", "lookup_tvm.bench", "--worker", "--threads", str(count), "--rounds", str(rounds),
+                "--tokens", *map(str, tokens)] + (["--quick"] if quick else [])
+        proc = subprocess.run(args, env=env, capture_output=True, text=True)
+        if proc.returncode:
+            raise RuntimeError(f"benchmark worker ({count} threads) failed:\n{proc.stderr[-4000:]}")
+        rows += [Row(**r) for r in json.loads(proc.stdout.strip().splitlines()[-1])]
+    return rows
+
+
+def _worker_main(argv: list[str]) -> None:
+    import argparse
+
+    import torch
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--worker", action="store_true")
+    p.add_argument("--threads", type=int)
+    p.add_argument("--rounds", type=int)
+    p.add_argument("--tokens", type=int, nargs="+")
+    p.add_argument("--quick", action="store_true")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    rows = [r for t in args.tokens for r in run_one(t, args.threads, args.rounds, args.quick)]
+    print(json.dumps([r.to_json() for r in rows]))
+
+
+if __name__ == "__main__":
+    _worker_main(sys.argv[1:])

@@ -1,0 +1,39 @@
+"""Benchmark LookupFFN (tuned TVM kernels) against PyTorch on this machine.
+
+End to end (inference and a training step) against the FFN 512-2048-512 in fp32 and bf16
+and the pure-PyTorch LookupFFN, and every kernel against the best PyTorch formulation of the
+same operator, at d=512, h=128, tau=8, b=64. Medians of interleaved rounds; 2-thread rounds
+are kept only when a parallelism probe shows both cores free.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--tokens", type=int, nargs="+", default=[4096, 32768], help="token counts (default 4096 32768)")
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)")
+    p.add_argument("--rounds", type=int, default=7, help="clean rounds per comparison (default 7)")
+    p.add_argument("--quick", action="store_true", help="4096 tokens, 1 thread, 3 rounds, forward kernels: < 2 min")
+    p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
+    p.add_argument("--markdown", action="store_true", help="print a GitHub markdown table")
+    args = p.parse_args(argv)
+    from lookup_tvm.bench import format_rows, run_all
+    from lookup_tvm.target import host_cpu_model
+
+    if args.quick:
+        args.tokens, args.threads, args.rounds = [4096], [1], 3
+    rows = run_all(args.tokens, args.threads, args.rounds, args.quick)
+    print(f"{host_cpu_model()}; d=512, h=128, tau=8, b=64, fp32")
+    print(format_rows(rows, markdown=args.markdown))
+    if args.json:
+        args.json.write_text(json.dumps([r.to_json() for r in rows], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

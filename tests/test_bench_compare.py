@@ -1,0 +1,89 @@
+"""Benchmark statistics and tables on synthetic timings, the comparison of tuning logs, and a
+--quick smoke run of scripts/bench.py."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+from lookup_tvm.bench import Row, format_rows, summarize
+from lookup_tvm.compare import differing_choices, format_comparison, trials_to_fraction
+from lookup_tvm.timing import Samples, interleaved
+
+
+def synthetic(rounds):
+    return Samples([{"tvm": t, "torch": p} for t, p in rounds])
+
+
+def test_medians_and_per_round_ratios():
+    samples = synthetic([(1.0, 3.0), (2.0, 2.0), (1.0, 5.0)])
+    assert samples.medians() == {"tvm": 1.0, "torch": 3.0}
+    assert samples.ratio("torch", "tvm") == 3.0  # rounds give 3, 1, 5
+
+
+def test_summarize_rates_and_peak():
+    row = summarize("kernel", "gather", 4096, 1, synthetic([(0.01, 0.04)] * 3), "tvm", flops=2e9, nbytes=1e8,
+                    peak_gflops=400.0)
+    assert row.subject_ms == pytest.approx(10.0) and row.baselines_ms == {"torch": pytest.approx(40.0)}
+    assert row.speedups["torch"] == pytest.approx(4.0)
+    assert row.gflops == pytest.approx(200.0) and row.gbytes == pytest.approx(10.0)
+    assert row.peak_percent == pytest.approx(50.0)
+
+
+def test_tables_and_json_round_trip():
+    row = summarize("end to end", "inference", 4096, 2, synthetic([(0.05, 0.2)]), "tvm", flops=1e9)
+    text = format_rows([row])
+    assert "inference" in text and "4.00x vs torch" in text and "50.00" in text
+    markdown = format_rows([row], markdown=True)
+    assert markdown.startswith("| group")
+    assert Row(**json.loads(json.dumps(row.to_json()))) == row
+
+
+def test_unclean_rounds_are_rejected():
+    class FakeProbe:
+        readings = iter([2.0, 2.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0])
+
+        def read(self):
+            return next(self.readings)
+
+    samples = interleaved({"a": lambda: None}, rounds=3, warmup=0, probe=FakeProbe())
+    assert len(samples.rounds) == 3 and samples.rejected == 1
+
+
+def test_no_clean_round_is_an_error():
+    class BusyProbe:
+        def read(self):
+            return 1.0
+
+    with pytest.raises(RuntimeError, match="no clean sample"):
+        interleaved({"a": lambda: None}, rounds=2, warmup=0, probe=BusyProbe(), max_attempts=3)
+
+
+def test_trials_to_95_percent_of_best():
+    assert trials_to_fraction([10.0, None, 5.2, 5.0, 7.0]) == 3
+    assert trials_to_fraction([None, None]) is None
+
+
+def test_comparison_shows_differing_choices():
+    rows = [
+        {"kernel": "gather", "target": "a-2c", "host": "cpu A", "best_ms": 1.0, "gflops": 2.0, "gbytes": 3.0,
+         "trials": 8, "trials_to_95": 4, "choice": {"tokens": 64, "order": 0}},
+        {"kernel": "gather", "target": "b-2c", "host": "cpu B", "best_ms": 2.0, "gflops": 1.0, "gbytes": 1.5,
+         "trials": 8, "trials_to_95": 2, "choice": {"tokens": 16, "order": 0}},
+    ]
+    assert differing_choices(rows) == {"gather": ["tokens"]}
+    text = format_comparison(rows)
+    assert "tokens=64" in text and "tokens=16" in text and "cpu B" in text and "4/8" in text
+
+
+def test_bench_quick_smoke(tmp_path):
+    out_json = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, "scripts/bench.py", "--quick", "--json", str(out_json)], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = json.loads(out_json.read_text())
+    groups = {(r["group"], r["name"]) for r in rows}
+    assert ("end to end", "inference (eval)") in groups and ("end to end", "training step (fwd+bwd)") in groups
+    assert all(r["subject_ms"] > 0 and r["baselines_ms"] for r in rows)
+    assert "FFN bf16" in proc.stdout
