@@ -49,25 +49,34 @@ def make_workload(spec: OpSpec, tokens: int) -> Workload:
         w, hb, out = torch.randn(source), hadamard(torch.eye(b)), torch.empty(folded)
         return Workload([w, hb, out], lambda: torch.matmul(hb, w), "torch.matmul",
                         2.0 * w.numel() * b, 2.0 * f32 * w.numel())
-    if op in ("bh4", "bh4_stage", "bh4_stage_grad"):
+    if op in ("bh4", "bh4_projection", "bh4_stage", "bh4_stage_grad"):
         r, nb, b = p["r"], p["nb"], p["b"]
-        r_in = 1 if op == "bh4" else p["r_in"]
-        stages = 4 if op == "bh4" else 1
+        fused = op in ("bh4", "bh4_projection")
+        r_in = 1 if fused else p["r_in"]
+        stages = 4 if fused else 1
         cross = hadamard(torch.eye(nb))
         x = torch.randn(tokens, r if op == "bh4_stage_grad" else r_in, nb, b)
-        w = torch.randn(4, r, nb, b, b) / b if op == "bh4" else torch.randn(r, nb, b, b) / b
+        w = torch.randn(4, r, nb, b, b) / b if fused else torch.randn(r, nb, b, b) / b
         outs = [torch.empty(tokens, r, nb, b)] + ([torch.empty(tokens, r_in, nb, b)] if op == "bh4_stage_grad" else [])
         y_t = x.permute(1, 2, 0, 3).contiguous()
-        ws = [w[s] for s in range(4)] if op == "bh4" else [w]
+        ws = [w[s] for s in range(4)] if fused else [w]
+        shared = [w, cross]
+        if op == "bh4_projection":
+            bias = torch.randn(p["features"])
+            shared, outs = [w, cross, bias], [torch.empty(tokens, p["features"])]
+            x_flat = x.view(tokens, -1)
 
         def run_torch():
             y = y_t
             for weight in ws:
                 y = _bh4_stage_torch(y, weight, cross)
+            if op == "bh4_projection":
+                z = 0.7 * y.permute(2, 0, 1, 3).reshape(tokens, -1) + 0.3 * x_flat.repeat(1, r)
+                return z[:, : p["features"]] + bias
             return y
 
         flops = stages * 2.0 * tokens * r * nb * b * (b + nb)
-        return Workload([tiled(x), w, cross, *map(tiled, outs)], run_torch, "torch.matmul (batched)",
+        return Workload([tiled(x), *shared, *map(tiled, outs)], run_torch, "torch.matmul (batched)",
                         flops, f32 * tokens * nb * b * (r_in + r * len(outs)))
     if op == "bh4_weight_grad":
         r, r_in, nb, b = p["r"], p["r_in"], p["nb"], p["b"]

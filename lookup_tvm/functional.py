@@ -13,7 +13,7 @@ from lookup_tvm.kernels import CompiledKernels, default_kernels
 from lookup_tvm.ops.bh4 import STAGES
 from lookup_tvm.validation import check_codes_range, check_dims, check_tensor, is_power_of_two
 
-__all__ = ["bh4", "hash_codes", "gather_accumulate"]
+__all__ = ["bh4", "bh4_projection", "hash_codes", "gather_accumulate"]
 
 MAX_CODE_BITS = 30
 
@@ -30,6 +30,14 @@ def bh4(x: torch.Tensor, weight: torch.Tensor, kernels: CompiledKernels | None =
     per block). Returns [B, r*D]. Differentiable in x and weight. ``kernels``: the
     compiled kernels to run (default: this host's, see :func:`lookup_tvm.use_tuning_logs`).
     """
+    _check_bh4(x, weight)
+    handle = torch_ops.kernels_handle(kernels)
+    if torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad):
+        return torch_ops.bh4_train(x, weight, handle)[0]
+    return torch_ops.bh4(x, weight, handle)
+
+
+def _check_bh4(x: torch.Tensor, weight: torch.Tensor) -> None:
     check_tensor("x", x, torch.float32, 2)
     check_tensor("weight", weight, torch.float32, 5)
     r, stages, nb, b, b2 = weight.shape
@@ -41,10 +49,24 @@ def bh4(x: torch.Tensor, weight: torch.Tensor, kernels: CompiledKernels | None =
     if dim % b:
         raise ValueError(f"block size b = {b} (weight.shape[3]) must divide D = {dim}")
     check_dims("weight", weight, [None, STAGES, dim // b, b, b])
-    handle = torch_ops.kernels_handle(kernels)
-    if torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad):
-        return torch_ops.bh4_train(x, weight, handle)[0]
-    return torch_ops.bh4(x, weight, handle)
+
+
+def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
+                   kernels: CompiledKernels | None = None) -> torch.Tensor:
+    """The spec's BH4 projection with its epilogue fused (inference; not differentiable):
+    ``z = (0.7 * BH4(x) + 0.3 * tile(x))[:, :F] + bias``.
+
+    x: [B, D] float32 (already zero-padded to D), weight: [r, 4, D//b, b, b], bias: [F] with
+    F <= r*D. Returns z: [B, F]. For training, compose :func:`bh4` with torch ops.
+    """
+    _check_bh4(x, weight)
+    check_tensor("bias", bias, torch.float32, 1)
+    r, _, nb, b, _ = weight.shape
+    if not 1 <= bias.shape[0] <= r * nb * b:
+        raise ValueError(f"bias length F must be in [1, r*D = {r * nb * b}], got {bias.shape[0]}")
+    if torch.is_grad_enabled() and any(t.requires_grad for t in (x, weight, bias)):
+        raise RuntimeError("bh4_projection is inference-only; compose bh4() with torch ops to train")
+    return torch_ops.bh4_projection(x, weight, bias, torch_ops.kernels_handle(kernels))
 
 
 def hash_codes(z: torch.Tensor, kernels: CompiledKernels | None = None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -66,6 +66,17 @@ def bh4_forward(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor) -> t
     return out
 
 
+def bh4_projection(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """Inference projection, fused: 0.7 * BH4(x) + 0.3 * tile(x), first F values, + bias.
+    x [B, D], weight [r, 4, nb, b, b], bias [F] -> z [B, F]."""
+    r, _, nb, b, _ = weight.shape
+    batch, features = x.shape[0], bias.shape[0]
+    out = x.new_empty((batch, features))
+    run_tiled(ck.get("bh4_projection", r=r, nb=nb, b=b, features=features), [x.view(batch, 1, nb, b)],
+              [fold(ck, weight, FOLD), hadamard_matrix(nb), bias], [out])
+    return out
+
+
 def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Training BH4, one kernel per stage: returns (out [B, r*D], stage inputs 1..3 [3, B, r, nb, b])."""
     r, _, nb, b, _ = weight.shape

@@ -92,12 +92,12 @@ class LookupFFN(nn.Module):
         xn = self.norm(x)
         if c.projection == "bh4":
             x_pad = (nn.functional.pad(xn, (0, c.dim - c.d)) if c.dim != c.d else xn).contiguous()
-            if torch.is_grad_enabled() and (x_pad.requires_grad or self.proj_weight.requires_grad):
+            if torch.is_grad_enabled() and any(t.requires_grad for t in (x_pad, self.proj_weight, self.proj_bias)):
                 projected = torch_ops.bh4_train(x_pad, self.proj_weight, handle)[0]
+                z = 0.7 * projected + 0.3 * x_pad.repeat(1, c.repeats)
+                z = z[:, : c.h * c.tau] + self.proj_bias
             else:
-                projected = torch_ops.bh4(x_pad, self.proj_weight, handle)
-            z = 0.7 * projected + 0.3 * x_pad.repeat(1, c.repeats)
-            z = z[:, : c.h * c.tau] + self.proj_bias
+                z = torch_ops.bh4_projection(x_pad, self.proj_weight, self.proj_bias, handle)
         else:
             z = nn.functional.linear(xn, self.proj_weight, self.proj_bias)
         codes, scores = torch_ops.hash_codes(z.reshape(-1, c.h, c.tau).contiguous(), handle)

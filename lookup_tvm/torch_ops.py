@@ -57,6 +57,16 @@ def _(x, weight, handle):
     return x.new_empty((x.shape[0], weight.shape[0] * weight.shape[2] * weight.shape[3]))
 
 
+@torch.library.custom_op("lookup_tvm::bh4_projection", mutates_args=())
+def bh4_projection(x: Tensor, weight: Tensor, bias: Tensor, handle: int) -> Tensor:
+    return calls.bh4_projection(_kernels(handle), x, weight, bias)
+
+
+@bh4_projection.register_fake
+def _(x, weight, bias, handle):
+    return x.new_empty((x.shape[0], bias.shape[0]))
+
+
 @torch.library.custom_op("lookup_tvm::bh4_train", mutates_args=())
 def bh4_train(x: Tensor, weight: Tensor, handle: int) -> tuple[Tensor, Tensor]:
     return calls.bh4_forward_train(_kernels(handle), x, weight)

@@ -31,6 +31,8 @@ CASES = [
     ("F.bh4(x, torch.randn(1, 3, 2, 8, 8))", "ValueError", "weight must have shape [r, 4, D//b, b, b]"),
     ("F.bh4(x.to('meta'), w)", "ValueError", "x must be on the CPU"),
     ("F.bh4(x.tolist(), w)", "TypeError", "x must be a torch.Tensor"),
+    ("F.bh4_projection(x, w, torch.zeros(17))", "ValueError", "bias length F must be in [1, r*D = 16]"),
+    ("F.bh4_projection(x, w, torch.zeros(2, 2))", "ValueError", "bias must be 1-D"),
     ("F.hash_codes(z.double())", "TypeError", "z must have dtype torch.float32"),
     ("F.hash_codes(z[0])", "ValueError", "z must be 3-D"),
     ("F.hash_codes(z.transpose(0, 1))", "ValueError", "z must be contiguous"),

@@ -54,6 +54,10 @@ def test_tiled_bh4_kernels_stay_in_bounds(batch):
     out = canary_buffer((batch, r, nb, b))
     run_tiled(ck.get("bh4", r=r, nb=nb, b=b), [x], [folded, cross], [out[:batch]])
     check(out, batch)
+    out = canary_buffer((batch, 20))
+    run_tiled(ck.get("bh4_projection", r=r, nb=nb, b=b, features=20), [x], [folded, cross, torch.randn(20)],
+              [out[:batch]])
+    check(out, batch)
     out = canary_buffer((batch, r, nb, b))
     run_tiled(ck.get("bh4_stage", r=r, r_in=1, nb=nb, b=b), [x], [folded[0], cross], [out[:batch]])
     check(out, batch)

@@ -66,3 +66,18 @@ def test_fold_kernels(r, nb, b):
     assert_close(calls.fold(F.kernels(), weight, FOLD_TRANSPOSED), folded.transpose(-1, -2))
     grad_folded = torch.randn(4, r, nb, b, b)
     assert_close(calls.fold(F.kernels(), grad_folded, UNFOLD), torch.einsum("oj,srnio->rsnji", hb, grad_folded))
+
+
+@pytest.mark.parametrize("r,nb,b,features", [(2, 8, 64, 1024), (3, 4, 8, 70), (1, 1, 4, 3), (2, 2, 16, 64)])
+@pytest.mark.parametrize("batch", [1, 7, 1000])
+def test_bh4_projection_fused_epilogue(r, nb, b, features, batch):
+    x, weight = make(r, nb, b, batch)
+    bias = torch.randn(features)
+    with torch.no_grad():
+        assert_close(F.bh4_projection(x, weight, bias), R.bh4_projection(x, weight, bias))
+
+
+def test_bh4_projection_refuses_training():
+    x, weight = make(1, 2, 4, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="inference-only"):
+        F.bh4_projection(x, weight, torch.zeros(8))

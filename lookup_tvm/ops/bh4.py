@@ -102,6 +102,28 @@ def define_bh4(spec: OpSpec, batch=None):
     return te.create_prim_func([x, w, cross, y])
 
 
+def define_bh4_projection(spec: OpSpec, batch=None):
+    """The spec's projection, fused: BH4 as :func:`define_bh4`, then for the first
+    ``features`` values ``z = 0.7 * BH4(x) + 0.3 * tile(x) + bias``.
+    x [tiles, tile, 1, nb, b], Wf, cross, bias [features] -> z [tiles, tile, features]."""
+    r, nb, b, features = spec["r"], spec["nb"], spec["b"], spec["features"]
+    dim = nb * b
+    x, cross = _placeholders(spec, 1, batch)
+    w = te.placeholder((STAGES, r, nb, b, b), "float32", name="folded_weight")
+    bias = te.placeholder((features,), "float32", name="bias")
+    y, r_in = x, 1
+    for s in range(STAGES):
+        y = stage(y, lambda rr, n, i, o, s=s: w[s, rr, n, i, o], cross, spec, r_in, f"s{s}")
+        r_in = r
+    z = te.compute(
+        (x.shape[0], spec["token_tile"], features),
+        lambda q, t, f: 0.7 * y[q, t, f // dim, (f % dim) // b, f % b] + 0.3 * x[q, t, 0, (f % dim) // b, f % b]
+        + bias[f],
+        name="projection",
+    )
+    return te.create_prim_func([x, w, cross, bias, z])
+
+
 def define_bh4_stage(spec: OpSpec, batch=None):
     """One stage: y [tiles, tile, r_in, nb, b], Wf[s] [r, nb, b, b], cross -> [tiles, tile, r, nb, b]."""
     r, nb, b = spec["r"], spec["nb"], spec["b"]
@@ -117,12 +139,17 @@ def stage_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
 
 
 def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
-    """One parallel loop over token tiles; every stage computed inside it, vectorised over b."""
+    """One parallel loop over token tiles; every stage (and the projection epilogue, if any)
+    computed inside it, vectorised over b."""
     blocks = [sch.get_sblock(name) for name in stage_block_names(sch)]
-    tiles = sch.get_loops(blocks[-1])[0]
+    epilogue = sch.get_sblock("projection") if "features" in dict(spec.params) else None
+    tiles = sch.get_loops(epilogue if epilogue is not None else blocks[-1])[0]
     sch.parallel(tiles)
-    for block in reversed(blocks[:-1]):
+    for block in reversed(blocks if epilogue is not None else blocks[:-1]):
         sch.compute_at(block, tiles, preserve_unit_loops=True)
+    if epilogue is not None:
+        f_outer, f_inner = sch.split(sch.get_loops(epilogue)[-1], [None, vector_lanes(spec["features"], profile)])
+        sch.vectorize(f_inner)
     lanes = vector_lanes(spec["b"], profile)
     for block in blocks:
         tok, rr, n, o, red = sch.get_loops(block)[-5:]
@@ -164,5 +191,6 @@ def default_token_tile(spec: OpSpec, profile: CpuProfile) -> OpSpec:
 OPERATORS = [
     Operator("bh4_fold", define_fold, schedule_fold),
     Operator("bh4", define_bh4, schedule_stages, stage_knobs, default_token_tile),
+    Operator("bh4_projection", define_bh4_projection, schedule_stages, stage_knobs, default_token_tile),
     Operator("bh4_stage", define_bh4_stage, schedule_stages, stage_knobs, default_token_tile),
 ]
