@@ -1,6 +1,8 @@
 """Compare tuned kernels across CPUs: read ``tuning_logs/<target>/`` directories (and
-bench JSON files) and lay out, per kernel and target, the best time, rates, how many trials
-reaching 95% of the best took, and the knob choices that differ."""
+bench JSON files) and lay out, per kernel and target, the best time, rates, the share of
+the target's nominal fp32 FMA peak (its CPU profile's clock x FMA units x lanes, for the
+threads the tuning measured with), how many trials reaching 95% of the best took, and the
+knob choices that differ."""
 from __future__ import annotations
 
 import json
@@ -11,6 +13,7 @@ from tabulate import tabulate
 
 from lookup_tvm.baselines import make_workload
 from lookup_tvm.ops import OpSpec
+from lookup_tvm.target import TargetSpec
 
 
 def trials_to_fraction(history_ms: list[float | None], fraction: float = 0.95) -> int | None:
@@ -35,13 +38,18 @@ def kernel_rows(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per (kernel, target) with rates computed from the kernel's FLOP and byte counts."""
     rows = []
     for log in logs:
+        target = TargetSpec.from_json(log["target"])
+        threads = min(int(target.attrs["num-cores"]), log["target"]["measured_on"]["cores"])
+        peak = target.profile.peak_gflops(threads)
         for key, entry in sorted(log["summary"].items()):
             spec = OpSpec.make(entry["op"], **entry["params"])
             work = _counts(spec, entry["tokens"])
             seconds = entry["best_ms"] / 1e3
+            gflops = work[0] / seconds / 1e9 if work[0] else None
             rows.append({
                 "kernel": key, "target": log["key"], "host": log["target"]["measured_on"]["cpu_model"],
-                "best_ms": entry["best_ms"], "gflops": work[0] / seconds / 1e9 if work[0] else None,
+                "best_ms": entry["best_ms"], "gflops": gflops,
+                "roofline_percent": 100 * gflops / peak if gflops else None,
                 "gbytes": work[1] / seconds / 1e9, "trials": entry["trials"],
                 "trials_to_95": trials_to_fraction(entry.get("history_ms", [])),
                 "choice": entry.get("choice") or entry.get("layout") or {},
@@ -68,10 +76,11 @@ def format_comparison(rows: list[dict[str, Any]], markdown: bool = False) -> str
     table = [[
         r["kernel"], r["target"], r["host"], f"{r['best_ms']:.3f}",
         "-" if r["gflops"] is None else f"{r['gflops']:.1f}", f"{r['gbytes']:.1f}",
+        "-" if r.get("roofline_percent") is None else f"{r['roofline_percent']:.0f}%",
         f"{r['trials_to_95'] or '-'}/{r['trials']}",
         ", ".join(f"{k}={r['choice'][k]}" for k in differ[r["kernel"]]) or "(same)",
     ] for r in rows]
-    headers = ["kernel", "target", "measured on", "best ms", "GFLOP/s", "GB/s", "trials to 95%",
+    headers = ["kernel", "target", "measured on", "best ms", "GFLOP/s", "GB/s", "% FMA peak", "trials to 95%",
                "differing choices"]
     return tabulate(table, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True)
 

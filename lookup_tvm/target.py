@@ -44,10 +44,16 @@ class CpuProfile:
     l3_bytes: int
     cores: int
     features: tuple[str, ...]
+    ghz: float = 2.5
+    fma_units: int = 2
 
     def lanes(self, dtype_bits: int = 32) -> int:
         """SIMD lanes for one vector register of the given element width."""
         return max(1, self.vector_bits // dtype_bits)
+
+    def peak_gflops(self, cores: int = 1) -> float:
+        """Nominal fp32 FMA peak: clock x FMA issue per cycle (in vector_bits units) x lanes x 2."""
+        return self.ghz * self.fma_units * self.lanes() * 2 * cores
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self) | {"features": list(self.features)}
@@ -56,16 +62,16 @@ class CpuProfile:
 CPU_PROFILES: dict[str, CpuProfile] = {
     p.name: p
     for p in (
-        CpuProfile("haswell", 256, 32 * KIB, 256 * KIB, 30 * MIB, 12, _AVX2),
-        CpuProfile("skylake-avx512", 512, 32 * KIB, 1 * MIB, 38 * MIB + 512 * KIB, 28, _AVX512),
-        CpuProfile("icelake-server", 512, 48 * KIB, 1 * MIB + 256 * KIB, 60 * MIB, 40, _ICX),
+        CpuProfile("haswell", 256, 32 * KIB, 256 * KIB, 30 * MIB, 12, _AVX2, 2.3, 2),
+        CpuProfile("skylake-avx512", 512, 32 * KIB, 1 * MIB, 38 * MIB + 512 * KIB, 28, _AVX512, 1.9, 2),
+        CpuProfile("icelake-server", 512, 48 * KIB, 1 * MIB + 256 * KIB, 60 * MIB, 40, _ICX, 2.3, 2),
         CpuProfile(
             "sapphirerapids", 512, 48 * KIB, 2 * MIB, 105 * MIB, 56,
-            _ICX + ("avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8"),
+            _ICX + ("avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8"), 2.0, 2,
         ),
-        CpuProfile("znver3", 256, 32 * KIB, 512 * KIB, 32 * MIB, 64, _AVX2),
-        CpuProfile("znver4", 512, 32 * KIB, 1 * MIB, 32 * MIB, 96, _ICX + ("avx512_bf16",)),
-        CpuProfile("neoverse-v1", 128, 64 * KIB, 1 * MIB, 32 * MIB, 64, ("asimd", "sve", "bf16")),
+        CpuProfile("znver3", 256, 32 * KIB, 512 * KIB, 32 * MIB, 64, _AVX2, 2.45, 2),
+        CpuProfile("znver4", 512, 32 * KIB, 1 * MIB, 32 * MIB, 96, _ICX + ("avx512_bf16",), 2.4, 1),
+        CpuProfile("neoverse-v1", 128, 64 * KIB, 1 * MIB, 32 * MIB, 64, ("asimd", "sve", "bf16"), 2.6, 4),
     )
 }
 
@@ -74,6 +80,7 @@ _INTEL_PREFER_256 = {"skylake-avx512", "icelake-server", "sapphirerapids", "casc
 _AARCH64_CPUS = {"neoverse-v1"}
 _LIST_KEYS = {"mattr", "keys", "libs"}
 _PROFILE_FIELDS = {f.name for f in dataclasses.fields(CpuProfile)} - {"name"}
+_FLOAT_FIELDS = {"ghz"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -209,6 +216,10 @@ def _override(base: CpuProfile, overrides: Mapping[str, Any]) -> CpuProfile:
     for name, value in overrides.items():
         if name == "features":
             fields[name] = tuple(value)
+        elif name in _FLOAT_FIELDS:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"profile field {name!r} must be a positive number, got {value!r}")
+            fields[name] = float(value)
         else:
             fields[name] = _positive_int(name, value)
     return dataclasses.replace(base, **fields)
@@ -266,6 +277,7 @@ def host_profile(sysfs: Path = Path("/sys/devices/system/cpu")) -> CpuProfile:
     known = set().union(*(p.features for p in CPU_PROFILES.values()))
     return CpuProfile(
         name="host",
+        ghz=_host_ghz(),
         vector_bits=vector_bits,
         l1d_bytes=sizes.get("L1", 32 * KIB),
         l2_bytes=sizes.get("L2", 1 * MIB),
@@ -273,6 +285,15 @@ def host_profile(sysfs: Path = Path("/sys/devices/system/cpu")) -> CpuProfile:
         cores=len(os.sched_getaffinity(0)),
         features=tuple(sorted(flags & known)),
     )
+
+
+def _host_ghz(cpuinfo: Path = Path("/proc/cpuinfo")) -> float:
+    """The clock /proc/cpuinfo reports (a nominal figure under virtualisation), else 2.5."""
+    try:
+        match = re.search(r"^cpu MHz\s*:\s*([\d.]+)", cpuinfo.read_text(), re.MULTILINE)
+    except OSError:
+        return 2.5
+    return round(float(match.group(1)) / 1000, 2) if match else 2.5
 
 
 def host_target() -> TargetSpec:
