@@ -36,12 +36,15 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
         "tables": divisors(h, (fitting[:1] or [1]) + [1, 2, 4, 8, 16, 32, 64]),
         "tokens": [64, 16, 32, 128, 256],
         "unroll": [1, 0],
+        "register_tables": [0, 1],
     }
 
 
 def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """Table-major: for a column chunk and a table tile, sweep all tokens (parallel), so the
-    table slice stays in cache. Token-major: per token tile, sweep column chunks and tables."""
+    table slice stays in cache. Token-major: per token tile, sweep column chunks and tables.
+    ``register_tables`` puts the table loop inside each output vector, which then stays in a
+    register across the tile's tables (one load and store per tile instead of per table)."""
     lanes = vector_lanes(spec["d_out"], profile)
     block = sch.get_sblock("gather")
     t, d, k = sch.get_loops(block)
@@ -49,10 +52,11 @@ def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
     d_o, d_i = sch.split(d, [None, choice["cols"]])
     d_io, d_ii = sch.split(d_i, [None, lanes])
     k_o, k_i = sch.split(k, [None, choice["tables"]])
+    inner = (d_io, k_i, d_ii) if choice["register_tables"] else (k_i, d_io, d_ii)
     if choice["order"] == TABLE_MAJOR:
-        sch.reorder(d_o, k_o, t_o, t_i, k_i, d_io, d_ii)
+        sch.reorder(d_o, k_o, t_o, t_i, *inner)
     else:
-        sch.reorder(t_o, d_o, k_o, t_i, k_i, d_io, d_ii)
+        sch.reorder(t_o, d_o, k_o, t_i, *inner)
     sch.parallel(t_o)
     sch.vectorize(d_ii)
     if choice["unroll"]:

@@ -1,7 +1,8 @@
 """Schedule sources backed by tuning results.
 
 A tuning result is, per kernel, the knob choice (MetaSchedule's best record, or the default
-when it measured faster) or, for hand-written kernels, the layout parameters. The same
+when it measured faster) or, for hand-written kernels, the layout parameters. Knobs added to
+an operator after a log was written take their default value. The same
 operator schedule function then builds the kernel at any token count. Kernels without a
 result fall back to the default schedule, with one warning naming the command to run.
 """
@@ -51,9 +52,10 @@ class ChosenSchedules:
         if operator.schedule is None:
             return func
         entry = self._entry(spec)
-        choice = entry.get("choice") if entry else None
+        default = operator.default_choice(spec, target.profile)
+        choice = {**default, **entry["choice"]} if entry and entry.get("choice") else None
         if choice is None:
-            choice = operator.default_choice(spec, target.profile)
+            choice = default
             if spec.op not in self._warned:
                 self._warned.add(spec.op)
                 warnings.warn(
