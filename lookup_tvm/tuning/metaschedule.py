@@ -109,9 +109,10 @@ def choice_from_trace(operator: Operator, spec: OpSpec, target: TargetSpec, func
     annotations = sch.get(sch.get_sblock("root")).annotations
     choice = {key[len(KNOB_PREFIX):]: int(value) for key, value in annotations.items() if key.startswith(KNOB_PREFIX)}
     knobs = operator.knobs(spec, target.profile)
-    if set(choice) != set(knobs) or any(choice[k] not in knobs[k] for k in knobs):
+    if set(choice) - set(knobs) or any(choice[k] not in knobs[k] for k in choice):
         raise ValueError(f"record of {spec.name} measured knobs {choice}, which this space {knobs} does not contain")
-    return choice
+    # A record from before a knob existed measured that knob's default (its first candidate).
+    return {**operator.default_choice(spec, target.profile), **choice}
 
 
 def open_database(directory: Path, allow_missing: bool) -> Any:
