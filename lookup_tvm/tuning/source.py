@@ -53,7 +53,7 @@ class ChosenSchedules:
             return func
         entry = self._entry(spec)
         default = operator.default_choice(spec, target.profile)
-        choice = {**default, **entry["choice"]} if entry and entry.get("choice") else None
+        choice = {**default, **entry["choice"]} if entry and entry.get("choice") is not None else None
         if choice is None:
             choice = default
             if spec.op not in self._warned:
