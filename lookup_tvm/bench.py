@@ -99,7 +99,11 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     lookup_flops = lookup.config.flops_per_token() * tokens
 
     def measure(group, name, candidates, subject, flops=0.0, nbytes=0.0):
-        samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
+        try:
+            samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
+        except RuntimeError as err:  # every round ran on a busy machine: report it, keep going
+            print(f"{group} / {name} at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
+            return
         rows.append(summarize(group, name, tokens, threads, samples, subject, flops, nbytes, peak))
 
     with torch.no_grad():
@@ -148,9 +152,9 @@ def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool) -> 
                "OMP_WAIT_POLICY": "PASSIVE"}
         args = [sys.executable, "-m", "lookup_tvm.bench", "--worker", "--threads", str(count), "--rounds", str(rounds),
                 "--tokens", *map(str, tokens)] + (["--quick"] if quick else [])
-        proc = subprocess.run(args, env=env, capture_output=True, text=True)
+        proc = subprocess.run(args, env=env, stdout=subprocess.PIPE, text=True)
         if proc.returncode:
-            raise RuntimeError(f"benchmark worker ({count} threads) failed:\n{proc.stderr[-4000:]}")
+            raise RuntimeError(f"benchmark worker ({count} threads) failed with exit code {proc.returncode}")
         rows += [Row(**r) for r in json.loads(proc.stdout.strip().splitlines()[-1])]
     return rows
 
