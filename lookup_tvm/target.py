@@ -282,7 +282,7 @@ def host_profile(sysfs: Path = Path("/sys/devices/system/cpu")) -> CpuProfile:
         l1d_bytes=sizes.get("L1", 32 * KIB),
         l2_bytes=sizes.get("L2", 1 * MIB),
         l3_bytes=sizes.get("L3", 32 * MIB),
-        cores=len(os.sched_getaffinity(0)),
+        cores=os.cpu_count() or 1,  # the machine's, not this thread's affinity (torch may pin it)
         features=tuple(sorted(flags & known)),
     )
 

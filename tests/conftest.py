@@ -23,8 +23,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def max_rel_error(actual: torch.Tensor, expected: torch.Tensor) -> float:
     assert actual.shape == expected.shape, (actual.shape, expected.shape)
-    scale = expected.abs().max().clamp_min(1e-30)
-    return float((actual.double() - expected.double()).abs().max() / scale)
+    scale = expected.detach().abs().max().clamp_min(1e-30)
+    return float((actual.detach().double() - expected.detach().double()).abs().max() / scale)
 
 
 def assert_close(actual: torch.Tensor, expected: torch.Tensor, tol: float = REL_TOL) -> None:

@@ -53,6 +53,20 @@ def test_host_target_has_num_cores_and_profile():
     assert missing_features(spec) == []
 
 
+def test_host_key_does_not_follow_thread_affinity():
+    """torch.set_num_threads(1) may pin the main thread; the host is still the whole machine."""
+    import os
+
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert parse_target("host").attrs["num-cores"] == os.cpu_count()
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_missing_features_names_what_the_host_lacks():
     spec = parse_target("llvm -mcpu=sapphirerapids")
     assert missing_features(spec, host=frozenset({"avx", "avx2", "fma"})) == sorted(
