@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from lookup_tvm.config import LayerConfig
-from lookup_tvm.kernels import CompiledKernels, DefaultSchedules, Kernel, UnsupportedTargetError
+from lookup_tvm.kernels import CompiledKernels, DefaultSchedules, Kernel
 from lookup_tvm.ops import Operator, OpSpec
 from lookup_tvm.target import TargetSpec, host_cpu_features, parse_target
+from lookup_tvm.tuning.logs import TuningLog
+from lookup_tvm.tuning.source import kernel_key, tuned_schedules
 from lookup_tvm.tvm_api import TVM_VERSION, build_functions, load_module
 
 LIBRARY_FILE = "kernels.so"
@@ -42,11 +44,7 @@ def export_library(path: str | os.PathLike, target: str | TargetSpec = "host", c
     spec = parse_target(target)
     source: Any = DefaultSchedules()
     if tuning_logs is not None:
-        from lookup_tvm.tuning.logs import TuningLog
-        from lookup_tvm.tuning.source import tuned_schedules
-
-        log = TuningLog.open(tuning_logs, spec)
-        source = tuned_schedules(log)
+        source = tuned_schedules(TuningLog.open(tuning_logs, spec))
     kernels = CompiledKernels(spec, source, check_isa=False)
     functions, entries = {}, []
     for op, params in config.kernels():
@@ -75,26 +73,19 @@ class LibrarySource:
     """Schedule source of a loaded library: layouts from the manifest, nothing to compile."""
 
     def __init__(self, manifest: dict[str, Any], directory: Path):
-        self.specs = {OpSpec.from_json(e).op + repr(sorted(_shape(e).items())): OpSpec.from_json(e)
-                      for e in manifest["kernels"]}
+        self.specs = {kernel_key(e["op"], e["params"]): OpSpec.from_json(e) for e in manifest["kernels"]}
         self.identity = f"library-{manifest['sha256'][:12]}"
         self.directory = directory
         self.config = LayerConfig(**manifest["config"])
 
     def layout(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> OpSpec:
-        key = spec.op + repr(sorted(dict(spec.params).items()))
+        key = kernel_key(spec.op, dict(spec.params))
         if key not in self.specs:
             raise LibraryError(f"{self.directory} has no kernel {spec.name}: it was exported for another layer config")
         return self.specs[key]
 
     def schedule(self, operator: Operator, spec: OpSpec, target: TargetSpec):
         raise LibraryError(f"{self.directory} has no kernel {spec.name}")
-
-
-def _shape(entry: dict[str, Any]) -> dict[str, int]:
-    from lookup_tvm.tuning.source import LAYOUT_PARAMS
-
-    return {k: v for k, v in entry["params"].items() if k not in LAYOUT_PARAMS}
 
 
 def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
@@ -127,10 +118,7 @@ def load_library(path: str | os.PathLike) -> CompiledKernels:
     if lacking:
         raise LibraryError(f"{library} needs ISA features this CPU lacks: {', '.join(lacking)}")
     module = load_module(library)
-    try:
-        kernels = CompiledKernels(target, LibrarySource(manifest, directory), check_isa=False)
-    except UnsupportedTargetError as err:
-        raise LibraryError(str(err)) from None
+    kernels = CompiledKernels(target, LibrarySource(manifest, directory), check_isa=False)
     for entry in manifest["kernels"]:
         spec = OpSpec.from_json(entry)
         kernels.add(Kernel(spec, module[entry["symbol"]]))

@@ -94,8 +94,7 @@ class LookupFFN(nn.Module):
             x_pad = (nn.functional.pad(xn, (0, c.dim - c.d)) if c.dim != c.d else xn).contiguous()
             if torch.is_grad_enabled() and any(t.requires_grad for t in (x_pad, self.proj_weight, self.proj_bias)):
                 projected = torch_ops.bh4_train(x_pad, self.proj_weight, handle)[0]
-                z = 0.7 * projected + 0.3 * x_pad.repeat(1, c.repeats)
-                z = z[:, : c.h * c.tau] + self.proj_bias
+                z = reference.residual_mix(projected, x_pad, self.proj_bias)
             else:
                 z = torch_ops.bh4_projection(x_pad, self.proj_weight, self.proj_bias, handle)
         else:

@@ -51,10 +51,16 @@ def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) ->
     x: [B, d] float32 (zero-padded here to D = weight.shape[2]*weight.shape[3]).
     weight: [r, 4, D//b, b, b]. bias: [F] with F <= r*D. Returns z: [B, F].
     """
-    repeats, _, blocks, bsize, _ = weight.shape
-    dim = blocks * bsize
-    x_pad = torch.nn.functional.pad(x, (0, dim - x.shape[1]))
-    z = 0.7 * bh4(x_pad, weight) + 0.3 * x_pad.repeat(1, repeats)
+    _, _, blocks, bsize, _ = weight.shape
+    x_pad = torch.nn.functional.pad(x, (0, blocks * bsize - x.shape[1]))
+    return residual_mix(bh4(x_pad, weight), x_pad, bias)
+
+
+def residual_mix(projected: torch.Tensor, x_pad: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """``(0.7 * projected + 0.3 * tile(x_pad))[:, :F] + bias``: projected [B, r*D], x_pad [B, D],
+    bias [F] -> z [B, F]."""
+    repeats = projected.shape[1] // x_pad.shape[1]
+    z = 0.7 * projected + 0.3 * x_pad.repeat(1, repeats)
     return z[:, : bias.shape[0]] + bias
 
 

@@ -131,7 +131,7 @@ def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: di
     measured = {json_key(m["layout"]): m for m in entry.get("measurements", [])}
     shape = {k: v for k, v in spec.params if k not in ("lanes", *default)}
     kernels = CompiledKernels(options.target, DefaultSchedules(), check_isa=False)
-    for number, layout in enumerate(candidates, 1):
+    for layout in candidates:
         if json_key(layout) in measured:
             continue
         full = OpSpec.make(spec.op, **shape, lanes=spec["lanes"], **layout)
