@@ -16,8 +16,12 @@ from typing import Any, Callable
 
 from lookup_tvm import cache
 from lookup_tvm.ops import Operator, OpSpec, registry, token_tile
-from lookup_tvm.target import TargetSpec, missing_features, parse_target
+from lookup_tvm.host import UnsupportedTargetError, check_runnable
+from lookup_tvm.target import TargetSpec, parse_target
 from lookup_tvm.tvm_api import TVM_VERSION, PrimFunc, Schedule, build, load_module
+
+__all__ = ["CompiledKernels", "DefaultSchedules", "Kernel", "UnsupportedTargetError", "default_kernels",
+           "use_tuning_logs"]
 
 
 def _source_digest() -> str:
@@ -61,25 +65,20 @@ class Kernel:
         self.func(*args)
 
 
-class UnsupportedTargetError(RuntimeError):
-    """Code for this target would use ISA features the host lacks (it would die with SIGILL)."""
-
-
 class CompiledKernels:
     """Compiled kernels for one target and one schedule source, built on first use.
 
     Unless ``check_isa`` is False (compiling for another machine, or measuring over RPC),
-    a target whose ISA features this host lacks is refused before any code is built.
+    a target whose code may use ISA extensions this host lacks (LLVM's feature sets, see
+    :func:`lookup_tvm.host.missing_isa`) is refused with :class:`UnsupportedTargetError`
+    before any code is built.
     """
 
     def __init__(self, target: TargetSpec | str = "host", source: Any = None, cache_dir: Path | None = None,
                  check_isa: bool = True):
         self.target = parse_target(target)
-        missing = missing_features(self.target)
-        if check_isa and not self.target.is_host and missing:
-            raise UnsupportedTargetError(
-                f"target {dict(self.target.attrs)} needs ISA features this CPU lacks: {', '.join(missing)}; "
-                "tune for this host instead (python scripts/tune.py --target host)")
+        if check_isa:
+            check_runnable(self.target)
         self.source = source or DefaultSchedules()
         self.cache_dir = cache_dir
         self._operators = registry()
@@ -115,7 +114,8 @@ class CompiledKernels:
 
     def _compile(self, spec: OpSpec) -> Kernel:
         key = cache.cache_key({
-            "spec": spec.to_json(), "target": dict(self.target.attrs), "tvm": TVM_VERSION,
+            "spec": spec.to_json(), "target": dict(self.target.attrs), "profile": self.target.profile.to_json(),
+            "tvm": TVM_VERSION,
             "source": self.source.identity, "ops": self._digest,
         })
         directory = (self.cache_dir or cache.cache_root()) / self.target.key
@@ -130,32 +130,23 @@ class CompiledKernels:
 
 _DEFAULT: list[CompiledKernels] = []
 _DEFAULT_LOCK = threading.Lock()
-REPO_TUNING_LOGS = Path(__file__).resolve().parent.parent / "tuning_logs"
-
-
-def tuning_log_roots() -> list[Path]:
-    """Where logs for the host are looked up: ``$LOOKUP_TVM_TUNING_LOGS``, then the repository's."""
-    env = os.environ.get("LOOKUP_TVM_TUNING_LOGS")
-    return [Path(env)] if env else [REPO_TUNING_LOGS]
 
 
 def _host_kernels() -> CompiledKernels:
-    host = parse_target("host")
-    for root in tuning_log_roots():
-        if (root / host.key / "target.json").exists():
-            from lookup_tvm.tuning.logs import TuningLog
-            from lookup_tvm.tuning.source import tuned_schedules
+    from lookup_tvm.tuning.selection import select_host_log
+    from lookup_tvm.tuning.source import tuned_schedules
 
-            return CompiledKernels(host, tuned_schedules(TuningLog.open(root / host.key, host)))
-    warnings.warn(
-        f"no tuning log for this CPU ({host.key}) under {', '.join(map(str, tuning_log_roots()))}; "
-        "using the default schedules. Tune with: python scripts/tune.py --target host", stacklevel=3)
-    return CompiledKernels(host)
+    selection = select_host_log()
+    if selection.warning:
+        warnings.warn(selection.warning, stacklevel=4)
+    if selection.log is None:
+        return CompiledKernels(selection.target)
+    return CompiledKernels(selection.target, tuned_schedules(selection.log))
 
 
 def default_kernels() -> CompiledKernels:
-    """The process-wide kernels (used by ``lookup_tvm.functional``): this host's, tuned when a
-    log for it exists, unless :func:`use_tuning_logs` chose others."""
+    """The process-wide kernels (used by ``lookup_tvm.functional``): this host's, tuned by
+    the log :mod:`lookup_tvm.tuning.selection` picks, unless :func:`use_tuning_logs` chose one."""
     with _DEFAULT_LOCK:
         if not _DEFAULT:
             _DEFAULT.append(_host_kernels())
@@ -164,8 +155,8 @@ def default_kernels() -> CompiledKernels:
 
 def use_tuning_logs(path: str | os.PathLike | None) -> CompiledKernels:
     """Run the functional API on the kernels tuned in ``path`` (a ``tuning_logs/<target>``
-    directory); ``None`` goes back to the automatic choice. Refuses a log tuned for a CPU
-    whose ISA features this host lacks."""
+    directory); ``None`` goes back to the automatic choice. Raises ``TuningLogError`` for a
+    corrupt log and :class:`UnsupportedTargetError` for one whose code this host cannot run."""
     from lookup_tvm.tuning.logs import TuningLog
     from lookup_tvm.tuning.source import tuned_schedules
 

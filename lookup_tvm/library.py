@@ -12,15 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from lookup_tvm.config import LayerConfig
+from lookup_tvm.host import current_probe
+from lookup_tvm.isa import target_isa
 from lookup_tvm.kernels import CompiledKernels, DefaultSchedules, Kernel
 from lookup_tvm.ops import Operator, OpSpec
-from lookup_tvm.target import TargetSpec, host_cpu_features, parse_target
+from lookup_tvm.target import TargetSpec, parse_target
 from lookup_tvm.tuning.logs import TuningLog
 from lookup_tvm.tuning.source import kernel_key, tuned_schedules
 from lookup_tvm.tvm_api import TVM_VERSION, build_functions, load_module
 
 LIBRARY_FILE = "kernels.so"
 MANIFEST_FILE = "manifest.json"
+MANIFEST_FORMAT = 2
 
 
 class LibraryError(RuntimeError):
@@ -56,10 +59,11 @@ def export_library(path: str | os.PathLike, target: str | TargetSpec = "host", c
     directory.mkdir(parents=True, exist_ok=True)
     build_functions(functions, spec).export_library(str(directory / LIBRARY_FILE))
     manifest = {
-        "format": 1,
+        "format": MANIFEST_FORMAT,
         "config": config.to_json(),
         "target": spec.to_json(),
-        "required_isa": sorted(spec.profile.features),
+        "arch": spec.arch,
+        "required_isa": sorted(target_isa(dict(spec.attrs))),
         "tvm_version": TVM_VERSION,
         "schedules": getattr(source, "identity", "default"),
         "kernels": entries,
@@ -94,7 +98,10 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
         manifest = json.loads(manifest_path.read_text())
     except (OSError, json.JSONDecodeError) as err:
         raise LibraryError(f"{manifest_path}: cannot read the manifest ({err})") from None
-    missing = {"config", "target", "required_isa", "tvm_version", "kernels", "sha256"} - set(manifest)
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise LibraryError(f"{manifest_path}: manifest format {manifest.get('format')!r}, this lookup_tvm reads "
+                           f"format {MANIFEST_FORMAT}; export the library again")
+    missing = {"config", "target", "arch", "required_isa", "tvm_version", "kernels", "sha256"} - set(manifest)
     if missing:
         raise LibraryError(f"{manifest_path}: manifest lacks {sorted(missing)}")
     return manifest
@@ -113,10 +120,16 @@ def load_library(path: str | os.PathLike) -> CompiledKernels:
         raise LibraryError(f"{library}: sha256 differs from the manifest; the library was changed or damaged")
     if manifest["tvm_version"] != TVM_VERSION:
         raise LibraryError(f"{library} was built by TVM {manifest['tvm_version']}; this is TVM {TVM_VERSION}")
-    target = TargetSpec.from_json(manifest["target"])
-    lacking = sorted(set(manifest["required_isa"]) - host_cpu_features())
+    try:
+        target = TargetSpec.from_json(manifest["target"])
+    except ValueError as err:
+        raise LibraryError(f"{directory / MANIFEST_FILE}: {err}") from None
+    probe = current_probe()
+    if manifest["arch"] != probe.machine or target.arch != probe.machine:
+        raise LibraryError(f"{library} holds {manifest['arch']} code; this host is {probe.machine}")
+    lacking = sorted((set(manifest["required_isa"]) | target_isa(dict(target.attrs))) - probe.isa)
     if lacking:
-        raise LibraryError(f"{library} needs ISA features this CPU lacks: {', '.join(lacking)}")
+        raise LibraryError(f"{library} may use ISA extensions this CPU ({probe.cpu_model}) lacks: {', '.join(lacking)}")
     module = load_module(library)
     kernels = CompiledKernels(target, LibrarySource(manifest, directory), check_isa=False)
     for entry in manifest["kernels"]:

@@ -1,36 +1,36 @@
-"""Targets and CPU profiles, without importing TVM.
+"""Targets and CPU profiles: one normal form per target.
 
 A target spec may be ``"host"``, a legacy TVM CLI string such as
 ``"llvm -mcpu=sapphirerapids -num-cores 56 -mattr=+avx512f"`` (TVM 0.27 rejects
 those; we convert), a JSON string or a dict. :func:`parse_target` turns it into a
-:class:`TargetSpec`: the TVM target attributes (always with ``num-cores``) plus a
-:class:`CpuProfile` (vector width, cache sizes, cores, ISA features) that schedules
-and search spaces size their tiles from.
+:class:`TargetSpec`: the TVM target attributes in their normal form (always with
+``num-cores``) plus a :class:`CpuProfile` (vector width, cache sizes, cores) that
+schedules and search spaces size their tiles from. ``"host"`` and the named target of
+the same CPU normalise to the same attributes and key (:func:`normal_attrs` is the one
+place that decides them).
 
-Intel server CPUs and 512-bit vectors: LLVM's skylake-avx512, icelake-server and
-sapphirerapids models carry ``prefer-256-bit``, so LLVM emits mostly 256-bit code.
-Our kernels are streaming FMA/load loops where 512-bit registers halve the
-instruction count, and the frequency penalty of AVX-512 is small from Ice Lake on,
-so for a profile with ``vector_bits=512`` we add ``-prefer-256-bit`` to ``mattr``.
-Override with ``{"vector_bits": 256}`` (in the JSON form) to keep LLVM's choice.
+This module does not import TVM itself. Resolving ``"host"`` asks the host probe
+(:mod:`lookup_tvm.host`, which asks LLVM for the CPU's name once), and an ``-mcpu``
+outside the profile table asks LLVM for its triple and features.
+
+512-bit vectors: LLVM's Intel server models carry ``prefer-256-bit``, so LLVM emits
+mostly 256-bit code. Our kernels are streaming FMA/load loops where 512-bit registers
+halve the instruction count, so every x86 profile with ``vector_bits=512`` gets
+``-prefer-256-bit`` in ``mattr`` (a no-op where LLVM already prefers 512 bits, as on
+znver4). Override with ``{"vector_bits": 256}`` in the JSON form: that adds
+``+prefer-256-bit`` instead.
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
-import os
 import re
 import shlex
-from pathlib import Path
 from typing import Any, Mapping
 
 KIB = 1024
 MIB = 1024 * 1024
-
-_AVX2 = ("avx", "avx2", "fma", "f16c")
-_AVX512 = _AVX2 + ("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl")
-_ICX = _AVX512 + ("avx512_vnni", "avx512vbmi", "avx512_vbmi2", "avx512ifma")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,7 +43,6 @@ class CpuProfile:
     l2_bytes: int
     l3_bytes: int
     cores: int
-    features: tuple[str, ...]
     ghz: float = 2.5
     fma_units: int = 2
 
@@ -56,28 +55,33 @@ class CpuProfile:
         return self.ghz * self.fma_units * self.lanes() * 2 * cores
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self) | {"features": list(self.features)}
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "CpuProfile":
+        """Inverse of :meth:`to_json`; fields this version does not know are ignored."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 CPU_PROFILES: dict[str, CpuProfile] = {
     p.name: p
     for p in (
-        CpuProfile("haswell", 256, 32 * KIB, 256 * KIB, 30 * MIB, 12, _AVX2, 2.3, 2),
-        CpuProfile("skylake-avx512", 512, 32 * KIB, 1 * MIB, 38 * MIB + 512 * KIB, 28, _AVX512, 1.9, 2),
-        CpuProfile("icelake-server", 512, 48 * KIB, 1 * MIB + 256 * KIB, 60 * MIB, 40, _ICX, 2.3, 2),
-        CpuProfile(
-            "sapphirerapids", 512, 48 * KIB, 2 * MIB, 105 * MIB, 56,
-            _ICX + ("avx512_bf16", "avx512_fp16", "amx_tile", "amx_bf16", "amx_int8"), 2.0, 2,
-        ),
-        CpuProfile("znver3", 256, 32 * KIB, 512 * KIB, 32 * MIB, 64, _AVX2, 2.45, 2),
-        CpuProfile("znver4", 512, 32 * KIB, 1 * MIB, 32 * MIB, 96, _ICX + ("avx512_bf16",), 2.4, 1),
-        CpuProfile("neoverse-v1", 128, 64 * KIB, 1 * MIB, 32 * MIB, 64, ("asimd", "sve", "bf16"), 2.6, 4),
+        CpuProfile("haswell", 256, 32 * KIB, 256 * KIB, 30 * MIB, 12, 2.3, 2),
+        CpuProfile("skylake-avx512", 512, 32 * KIB, 1 * MIB, 38 * MIB + 512 * KIB, 28, 1.9, 2),
+        CpuProfile("icelake-server", 512, 48 * KIB, 1 * MIB + 256 * KIB, 60 * MIB, 40, 2.3, 2),
+        CpuProfile("sapphirerapids", 512, 48 * KIB, 2 * MIB, 105 * MIB, 56, 2.0, 2),
+        CpuProfile("znver3", 256, 32 * KIB, 512 * KIB, 32 * MIB, 64, 2.45, 2),
+        CpuProfile("znver4", 512, 32 * KIB, 1 * MIB, 32 * MIB, 96, 2.4, 1),
+        CpuProfile("neoverse-v1", 256, 64 * KIB, 1 * MIB, 32 * MIB, 64, 2.6, 4),
+        CpuProfile("neoverse-v2", 128, 64 * KIB, 2 * MIB, 114 * MIB, 72, 3.1, 4),
     )
 }
+AARCH64_TRIPLE = "aarch64-linux-gnu"
+_TABLE_TRIPLES = {"neoverse-v1": AARCH64_TRIPLE, "neoverse-v2": AARCH64_TRIPLE}
 
 PREFER_512_BIT = "-prefer-256-bit"
-_INTEL_PREFER_256 = {"skylake-avx512", "icelake-server", "sapphirerapids", "cascadelake", "cooperlake"}
-_AARCH64_CPUS = {"neoverse-v1"}
+PREFER_256_BIT = "+prefer-256-bit"
 _LIST_KEYS = {"mattr", "keys", "libs"}
 _PROFILE_FIELDS = {f.name for f in dataclasses.fields(CpuProfile)} - {"name"}
 _FLOAT_FIELDS = {"ghz"}
@@ -89,35 +93,65 @@ class TargetSpec:
 
     attrs: Mapping[str, Any]
     profile: CpuProfile
-    is_host: bool = False
 
     @property
     def mcpu(self) -> str:
         return str(self.attrs.get("mcpu", "generic"))
 
     @property
+    def arch(self) -> str:
+        """``x86_64`` or the architecture of ``mtriple``."""
+        return str(self.attrs.get("mtriple", "x86_64")).split("-")[0]
+
+    @property
     def key(self) -> str:
-        """A directory-safe name, e.g. ``znver4-2c``; other attributes add a short hash."""
+        """A directory-safe name, e.g. ``znver4-2c``; attributes beyond the normal form's
+        automatic ones add a short hash."""
         extra = {k: v for k, v in self.attrs.items() if k not in ("kind", "mcpu", "num-cores")}
         if extra.get("mattr") == [PREFER_512_BIT]:
             del extra["mattr"]
+        if extra.get("mtriple") == AARCH64_TRIPLE:
+            del extra["mtriple"]
         key = f"{self.mcpu}-{self.attrs['num-cores']}c"
         if extra:
             key += "-" + hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest()[:8]
         return key
 
+    def with_cores(self, cores: int) -> "TargetSpec":
+        """The same target and profile for another core count (a log used on a bigger machine)."""
+        return TargetSpec(attrs={**self.attrs, "num-cores": cores}, profile=dataclasses.replace(self.profile, cores=cores))
+
     def to_json(self) -> dict[str, Any]:
-        return {"target": dict(self.attrs), "profile": self.profile.to_json(), "is_host": self.is_host}
+        return {"target": dict(self.attrs), "profile": self.profile.to_json()}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "TargetSpec":
-        """Inverse of :meth:`to_json` (raises ValueError on a malformed description)."""
+        """Inverse of :meth:`to_json` (raises ValueError on a malformed description). The
+        attributes are normalised again, so a file cannot smuggle in another form."""
         try:
-            profile = dict(data["profile"])
-            profile["features"] = tuple(profile["features"])
-            return cls(attrs=dict(data["target"]), profile=CpuProfile(**profile), is_host=bool(data.get("is_host")))
-        except (KeyError, TypeError) as err:
-            raise ValueError(f"malformed target description: {err}") from None
+            profile = CpuProfile.from_json(data["profile"])
+            attrs = dict(data["target"])
+            return cls(attrs=normal_attrs(attrs, profile), profile=profile)
+        except (KeyError, TypeError, AttributeError) as err:
+            raise ValueError(f"malformed target description: {err!r}") from None
+
+
+def normal_attrs(attrs: Mapping[str, Any], profile: CpuProfile) -> dict[str, Any]:
+    """The normal form of a target's attributes: ``kind``, ``mcpu``, ``num-cores`` (the
+    profile's), ``mtriple`` only off x86, and ``mattr`` with the vector-width choice added."""
+    out = {k: v for k, v in attrs.items() if k not in ("mattr", "num-cores", "kind")}
+    out["kind"] = "llvm"
+    out["num-cores"] = profile.cores
+    triple = _TABLE_TRIPLES.get(str(out.get("mcpu")))
+    if triple:
+        out.setdefault("mtriple", triple)
+    mattr = list(dict.fromkeys(attrs.get("mattr", [])))
+    x86 = str(out.get("mtriple", "x86_64")).startswith("x86_64")
+    if x86 and profile.vector_bits == 512 and not {PREFER_512_BIT, PREFER_256_BIT} & set(mattr):
+        mattr.append(PREFER_512_BIT)
+    if mattr:
+        out["mattr"] = mattr
+    return out
 
 
 def parse_cli_string(text: str) -> dict[str, Any]:
@@ -162,13 +196,15 @@ def parse_target(spec: str | Mapping[str, Any] | TargetSpec = "host") -> TargetS
     """Parse ``"host"``, a CLI string, a JSON string or a dict into a :class:`TargetSpec`.
 
     Profile fields (``vector_bits``, ``l1d_bytes``, ``l2_bytes``, ``l3_bytes``, ``cores``,
-    ``features``) may be given in the dict/JSON form to override the built-in table.
+    ``ghz``, ``fma_units``) may be given in the dict/JSON form to override the built-in table.
     """
     if isinstance(spec, TargetSpec):
         return spec
     if isinstance(spec, str):
         text = spec.strip()
         if text == "host":
+            from lookup_tvm.host import host_target
+
             return host_target()
         if text.startswith("{"):
             try:
@@ -183,26 +219,48 @@ def parse_target(spec: str | Mapping[str, Any] | TargetSpec = "host") -> TargetS
     overrides = {k: attrs.pop(k) for k in list(attrs) if k in _PROFILE_FIELDS}
     if attrs.get("kind", "llvm") != "llvm":
         raise ValueError(f"only CPU ('llvm') targets are supported, got kind {attrs.get('kind')!r}")
-    attrs["kind"] = "llvm"
-    if attrs.get("mcpu") == "host" or not attrs.get("mcpu"):
+    if attrs.get("mcpu") in (None, "", "host"):
+        from lookup_tvm.host import host_target
+
         host = host_target()
-        attrs.setdefault("num-cores", host.attrs["num-cores"])
         attrs["mcpu"] = host.mcpu
+        automatic = (PREFER_512_BIT, PREFER_256_BIT)
+        attrs["mattr"] = [m for m in host.attrs.get("mattr", []) if m not in automatic] + list(attrs.get("mattr", []))
+        attrs.setdefault("num-cores", host.attrs["num-cores"])
         base = host.profile
+    elif attrs["mcpu"] in CPU_PROFILES:
+        base = CPU_PROFILES[attrs["mcpu"]]
     else:
-        base = CPU_PROFILES.get(attrs["mcpu"]) or _generic_profile(attrs["mcpu"])
+        base, triple = _llvm_profile(str(attrs["mcpu"]), attrs.get("mtriple"))
+        if triple:
+            attrs.setdefault("mtriple", triple)
     if "num-cores" in attrs:
-        attrs["num-cores"] = _positive_int("num-cores", attrs["num-cores"])
-        overrides.setdefault("cores", attrs["num-cores"])
+        overrides.setdefault("cores", _positive_int("num-cores", attrs["num-cores"]))
     profile = _override(base, overrides)
-    attrs["num-cores"] = profile.cores
-    if attrs["mcpu"] in _AARCH64_CPUS:
-        attrs.setdefault("mtriple", "aarch64-linux-gnu")
-    if attrs["mcpu"] in _INTEL_PREFER_256 and profile.vector_bits == 512:
-        mattr = list(attrs.get("mattr", []))
-        if PREFER_512_BIT not in mattr and "+prefer-256-bit" not in mattr:
-            attrs["mattr"] = mattr + [PREFER_512_BIT]
-    return TargetSpec(attrs=attrs, profile=profile)
+    if profile.vector_bits < 512 <= base.vector_bits and not str(attrs.get("mtriple", "x86_64")).startswith("aarch64"):
+        attrs["mattr"] = list(attrs.get("mattr", [])) + [PREFER_256_BIT]
+    return TargetSpec(attrs=normal_attrs(attrs, profile), profile=profile)
+
+
+def _llvm_profile(mcpu: str, triple: str | None) -> tuple[CpuProfile, str | None]:
+    """A conservative profile for a CPU outside the table, from LLVM's view of it: its
+    vector width from its features, 32 KiB L1d, 1 MiB L2, 2 cores (override in JSON)."""
+    from lookup_tvm.isa import isa_part
+    from lookup_tvm.tvm_api import llvm_cpu_features, llvm_cpu_triple
+
+    triple = triple or llvm_cpu_triple(mcpu)
+    if triple is None:
+        raise ValueError(f"LLVM knows no CPU named {mcpu!r} (for x86_64 or aarch64); "
+                         "see `llc -mcpu=help` for the names")
+    x86 = triple.startswith("x86_64")
+    features = isa_part(llvm_cpu_features({"kind": "llvm", "mcpu": mcpu, "mtriple": triple}))
+    if "avx512f" in features:
+        bits = 512
+    elif "avx2" in features:
+        bits = 256
+    else:
+        bits = 128
+    return CpuProfile(mcpu, bits, 32 * KIB, 1 * MIB, 32 * MIB, 2), None if x86 else triple
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -214,100 +272,10 @@ def _positive_int(name: str, value: Any) -> int:
 def _override(base: CpuProfile, overrides: Mapping[str, Any]) -> CpuProfile:
     fields = {}
     for name, value in overrides.items():
-        if name == "features":
-            fields[name] = tuple(value)
-        elif name in _FLOAT_FIELDS:
+        if name in _FLOAT_FIELDS:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 raise ValueError(f"profile field {name!r} must be a positive number, got {value!r}")
             fields[name] = float(value)
         else:
             fields[name] = _positive_int(name, value)
     return dataclasses.replace(base, **fields)
-
-
-def _generic_profile(mcpu: str) -> CpuProfile:
-    """A conservative profile for a CPU outside the table: AVX2-class, 1 MiB L2."""
-    return CpuProfile(mcpu, 256, 32 * KIB, 1 * MIB, 32 * MIB, os.cpu_count() or 1, ())
-
-
-def _read_cache_sizes(sysfs: Path) -> dict[str, int]:
-    sizes = {}
-    for index in sorted((sysfs / "cpu0" / "cache").glob("index*")):
-        try:
-            level = (index / "level").read_text().strip()
-            kind = (index / "type").read_text().strip()
-            size = (index / "size").read_text().strip()
-        except OSError:
-            continue
-        units = {"K": KIB, "M": MIB, "G": 1024 * MIB}
-        value = int(size[:-1]) * units[size[-1]] if size[-1] in units else int(size)
-        if kind in ("Data", "Unified"):
-            sizes[f"L{level}"] = value
-    return sizes
-
-
-def host_cpu_features(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
-    """ISA flags of this machine (``/proc/cpuinfo`` 'flags' or 'Features' line)."""
-    try:
-        text = cpuinfo.read_text()
-    except OSError:
-        return frozenset()
-    match = re.search(r"^(?:flags|Features)\s*:\s*(.*)$", text, re.MULTILINE)
-    return frozenset(match.group(1).split()) if match else frozenset()
-
-
-def host_cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
-    try:
-        match = re.search(r"^model name\s*:\s*(.*)$", cpuinfo.read_text(), re.MULTILINE)
-    except OSError:
-        return "unknown"
-    return match.group(1).strip() if match else "unknown"
-
-
-def host_profile(sysfs: Path = Path("/sys/devices/system/cpu")) -> CpuProfile:
-    """Profile of this machine from sysfs and /proc/cpuinfo."""
-    flags = host_cpu_features()
-    sizes = _read_cache_sizes(sysfs)
-    if "avx512f" in flags:
-        vector_bits = 512
-    elif "avx2" in flags or "sve" in flags:
-        vector_bits = 256
-    else:
-        vector_bits = 128
-    known = set().union(*(p.features for p in CPU_PROFILES.values()))
-    return CpuProfile(
-        name="host",
-        ghz=_host_ghz(),
-        vector_bits=vector_bits,
-        l1d_bytes=sizes.get("L1", 32 * KIB),
-        l2_bytes=sizes.get("L2", 1 * MIB),
-        l3_bytes=sizes.get("L3", 32 * MIB),
-        cores=os.cpu_count() or 1,  # the machine's, not this thread's affinity (torch may pin it)
-        features=tuple(sorted(flags & known)),
-    )
-
-
-def _host_ghz(cpuinfo: Path = Path("/proc/cpuinfo")) -> float:
-    """The clock /proc/cpuinfo reports (a nominal figure under virtualisation), else 2.5."""
-    try:
-        match = re.search(r"^cpu MHz\s*:\s*([\d.]+)", cpuinfo.read_text(), re.MULTILINE)
-    except OSError:
-        return 2.5
-    return round(float(match.group(1)) / 1000, 2) if match else 2.5
-
-
-def host_target() -> TargetSpec:
-    """This machine: LLVM's name for its CPU, all its cores, its measured profile."""
-    from lookup_tvm.tvm_api import host_llvm_cpu
-
-    profile = host_profile()
-    attrs: dict[str, Any] = {"kind": "llvm", "mcpu": host_llvm_cpu(), "num-cores": profile.cores}
-    if profile.vector_bits == 512:
-        attrs["mattr"] = [PREFER_512_BIT]
-    return TargetSpec(attrs=attrs, profile=profile, is_host=True)
-
-
-def missing_features(spec: TargetSpec, host: frozenset[str] | None = None) -> list[str]:
-    """ISA features the target's code may use that this host lacks."""
-    have = host_cpu_features() if host is None else host
-    return sorted(set(spec.profile.features) - have)

@@ -8,9 +8,12 @@ import os
 
 import torch
 
-# TVM sizes its thread pool once, at first parallel use: follow torch unless told otherwise,
-# and never spin-wait (TVM and torch's OpenMP threads share the cores).
-os.environ.setdefault("TVM_NUM_THREADS", str(torch.get_num_threads()))
+# TVM sizes its thread pool's capacity once, at first parallel use, from TVM_NUM_THREADS: make
+# it the whole machine so the pool can grow back later, and let each call use torch's thread
+# count (set_num_threads) unless the user fixed TVM_NUM_THREADS. Never spin-wait (TVM and
+# torch's OpenMP threads share the cores).
+USER_FIXED_THREADS = "TVM_NUM_THREADS" in os.environ
+os.environ.setdefault("TVM_NUM_THREADS", str(max(os.cpu_count() or 1, torch.get_num_threads())))
 os.environ.setdefault("TVM_THREAD_POOL_SPIN_COUNT", "0")
 
 import tvm  # noqa: E402
@@ -19,7 +22,8 @@ from tvm.script import tirx as T  # noqa: E402
 
 from lookup_tvm.target import TargetSpec  # noqa: E402
 
-__all__ = ["T", "te", "tirx", "Schedule", "PrimFunc", "TVM_VERSION", "build", "load_module", "to_tvm_target"]
+__all__ = ["T", "te", "tirx", "Schedule", "PrimFunc", "TVM_VERSION", "build", "load_module", "to_tvm_target",
+           "llvm_host_cpu", "llvm_cpu_features", "llvm_cpu_triple", "set_num_threads", "num_threads"]
 
 Schedule = s_tir.Schedule
 PrimFunc = tirx.PrimFunc
@@ -31,9 +35,22 @@ def to_tvm_target(spec: TargetSpec) -> tvm.target.Target:
     return tvm.target.Target(dict(spec.attrs))
 
 
-def host_llvm_cpu() -> str:
-    """LLVM's name for this machine's CPU, e.g. ``znver4``."""
-    return str(tvm.target.Target.from_device("cpu").attrs.get("mcpu", "generic"))
+def llvm_host_cpu() -> str:
+    """LLVM's name for this machine's CPU, e.g. ``znver4`` (``generic`` when it knows none)."""
+    return str(tvm.target.codegen.llvm_get_system_cpu()) or "generic"
+
+
+def llvm_cpu_features(attrs: dict) -> frozenset[str]:
+    """LLVM's feature set (ISA extensions and tuning flags) for a target's mcpu/mattr/mtriple."""
+    return frozenset(str(f) for f in tvm.target.codegen.llvm_get_cpu_features(tvm.target.Target(dict(attrs))))
+
+
+def llvm_cpu_triple(mcpu: str) -> str | None:
+    """The triple (x86_64 or aarch64 Linux) whose LLVM backend knows ``mcpu``, else None."""
+    for triple in ("x86_64-linux-gnu", "aarch64-linux-gnu"):
+        if tvm.target.codegen.llvm_is_valid_cpu(mcpu, triple):
+            return triple
+    return None
 
 
 def build(func: PrimFunc, spec: TargetSpec) -> tvm.runtime.Module:
@@ -52,8 +69,10 @@ def load_module(path: str | os.PathLike) -> tvm.runtime.Module:
 
 
 def set_num_threads(count: int) -> None:
-    """Size TVM's thread pool of the calling OS thread (the pool can only shrink)."""
-    tvm.get_global_func("runtime.config_threadpool")(1, int(count))
+    """Use ``count`` threads of TVM's pool from the calling OS thread (up to the pool's
+    capacity, TVM_NUM_THREADS); a no-op when the user fixed TVM_NUM_THREADS."""
+    if not USER_FIXED_THREADS:
+        tvm.get_global_func("runtime.config_threadpool")(1, int(count))
 
 
 def num_threads() -> int:

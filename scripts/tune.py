@@ -5,8 +5,9 @@ Examples:
   python scripts/tune.py --target "llvm -mcpu=sapphirerapids" --trials 64
   python scripts/tune.py --target '{"kind": "llvm", "mcpu": "znver4", "num-cores": 2}' --config h=64
 
-Results go to tuning_logs/<target-key>/ (MetaSchedule's database, target.json, summary.json)
-and the chosen schedules, readable, to schedules/<target-key>/. Re-running resumes: kernels
+Results go to the repository's tuning_logs/<target-key>/ (MetaSchedule's database, target.json,
+summary.json; -<cpu-model> is appended when that directory was measured on another CPU) and
+the chosen schedules, readable, to schedules/ under the same name. Re-running resumes: kernels
 already tuned to --trials at --tokens are skipped. At the end a table compares, per kernel,
 the untuned default schedule, the tuned one and the PyTorch baseline on this machine.
 """
@@ -39,9 +40,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "operator's definition changed)")
     parser.add_argument("--seed", type=int, default=0, help="random seed of the search (default 0)")
     parser.add_argument("--work-dir", type=Path, default=None,
-                        help="tuning log directory (default tuning_logs/<target-key>/)")
+                        help="tuning log directory (default: the repository's tuning_logs/<target-key>/, or "
+                             "tuning_logs/<target-key>-<cpu-model>/ when that one was measured on another CPU)")
     parser.add_argument("--schedules-dir", type=Path, default=None,
-                        help="where the readable best schedules go (default schedules/<target-key>/)")
+                        help="where the readable best schedules go (default: the repository's "
+                             "schedules/<name of the log directory>/)")
     parser.add_argument("--rpc-tracker", default=None, metavar="HOST:PORT",
                         help="measure on remote machines registered with this TVM RPC tracker")
     parser.add_argument("--rpc-key", default=None, help="device key of the RPC servers (with --rpc-tracker)")
@@ -67,7 +70,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(threads)
     from lookup_tvm.config import LayerConfig
     from lookup_tvm.kernels import UnsupportedTargetError
-    from lookup_tvm.target import missing_features
+    from lookup_tvm.host import missing_isa
     from lookup_tvm.tuning import metaschedule
     from lookup_tvm.tuning.export import export_schedules
     from lookup_tvm.tuning.report import format_table, measure_kernels
@@ -75,9 +78,9 @@ def main(argv=None) -> int:
 
     config = LayerConfig.parse(args.config) if args.config else LayerConfig()
     rpc = metaschedule.rpc_config(args.rpc_tracker, args.rpc_key) if args.rpc_tracker else None
-    missing = missing_features(target)
+    missing = missing_isa(target)
     if missing and rpc is None:
-        print(f"error: this CPU lacks {', '.join(missing)}, which code for {target.mcpu} may use; "
+        print(f"error: code for {target.mcpu} may use {', '.join(missing)}, which this CPU lacks; "
               "measure on such a machine with --rpc-tracker/--rpc-key", file=sys.stderr)
         return 2
     print(f"tuning {config} for {dict(target.attrs)} at {args.tokens} tokens, {args.trials} trials per kernel, "
@@ -85,7 +88,8 @@ def main(argv=None) -> int:
     ops = tuple(filter(None, args.ops.split(",")))
     log = tune_all(TuneOptions(target, config, args.tokens, args.trials, args.seed, args.work_dir, rpc, ops,
                                    args.retune))
-    written = export_schedules(log, config, args.schedules_dir or Path("schedules") / target.key)
+    schedules = args.schedules_dir or Path(__file__).resolve().parent.parent / "schedules" / log.directory.name
+    written = export_schedules(log, config, schedules)
     print(f"tuning log: {log.directory}; readable schedules: {written}")
     if args.no_report or rpc is not None:
         return 0

@@ -6,6 +6,7 @@ Per kernel, ``<kernel>.json`` (the knob choice, the time, the target and host) a
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from lookup_tvm.config import LayerConfig
@@ -15,7 +16,9 @@ from lookup_tvm.tuning.source import kernel_key, tuned_schedules
 
 
 def export_schedules(log: TuningLog, config: LayerConfig, directory: Path) -> Path:
+    """Write each tuned kernel's files and remove older files for the same kernels."""
     directory.mkdir(parents=True, exist_ok=True)
+    written: dict[str, str] = {}
     kernels = CompiledKernels(log.target, tuned_schedules(log), check_isa=False)
     for op, params in config.kernels():
         entry = log.summary.get(kernel_key(op, params))
@@ -33,4 +36,19 @@ def export_schedules(log: TuningLog, config: LayerConfig, directory: Path) -> Pa
             "best_ms": entry["best_ms"], "tokens": entry["tokens"], "trials": entry["trials"],
             "target": log.info["target"], "profile": log.info["profile"], "measured_on": log.info["measured_on"],
         })
+        written[kernel_key(op, params)] = spec.name
+    _remove_stale(directory, written)
     return directory
+
+
+def _remove_stale(directory: Path, written: dict[str, str]) -> None:
+    """Delete exported files of the kernels just written that carry another name (an older layout)."""
+    for path in directory.glob("*.json"):
+        try:
+            data = json.loads(path.read_text())
+            key = kernel_key(data["op"], data["params"])
+        except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            continue
+        if key in written and path.stem != written[key]:
+            path.unlink()
+            path.with_suffix(".py").unlink(missing_ok=True)

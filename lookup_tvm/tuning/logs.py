@@ -14,12 +14,15 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
+import time
 import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
 
-from lookup_tvm.target import TargetSpec, host_cpu_features, host_cpu_model, host_profile
+from lookup_tvm.host import HostProbe, current_probe, host_profile
+from lookup_tvm.target import TargetSpec
 
 DATABASE_FILES = ("database_workload.json", "database_tuning_record.json")
 
@@ -66,18 +69,31 @@ def check_database_file(path: Path) -> None:
     raise TuningLogError(f"{path}: line {bad[0]} is not a valid JSON record; the tuning log is corrupt")
 
 
-def measured_on() -> dict[str, Any]:
-    """The machine running the measurements."""
-    profile = host_profile()
+def measured_on(probe: HostProbe | None = None) -> dict[str, Any]:
+    """The machine running the measurements (its cpuinfo flags under ``isa``), and when."""
+    probe = probe or current_probe()
+    profile = host_profile(probe)
     return {
-        "cpu_model": host_cpu_model(),
-        "machine": platform.machine(),
+        "cpu_model": probe.cpu_model,
+        "llvm_cpu": probe.llvm_cpu,
+        "machine": probe.machine,
         "l1d_bytes": profile.l1d_bytes,
         "l2_bytes": profile.l2_bytes,
         "l3_bytes": profile.l3_bytes,
         "cores": profile.cores,
-        "isa": sorted(host_cpu_features()),
+        "isa": sorted(probe.flags),
+        "date": time.strftime("%Y-%m-%d"),
     }
+
+
+def read_target_file(directory: Path) -> tuple[TargetSpec, dict[str, Any]]:
+    """A log's target (normalised) and the machine it was measured on."""
+    target_file = Path(directory) / "target.json"
+    info = _read_json(target_file)
+    try:
+        return TargetSpec.from_json(info), dict(info.get("measured_on") or {})
+    except (ValueError, AttributeError) as err:
+        raise TuningLogError(f"{target_file}: not a lookup_tvm target description ({err})") from None
 
 
 def software_versions() -> dict[str, str]:
@@ -112,11 +128,8 @@ class TuningLog:
             directory.mkdir(parents=True, exist_ok=True)
             info = {**target.to_json(), "measured_on": measured_on(), "versions": software_versions()}
             write_json_atomic(target_file, info)
+        logged, _ = read_target_file(directory)
         info = _read_json(target_file)
-        try:
-            logged = TargetSpec.from_json(info)
-        except (ValueError, AttributeError) as err:
-            raise TuningLogError(f"{target_file}: not a lookup_tvm target description ({err})") from None
         if target is not None and dict(logged.attrs) != dict(target.attrs):
             raise TuningLogError(
                 f"{target_file}: this log was tuned for {dict(logged.attrs)}, not {dict(target.attrs)}; "
@@ -131,3 +144,25 @@ class TuningLog:
 
     def save_summary(self) -> None:
         write_json_atomic(self.directory / "summary.json", self.summary)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unknown"
+
+
+def log_directory(root: Path, target: TargetSpec, probe: HostProbe | None = None) -> Path:
+    """Where a tuning run for ``target`` on this machine writes: ``root/<target-key>`` when
+    that is new or holds the same target measured on this CPU model (a resume), else
+    ``root/<target-key>-<cpu-model>``, so a log measured elsewhere is never mixed with ours."""
+    probe = probe or current_probe()
+    for directory in (root / target.key, root / f"{target.key}-{_slug(probe.cpu_model)}"):
+        if not (directory / "target.json").exists():
+            return directory
+        try:
+            logged, measured = read_target_file(directory)
+        except TuningLogError:
+            continue
+        if dict(logged.attrs) == dict(target.attrs) and measured.get("cpu_model") == probe.cpu_model:
+            return directory
+    raise TuningLogError(f"{root / target.key} and its per-CPU variant hold other tuning runs; "
+                         "choose a directory with --work-dir")

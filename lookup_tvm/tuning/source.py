@@ -4,7 +4,10 @@ A tuning result is, per kernel, the knob choice (MetaSchedule's best record, or 
 when it measured faster) or, for hand-written kernels, the layout parameters. Knobs added to
 an operator after a log was written take their default value. The same
 operator schedule function then builds the kernel at any token count. Kernels without a
-result fall back to the default schedule, with one warning naming the command to run.
+result, or whose choice names a knob the operator no longer has or a value outside the
+target's candidates (another core count or cache size), fall back to the default
+schedule, with one warning naming the command to run. Exported schedules are refused
+outright when a choice names an unknown knob.
 """
 from __future__ import annotations
 
@@ -47,23 +50,37 @@ class ChosenSchedules:
             return OpSpec.make(spec.op, **dict(spec.params), **entry["layout"])
         return operator.layout(spec, target.profile)
 
+    def choice(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> dict[str, int]:
+        """The knobs a kernel is built with: the recorded choice when it is valid here."""
+        knobs = operator.knobs(spec, target.profile)
+        default = {name: values[0] for name, values in knobs.items()}
+        entry = self._entry(spec)
+        recorded = entry.get("choice") if entry else None
+        problem = "has no tuned schedule"
+        if recorded is not None:
+            invalid = {k: v for k, v in recorded.items() if k not in knobs or v not in knobs[k]}
+            if not invalid:
+                return {**default, **recorded}
+            problem = f"records knob values this operator does not accept here ({invalid})"
+        if spec.op not in self._warned:
+            self._warned.add(spec.op)
+            warnings.warn(
+                f"{self.origin} {problem} for {spec.name}; using the default schedule. Tune it with: "
+                f"{tune_command(spec, target)}", stacklevel=3)
+        return default
+
     def schedule(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> PrimFunc:
         func = operator.define(spec)
         if operator.schedule is None:
             return func
-        entry = self._entry(spec)
-        default = operator.default_choice(spec, target.profile)
-        choice = {**default, **entry["choice"]} if entry and entry.get("choice") is not None else None
-        if choice is None:
-            choice = default
-            if spec.op not in self._warned:
-                self._warned.add(spec.op)
-                warnings.warn(
-                    f"{self.origin} has no tuned schedule for {spec.name}; using the default schedule. Tune it "
-                    f"with: python scripts/tune.py --target '{json.dumps(dict(target.attrs))}'", stacklevel=2)
         sch = Schedule(func)
-        operator.schedule(sch, spec, target.profile, choice)
+        operator.schedule(sch, spec, target.profile, self.choice(operator, spec, target))
         return sch.mod["main"]
+
+
+def tune_command(spec: OpSpec, target: TargetSpec) -> str:
+    """The tune.py command that tunes a kernel's operator for a target."""
+    return f"python scripts/tune.py --target '{json.dumps(dict(target.attrs))}' --ops {spec.op}"
 
 
 def tuned_schedules(log: TuningLog) -> ChosenSchedules:
@@ -72,12 +89,26 @@ def tuned_schedules(log: TuningLog) -> ChosenSchedules:
 
 
 def exported_schedules(directory: str | os.PathLike) -> ChosenSchedules:
-    """The choices exported to ``schedules/<target-key>/*.json`` (no database needed)."""
-    entries = {}
+    """The choices exported to ``schedules/<target-key>/*.json`` (no database needed).
+    Raises TuningLogError for an unreadable file, two files for one kernel, or a choice
+    that names a knob its operator does not have."""
+    from lookup_tvm.ops import registry
+    from lookup_tvm.target import CPU_PROFILES
+
+    operators, entries, origins = registry(), {}, {}
     for path in sorted(Path(directory).glob("*.json")):
         try:
             data = json.loads(path.read_text())
-            entries[kernel_key(data["op"], data["params"])] = data
-        except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as err:
-            raise TuningLogError(f"{path}: not an exported schedule ({err})") from None
+            key = kernel_key(data["op"], data["params"])
+            spec = OpSpec.from_json(data["spec"])
+            knobs = set(operators[data["op"]].knobs(spec, CPU_PROFILES["haswell"]))
+            unknown = set(data.get("choice") or {}) - knobs
+        except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as err:
+            raise TuningLogError(f"{path}: not an exported schedule ({err!r})") from None
+        if unknown:
+            raise TuningLogError(f"{path}: the choice names knobs {sorted(unknown)} that {data['op']} does not have "
+                                 f"(it has {sorted(knobs)}); re-export or re-tune")
+        if key in entries:
+            raise TuningLogError(f"{path} and {origins[key]} both hold {key}; remove the stale one")
+        entries[key], origins[key] = data, path
     return ChosenSchedules(entries, str(directory))

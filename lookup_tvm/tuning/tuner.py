@@ -22,7 +22,8 @@ from lookup_tvm.ops import Operator, OpSpec, registry, token_tile
 from lookup_tvm.target import TargetSpec
 from lookup_tvm.timing import interleaved_medians
 from lookup_tvm.tuning import metaschedule
-from lookup_tvm.tuning.logs import TuningLog
+from lookup_tvm.tuning.logs import TuningLog, log_directory
+from lookup_tvm.tuning.selection import CHECKOUT_LOGS
 from lookup_tvm.tuning.source import ChosenSchedules, kernel_key
 
 
@@ -41,7 +42,8 @@ class TuneOptions:
 
 def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
     """Tune the config's kernels, skipping those already tuned to the requested budget."""
-    log = TuningLog.open(options.work_dir or Path("tuning_logs") / options.target.key, options.target, create=True)
+    directory = options.work_dir or log_directory(CHECKOUT_LOGS, options.target)
+    log = TuningLog.open(directory, options.target, create=True)
     defaults = CompiledKernels(options.target, DefaultSchedules(), check_isa=False)
     operators = registry()
     kernels = [(op, p) for op, p in options.config.kernels() if not options.ops or op in options.ops]

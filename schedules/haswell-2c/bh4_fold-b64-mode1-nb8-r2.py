@@ -1,4 +1,4 @@
-# bh4_fold-b64-mode1-nb8-r2 for {'kind': 'llvm', 'mcpu': 'haswell', 'num-cores': 2}
+# bh4_fold-b64-mode1-nb8-r2 for {'mcpu': 'haswell', 'kind': 'llvm', 'num-cores': 2}
 # measured on Intel(R) Xeon(R) Processor: 0.229 ms at 4096 tokens after 1 trials
 # knobs: {}
 # from tvm.script import tirx as T

@@ -1,6 +1,6 @@
-# bh4_stage-b64-nb8-r2-r_in1-token_tile4 for {'kind': 'llvm', 'mcpu': 'haswell', 'num-cores': 2}
+# bh4_stage-b64-nb8-r2-r_in1-token_tile4 for {'mcpu': 'haswell', 'kind': 'llvm', 'num-cores': 2}
 # measured on Intel(R) Xeon(R) Processor: 5.420 ms at 4096 tokens after 8 trials
-# knobs: {'mm_order': 0, 'cross_order': 0, 'unroll': 0}
+# knobs: {'cross_order': 0, 'mm_order': 0, 'unroll': 0}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 

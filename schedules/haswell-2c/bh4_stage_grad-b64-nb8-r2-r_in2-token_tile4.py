@@ -1,4 +1,4 @@
-# bh4_stage_grad-b64-nb8-r2-r_in2-token_tile4 for {'kind': 'llvm', 'mcpu': 'haswell', 'num-cores': 2}
+# bh4_stage_grad-b64-nb8-r2-r_in2-token_tile4 for {'mcpu': 'haswell', 'kind': 'llvm', 'num-cores': 2}
 # measured on Intel(R) Xeon(R) Processor: 5.389 ms at 4096 tokens after 2 trials
 # knobs: {'unroll': 0}
 # from tvm.script import tirx as T

@@ -1,6 +1,6 @@
-# gather-d_out512-h128-rows256 for {'kind': 'llvm', 'mcpu': 'haswell', 'num-cores': 2}
+# gather-d_out512-h128-rows256 for {'mcpu': 'haswell', 'kind': 'llvm', 'num-cores': 2}
 # measured on Intel(R) Xeon(R) Processor: 21.586 ms at 4096 tokens after 32 trials
-# knobs: {'order': 0, 'cols': 256, 'tables': 4, 'tokens': 128, 'unroll': 1, 'register_tables': 1}
+# knobs: {'cols': 256, 'order': 0, 'register_tables': 1, 'tables': 4, 'tokens': 128, 'unroll': 1}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 

@@ -1,6 +1,6 @@
-# gather_score_grad-d_out512-h128-rows256 for {'kind': 'llvm', 'mcpu': 'haswell', 'num-cores': 2}
+# gather_score_grad-d_out512-h128-rows256 for {'mcpu': 'haswell', 'kind': 'llvm', 'num-cores': 2}
 # measured on Intel(R) Xeon(R) Processor: 117.842 ms at 4096 tokens after 6 trials
-# knobs: {'tokens': 64, 'lanes': 8}
+# knobs: {'lanes': 8, 'tokens': 64}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 

@@ -1,6 +1,6 @@
-# gather_table_grad-d_out512-h128-lanes8-rows256-table_block2-token_block128 for {'kind': 'llvm', 'mcpu': 'haswell', 'num-cores': 2}
+# gather_table_grad-d_out512-h128-lanes8-rows256-table_block2-token_block128 for {'mcpu': 'haswell', 'kind': 'llvm', 'num-cores': 2}
 # measured on Intel(R) Xeon(R) Processor: 24.913 ms at 4096 tokens after 26 trials
-# knobs: {'lanes': 8, 'token_block': 128, 'table_block': 2}
+# knobs: {'lanes': 8, 'table_block': 2, 'token_block': 128}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 

@@ -1,4 +1,4 @@
-# hash-h128-tau8 for {'kind': 'llvm', 'mcpu': 'haswell', 'num-cores': 2}
+# hash-h128-tau8 for {'mcpu': 'haswell', 'kind': 'llvm', 'num-cores': 2}
 # measured on Intel(R) Xeon(R) Processor: 5.047 ms at 4096 tokens after 4 trials
 # knobs: {'tokens': 4}
 # from tvm.script import tirx as T

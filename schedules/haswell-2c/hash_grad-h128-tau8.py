@@ -1,4 +1,4 @@
-# hash_grad-h128-tau8 for {'kind': 'llvm', 'mcpu': 'haswell', 'num-cores': 2}
+# hash_grad-h128-tau8 for {'mcpu': 'haswell', 'kind': 'llvm', 'num-cores': 2}
 # measured on Intel(R) Xeon(R) Processor: 11.526 ms at 4096 tokens after 4 trials
 # knobs: {'tokens': 16}
 # from tvm.script import tirx as T

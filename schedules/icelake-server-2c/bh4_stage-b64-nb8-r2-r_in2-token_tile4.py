@@ -1,4 +1,4 @@
-# bh4_stage-b64-nb8-r2-r_in2-token_tile4 for {'kind': 'llvm', 'mcpu': 'icelake-server', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# bh4_stage-b64-nb8-r2-r_in2-token_tile4 for {'mcpu': 'icelake-server', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 2.339 ms at 4096 tokens after 8 trials
 # knobs: {'cross_order': 0, 'mm_order': 0, 'unroll': 1}
 # from tvm.script import tirx as T

@@ -1,6 +1,6 @@
-# gather-d_out512-h128-rows256 for {'kind': 'llvm', 'mcpu': 'icelake-server', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# gather-d_out512-h128-rows256 for {'mcpu': 'icelake-server', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 19.506 ms at 4096 tokens after 32 trials
-# knobs: {'order': 0, 'cols': 512, 'tables': 4, 'tokens': 128, 'unroll': 1, 'register_tables': 0}
+# knobs: {'cols': 512, 'order': 0, 'register_tables': 0, 'tables': 4, 'tokens': 128, 'unroll': 1}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 

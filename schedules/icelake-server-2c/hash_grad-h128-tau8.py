@@ -1,4 +1,4 @@
-# hash_grad-h128-tau8 for {'kind': 'llvm', 'mcpu': 'icelake-server', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# hash_grad-h128-tau8 for {'mcpu': 'icelake-server', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 16.675 ms at 4096 tokens after 4 trials
 # knobs: {'tokens': 256}
 # from tvm.script import tirx as T

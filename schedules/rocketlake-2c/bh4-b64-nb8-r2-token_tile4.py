@@ -1,4 +1,4 @@
-# bh4-b64-nb8-r2-token_tile4 for {'kind': 'llvm', 'mcpu': 'rocketlake', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# bh4-b64-nb8-r2-token_tile4 for {'mcpu': 'rocketlake', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 9.135 ms at 4096 tokens after 8 trials
 # knobs: {'cross_order': 1, 'mm_order': 0, 'unroll': 1}
 # from tvm.script import tirx as T

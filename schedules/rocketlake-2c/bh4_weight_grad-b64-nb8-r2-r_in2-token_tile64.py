@@ -1,4 +1,4 @@
-# bh4_weight_grad-b64-nb8-r2-r_in2-token_tile64 for {'kind': 'llvm', 'mcpu': 'rocketlake', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# bh4_weight_grad-b64-nb8-r2-r_in2-token_tile64 for {'mcpu': 'rocketlake', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 6.137 ms at 4096 tokens after 2 trials
 # knobs: {'unroll': 0}
 # from tvm.script import tirx as T

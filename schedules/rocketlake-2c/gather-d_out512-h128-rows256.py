@@ -1,4 +1,4 @@
-# gather-d_out512-h128-rows256 for {'kind': 'llvm', 'mcpu': 'rocketlake', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# gather-d_out512-h128-rows256 for {'mcpu': 'rocketlake', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 17.113 ms at 4096 tokens after 32 trials
 # knobs: {'cols': 512, 'order': 0, 'register_tables': 0, 'tables': 4, 'tokens': 32, 'unroll': 1}
 # from tvm.script import tirx as T

@@ -1,4 +1,4 @@
-# gather_score_grad-d_out512-h128-rows256 for {'kind': 'llvm', 'mcpu': 'rocketlake', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# gather_score_grad-d_out512-h128-rows256 for {'mcpu': 'rocketlake', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 33.576 ms at 4096 tokens after 6 trials
 # knobs: {'lanes': 16, 'tokens': 64}
 # from tvm.script import tirx as T

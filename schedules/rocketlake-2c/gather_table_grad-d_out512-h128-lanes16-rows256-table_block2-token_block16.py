@@ -1,4 +1,4 @@
-# gather_table_grad-d_out512-h128-lanes16-rows256-table_block2-token_block16 for {'kind': 'llvm', 'mcpu': 'rocketlake', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# gather_table_grad-d_out512-h128-lanes16-rows256-table_block2-token_block16 for {'mcpu': 'rocketlake', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 22.725 ms at 4096 tokens after 26 trials
 # knobs: {'lanes': 16, 'table_block': 2, 'token_block': 16}
 # from tvm.script import tirx as T

@@ -1,4 +1,4 @@
-# bh4_fold-b64-mode1-nb8-r2 for {'kind': 'llvm', 'mcpu': 'sapphirerapids', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# bh4_fold-b64-mode1-nb8-r2 for {'mcpu': 'sapphirerapids', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 0.171 ms at 4096 tokens after 1 trials
 # knobs: {}
 # from tvm.script import tirx as T

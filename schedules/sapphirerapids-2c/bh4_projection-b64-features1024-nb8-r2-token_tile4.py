@@ -1,4 +1,4 @@
-# bh4_projection-b64-features1024-nb8-r2-token_tile4 for {'kind': 'llvm', 'mcpu': 'sapphirerapids', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# bh4_projection-b64-features1024-nb8-r2-token_tile4 for {'mcpu': 'sapphirerapids', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 11.333 ms at 4096 tokens after 8 trials
 # knobs: {'cross_order': 0, 'mm_order': 0, 'unroll': 1}
 # from tvm.script import tirx as T

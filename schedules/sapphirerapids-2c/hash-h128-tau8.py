@@ -1,4 +1,4 @@
-# hash-h128-tau8 for {'kind': 'llvm', 'mcpu': 'sapphirerapids', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# hash-h128-tau8 for {'mcpu': 'sapphirerapids', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 7.654 ms at 4096 tokens after 4 trials
 # knobs: {'tokens': 16}
 # from tvm.script import tirx as T

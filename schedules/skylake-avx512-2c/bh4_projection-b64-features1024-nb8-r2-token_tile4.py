@@ -1,6 +1,6 @@
-# bh4_projection-b64-features1024-nb8-r2-token_tile4 for {'kind': 'llvm', 'mcpu': 'skylake-avx512', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# bh4_projection-b64-features1024-nb8-r2-token_tile4 for {'mcpu': 'skylake-avx512', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 10.358 ms at 4096 tokens after 8 trials
-# knobs: {'mm_order': 0, 'cross_order': 1, 'unroll': 1}
+# knobs: {'cross_order': 1, 'mm_order': 0, 'unroll': 1}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 

@@ -1,6 +1,6 @@
-# gather-d_out512-h128-rows256 for {'kind': 'llvm', 'mcpu': 'skylake-avx512', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# gather-d_out512-h128-rows256 for {'mcpu': 'skylake-avx512', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 17.494 ms at 4096 tokens after 32 trials
-# knobs: {'order': 1, 'cols': 512, 'tables': 16, 'tokens': 256, 'unroll': 0, 'register_tables': 1}
+# knobs: {'cols': 512, 'order': 1, 'register_tables': 1, 'tables': 16, 'tokens': 256, 'unroll': 0}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 

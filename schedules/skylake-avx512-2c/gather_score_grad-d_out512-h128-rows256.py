@@ -1,6 +1,6 @@
-# gather_score_grad-d_out512-h128-rows256 for {'kind': 'llvm', 'mcpu': 'skylake-avx512', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# gather_score_grad-d_out512-h128-rows256 for {'mcpu': 'skylake-avx512', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 35.115 ms at 4096 tokens after 6 trials
-# knobs: {'tokens': 64, 'lanes': 16}
+# knobs: {'lanes': 16, 'tokens': 64}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 

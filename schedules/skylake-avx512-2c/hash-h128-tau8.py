@@ -1,4 +1,4 @@
-# hash-h128-tau8 for {'kind': 'llvm', 'mcpu': 'skylake-avx512', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
+# hash-h128-tau8 for {'mcpu': 'skylake-avx512', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on Intel(R) Xeon(R) Processor: 7.945 ms at 4096 tokens after 4 trials
 # knobs: {'tokens': 256}
 # from tvm.script import tirx as T

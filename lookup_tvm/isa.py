@@ -1,0 +1,64 @@
+"""Instruction sets, in LLVM's names: what a target's code may use, what a host can run.
+
+LLVM's feature set for a target (``tvm.target.codegen.llvm_get_cpu_features``) mixes
+instruction-set extensions (``avx512f``, ``amx-bf16``, ``sve2``) with tuning flags
+(``prefer-256-bit``, ``fast-gather``). :func:`isa_part` keeps the extensions a compiler
+may emit in user code; :func:`cpuinfo_isa` maps the host's ``/proc/cpuinfo`` flags to the
+same names. A target is safe on a host when its ISA part is a subset of the host's.
+This module does not import TVM; :func:`target_isa` asks LLVM through ``tvm_api``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+# Extensions whose instructions LLVM may emit in our kernels (vector, bit manipulation,
+# crypto, conversions). System instructions (xsave, rdpid, ...) never appear in them.
+_X86_ISA = re.compile(
+    r"^(mmx|sse|sse2|sse3|ssse3|sse4\.1|sse4\.2|sse4a|avx|avx2|avx512\w+|avxvnni\w*|avxifma|avxneconvert|"
+    r"amx-\w+|fma|fma4|xop|f16c|bmi|bmi2|lzcnt|popcnt|movbe|adx|tbm|aes|vaes|pclmul|vpclmulqdq|gfni|sha|"
+    r"sha512|sm3|sm4|crc32|cx16|sahf|evex512|avx10\.\d+(-\d+)?)$")
+_ARM_ISA = re.compile(
+    r"^(neon|fp-armv8|fullfp16|fp16fml|bf16|i8mm|dotprod|rdm|lse|crc|aes|sha2|sha3|sm4|sve|sve2|sve-bitperm|"
+    r"sve-aes|sve-sha3|sve-sm4|sme\d*(-[\w-]+)?|f32mm|f64mm)$")
+
+# /proc/cpuinfo flag -> LLVM feature(s), where the names differ by more than '_' vs ''.
+_CPUINFO_ALIASES = {
+    "pni": ("sse3",), "sse4_1": ("sse4.1",), "sse4_2": ("sse4.2", "crc32"), "pclmulqdq": ("pclmul",),
+    "sha_ni": ("sha",), "bmi1": ("bmi",), "abm": ("lzcnt",), "lahf_lm": ("sahf",),
+    "avx512f": ("avx512f", "evex512"), "avx_vnni": ("avxvnni",),
+    "asimd": ("neon",), "fp": ("fp-armv8",), "fphp": ("fullfp16",), "asimdhp": ("fullfp16",),
+    "asimddp": ("dotprod",), "asimdfhm": ("fp16fml",), "asimdrdm": ("rdm",), "atomics": ("lse",),
+    "crc32": ("crc", "crc32"), "svebitperm": ("sve-bitperm",), "sveaes": ("sve-aes",),
+    "svesha3": ("sve-sha3",), "svesm4": ("sve-sm4",),
+}
+
+
+def isa_part(llvm_features: Iterable[str]) -> frozenset[str]:
+    """The instruction-set extensions among LLVM feature names (tuning flags dropped)."""
+    return frozenset(f for f in llvm_features if _X86_ISA.match(f) or _ARM_ISA.match(f))
+
+
+def cpuinfo_isa(flags: Iterable[str]) -> frozenset[str]:
+    """The LLVM names of the extensions a host's ``/proc/cpuinfo`` flags report."""
+    names: set[str] = set()
+    for flag in flags:
+        if flag in _CPUINFO_ALIASES:
+            names.update(_CPUINFO_ALIASES[flag])
+        elif flag.startswith("amx_"):
+            names.add("amx-" + flag[4:].replace("_", "-"))
+        else:
+            names.add(flag.replace("_", ""))
+    return isa_part(names)
+
+
+def target_isa(attrs: dict) -> frozenset[str]:
+    """The extensions code compiled for a TVM target (JSON-dict attributes) may use."""
+    from lookup_tvm.tvm_api import llvm_cpu_features
+
+    return isa_part(llvm_cpu_features(attrs))
+
+
+def triple_arch(attrs: dict) -> str:
+    """The architecture a target compiles for (``x86_64`` unless ``mtriple`` says otherwise)."""
+    return str(attrs.get("mtriple", "x86_64")).split("-")[0]

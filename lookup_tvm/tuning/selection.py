@@ -1,0 +1,101 @@
+"""Which tuning log the host's kernels use, in one documented order of precedence:
+
+1. an explicitly named log (``use_tuning_logs(path)`` or ``$LOOKUP_TVM_TUNING_LOGS``, a log
+   directory or a folder of them): a corrupt or foreign log, or one whose code this host
+   cannot run, raises;
+2. a log for this host's target measured on this CPU model;
+3. a log for the same target (same ``-mcpu`` and features) measured on another CPU model,
+   with one warning naming where it was measured;
+4. the default schedules, with one warning giving the command to tune.
+
+Core counts need not match: a log tuned with 2 cores runs on a 16-core host with the
+host's thread count, its choices kept wherever the knob candidates do not depend on it.
+Automatically found logs never break a forward pass: a damaged one is skipped with a
+warning. Logs are looked up in the source checkout's ``tuning_logs/`` and in the copy
+installed with the package (``lookup_tvm/tuning_logs``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from pathlib import Path
+
+from lookup_tvm.host import HostProbe, current_probe, host_target
+from lookup_tvm.target import TargetSpec
+from lookup_tvm.tuning.logs import TuningLog, TuningLogError, read_target_file
+
+PACKAGE = Path(__file__).resolve().parent.parent
+CHECKOUT_LOGS = PACKAGE.parent / "tuning_logs"
+INSTALLED_LOGS = PACKAGE / "tuning_logs"
+TUNE_COMMAND = "python scripts/tune.py --target host"
+
+
+@dataclasses.dataclass
+class Selection:
+    """The log chosen for the host (None: default schedules), the target its kernels are
+    built for, and the warning to give once (None: nothing to say)."""
+
+    log: TuningLog | None
+    target: TargetSpec
+    warning: str | None
+
+
+def log_roots() -> tuple[list[Path], bool]:
+    """Where logs are looked up, and whether they were named explicitly."""
+    env = os.environ.get("LOOKUP_TVM_TUNING_LOGS")
+    if env:
+        return [Path(env)], True
+    return [root for root in (CHECKOUT_LOGS, INSTALLED_LOGS) if root.is_dir()], False
+
+
+def _log_directories(root: Path) -> list[Path]:
+    if (root / "target.json").exists():
+        return [root]
+    if not root.is_dir():
+        return []
+    return sorted(d for d in root.iterdir() if (d / "target.json").exists())
+
+
+def same_code(a: TargetSpec, b: TargetSpec) -> bool:
+    """Whether two targets compile to the same code (all attributes but ``num-cores``)."""
+    strip = lambda t: {k: v for k, v in t.attrs.items() if k != "num-cores"}  # noqa: E731
+    return strip(a) == strip(b)
+
+
+def select_host_log(probe: HostProbe | None = None) -> Selection:
+    """The log the host's kernels use, by the precedence in this module's docstring."""
+    probe = probe or current_probe()
+    host = host_target(probe)
+    roots, explicit = log_roots()
+    ranked = []
+    for root in roots:
+        for directory in _log_directories(root):
+            try:
+                logged, measured = read_target_file(directory)
+            except TuningLogError as err:
+                if explicit:
+                    raise
+                warnings.warn(f"skipping a damaged tuning log: {err}", stacklevel=3)
+                continue
+            if not same_code(logged, host):
+                continue
+            here = measured.get("cpu_model") == probe.cpu_model
+            ranked.append(((not here, logged.profile.cores != probe.cores, str(directory)), directory, measured))
+    for (elsewhere, _, _), directory, measured in sorted(ranked, key=lambda item: item[0]):
+        try:
+            log = TuningLog.open(directory)
+        except TuningLogError as err:
+            if explicit:
+                raise
+            warnings.warn(f"skipping a damaged tuning log: {err}", stacklevel=3)
+            continue
+        warning = None
+        if elsewhere:
+            warning = (f"using the tuning log {directory}: tuned for {host.mcpu} but measured on "
+                       f"{measured.get('cpu_model', 'an unknown CPU')} ({measured.get('cores', '?')} cores), not on this "
+                       f"{probe.cpu_model}; tune here with: {TUNE_COMMAND}")
+        return Selection(log, log.target.with_cores(probe.cores), warning)
+    where = ", ".join(map(str, roots)) or "no log folder"
+    return Selection(None, host, f"no tuning log for this CPU ({host.key}, {probe.cpu_model}) in {where}; using the "
+                                 f"default schedules. Tune with: {TUNE_COMMAND}")
