@@ -10,12 +10,9 @@ import torch
 
 from lookup_tvm import torch_ops
 from lookup_tvm.kernels import CompiledKernels, default_kernels
-from lookup_tvm.ops.bh4 import STAGES
-from lookup_tvm.validation import check_codes_range, check_dims, check_tensor, is_power_of_two
+from lookup_tvm.validation import MAX_CODE_BITS, check_bh4_args, check_bias
 
-__all__ = ["bh4", "bh4_projection", "hash_codes", "gather_accumulate"]
-
-MAX_CODE_BITS = 30
+__all__ = ["bh4", "bh4_projection", "hash_codes", "gather_accumulate", "MAX_CODE_BITS"]
 
 
 def kernels() -> CompiledKernels:
@@ -30,25 +27,11 @@ def bh4(x: torch.Tensor, weight: torch.Tensor, kernels: CompiledKernels | None =
     per block). Returns [B, r*D]. Differentiable in x and weight. ``kernels``: the
     compiled kernels to run (default: this host's, see :func:`lookup_tvm.use_tuning_logs`).
     """
-    _check_bh4(x, weight)
+    check_bh4_args(x, weight)
     handle = torch_ops.kernels_handle(kernels)
     if torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad):
         return torch_ops.bh4_train(x, weight, handle)[0]
     return torch_ops.bh4(x, weight, handle)
-
-
-def _check_bh4(x: torch.Tensor, weight: torch.Tensor) -> None:
-    check_tensor("x", x, torch.float32, 2)
-    check_tensor("weight", weight, torch.float32, 5)
-    r, stages, nb, b, b2 = weight.shape
-    if stages != STAGES or b != b2 or r < 1 or nb < 1 or b < 1:
-        raise ValueError(f"weight must have shape [r, 4, D//b, b, b], got {tuple(weight.shape)}")
-    dim = x.shape[1]
-    if not is_power_of_two(dim):
-        raise ValueError(f"x.shape[1] = D must be a power of two, got {dim}")
-    if dim % b:
-        raise ValueError(f"block size b = {b} (weight.shape[3]) must divide D = {dim}")
-    check_dims("weight", weight, [None, STAGES, dim // b, b, b])
 
 
 def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
@@ -59,11 +42,8 @@ def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
     x: [B, D] float32 (already zero-padded to D), weight: [r, 4, D//b, b, b], bias: [F] with
     F <= r*D. Returns z: [B, F]. For training, compose :func:`bh4` with torch ops.
     """
-    _check_bh4(x, weight)
-    check_tensor("bias", bias, torch.float32, 1)
-    r, _, nb, b, _ = weight.shape
-    if not 1 <= bias.shape[0] <= r * nb * b:
-        raise ValueError(f"bias length F must be in [1, r*D = {r * nb * b}], got {bias.shape[0]}")
+    r, nb, b = check_bh4_args(x, weight)
+    check_bias(bias, r * nb * b)
     if torch.is_grad_enabled() and any(t.requires_grad for t in (x, weight, bias)):
         raise RuntimeError("bh4_projection is inference-only; compose bh4() with torch ops to train")
     return torch_ops.bh4_projection(x, weight, bias, torch_ops.kernels_handle(kernels))
@@ -74,11 +54,6 @@ def hash_codes(z: torch.Tensor, kernels: CompiledKernels | None = None) -> tuple
 
     Gradients reach z through the scores only.
     """
-    check_tensor("z", z, torch.float32, 3)
-    if not 1 <= z.shape[2] <= MAX_CODE_BITS:
-        raise ValueError(f"z.shape[2] = tau must be in [1, {MAX_CODE_BITS}] (int32 codes), got {z.shape[2]}")
-    if z.shape[1] < 1:
-        raise ValueError(f"z.shape[1] = h must be >= 1, got {z.shape[1]}")
     return torch_ops.hash_codes(z, torch_ops.kernels_handle(kernels))
 
 
@@ -89,13 +64,4 @@ def gather_accumulate(codes: torch.Tensor, scores: torch.Tensor, tables: torch.T
     codes: [B, h] int32 in [0, rows); scores: [B, h] float32; tables: [h, rows, d_out]
     float32. Returns [B, d_out]. Differentiable in scores and tables.
     """
-    check_tensor("codes", codes, torch.int32, 2)
-    check_tensor("scores", scores, torch.float32, 2)
-    check_tensor("tables", tables, torch.float32, 3)
-    h, rows, d_out = tables.shape
-    if min(h, rows, d_out) < 1:
-        raise ValueError(f"tables must have non-empty shape [h, rows, d_out], got {tuple(tables.shape)}")
-    check_dims("codes", codes, [None, h])
-    check_dims("scores", scores, [codes.shape[0], h])
-    check_codes_range(codes, rows)
     return torch_ops.gather_accumulate(codes, scores, tables, torch_ops.kernels_handle(kernels))

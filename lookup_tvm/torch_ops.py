@@ -2,6 +2,10 @@
 implementations and autograd formulas, so ``torch.compile`` and ``torch.export`` see each
 operator as one node instead of breaking the graph.
 
+Every op checks its arguments (dtype, shape, contiguity, code range) before any kernel runs
+and raises TypeError/ValueError: a direct call or a compiled graph gets an exception, never
+an out-of-bounds access. The checks run inside the op, so they cause no graph break.
+
 Which compiled kernels an op runs on is an integer handle (custom ops take no Python
 objects): 0 is the process default (:func:`lookup_tvm.kernels.default_kernels`), others
 come from :func:`kernels_handle`.
@@ -16,6 +20,8 @@ from torch import Tensor
 from lookup_tvm import kernel_calls as calls
 from lookup_tvm.kernels import CompiledKernels, default_kernels
 from lookup_tvm.tvm_api import set_num_threads
+from lookup_tvm.validation import (check_bh4_args, check_bh4_grad_args, check_bias, check_gather_args,
+                                   check_hash_args)
 
 _HANDLES: list[CompiledKernels] = []
 _HANDLES_LOCK = threading.Lock()
@@ -49,6 +55,7 @@ def _kernels(handle: int) -> CompiledKernels:
 
 @torch.library.custom_op("lookup_tvm::bh4", mutates_args=())
 def bh4(x: Tensor, weight: Tensor, handle: int) -> Tensor:
+    check_bh4_args(x, weight)
     return calls.bh4_forward(_kernels(handle), x, weight)
 
 
@@ -59,6 +66,8 @@ def _(x, weight, handle):
 
 @torch.library.custom_op("lookup_tvm::bh4_projection", mutates_args=())
 def bh4_projection(x: Tensor, weight: Tensor, bias: Tensor, handle: int) -> Tensor:
+    r, nb, b = check_bh4_args(x, weight)
+    check_bias(bias, r * nb * b)
     return calls.bh4_projection(_kernels(handle), x, weight, bias)
 
 
@@ -69,6 +78,7 @@ def _(x, weight, bias, handle):
 
 @torch.library.custom_op("lookup_tvm::bh4_train", mutates_args=())
 def bh4_train(x: Tensor, weight: Tensor, handle: int) -> tuple[Tensor, Tensor]:
+    check_bh4_args(x, weight)
     return calls.bh4_forward_train(_kernels(handle), x, weight)
 
 
@@ -80,6 +90,7 @@ def _(x, weight, handle):
 
 @torch.library.custom_op("lookup_tvm::bh4_backward", mutates_args=())
 def bh4_backward(grad_out: Tensor, x: Tensor, weight: Tensor, acts: Tensor, handle: int) -> tuple[Tensor, Tensor]:
+    check_bh4_grad_args(grad_out, x, weight, acts)
     return calls.bh4_backward(_kernels(handle), grad_out, x, weight, acts)
 
 
@@ -107,6 +118,7 @@ bh4_train.register_autograd(_bh4_grad, setup_context=_bh4_setup)
 
 @torch.library.custom_op("lookup_tvm::hash_codes", mutates_args=())
 def hash_codes(z: Tensor, handle: int) -> tuple[Tensor, Tensor]:
+    check_hash_args(z)
     return calls.hash_forward(_kernels(handle), z)
 
 
@@ -117,6 +129,7 @@ def _(z, handle):
 
 @torch.library.custom_op("lookup_tvm::hash_backward", mutates_args=())
 def hash_backward(z: Tensor, grad_scores: Tensor, handle: int) -> Tensor:
+    check_hash_args(z, grad_scores)
     return calls.hash_backward(_kernels(handle), z, grad_scores)
 
 
@@ -143,6 +156,7 @@ hash_codes.register_autograd(_hash_grad, setup_context=_hash_setup)
 
 @torch.library.custom_op("lookup_tvm::gather_accumulate", mutates_args=())
 def gather_accumulate(codes: Tensor, scores: Tensor, tables: Tensor, handle: int) -> Tensor:
+    check_gather_args(codes, tables, scores=scores)
     return calls.gather_forward(_kernels(handle), codes, scores, tables)
 
 
@@ -153,6 +167,7 @@ def _(codes, scores, tables, handle):
 
 @torch.library.custom_op("lookup_tvm::gather_score_grad", mutates_args=())
 def gather_score_grad(grad_out: Tensor, codes: Tensor, tables: Tensor, handle: int) -> Tensor:
+    check_gather_args(codes, tables, grad_out=grad_out)
     return calls.gather_score_grad(_kernels(handle), grad_out, codes, tables)
 
 
@@ -163,6 +178,7 @@ def _(grad_out, codes, tables, handle):
 
 @torch.library.custom_op("lookup_tvm::gather_table_grad", mutates_args=())
 def gather_table_grad(grad_out: Tensor, codes: Tensor, scores: Tensor, tables: Tensor, handle: int) -> Tensor:
+    check_gather_args(codes, tables, scores=scores, grad_out=grad_out)
     return calls.gather_table_grad(_kernels(handle), grad_out, codes, scores, tables)
 
 

@@ -42,3 +42,70 @@ def check_codes_range(codes: torch.Tensor, rows: int) -> None:
     low, high = int(codes.min()), int(codes.max())
     if low < 0 or high >= rows:
         raise ValueError(f"codes must lie in [0, {rows}), got values in [{low}, {high}]")
+
+
+MAX_CODE_BITS = 30
+STAGES = 4  # BH4 rounds (the spec's "4")
+
+
+def check_bh4_args(x: torch.Tensor, weight: torch.Tensor) -> tuple[int, int, int]:
+    """x [B, D] float32 (D a power of two), weight [r, 4, D//b, b, b] float32; returns (r, nb, b)."""
+    check_tensor("x", x, torch.float32, 2)
+    check_tensor("weight", weight, torch.float32, 5)
+    r, stages, nb, b, b2 = weight.shape
+    if stages != STAGES or b != b2 or r < 1 or nb < 1 or b < 1:
+        raise ValueError(f"weight must have shape [r, 4, D//b, b, b], got {tuple(weight.shape)}")
+    dim = x.shape[1]
+    if not is_power_of_two(dim):
+        raise ValueError(f"x.shape[1] = D must be a power of two, got {dim}")
+    if dim % b:
+        raise ValueError(f"block size b = {b} (weight.shape[3]) must divide D = {dim}")
+    check_dims("weight", weight, [None, STAGES, dim // b, b, b])
+    return r, nb, b
+
+
+def check_bh4_grad_args(grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, acts: torch.Tensor) -> None:
+    """The BH4 backward's inputs: grad_out [B, r*D], acts [3, B, r, nb, b] (stage outputs)."""
+    r, nb, b = check_bh4_args(x, weight)
+    check_tensor("grad_out", grad_out, torch.float32, 2)
+    check_dims("grad_out", grad_out, [x.shape[0], r * nb * b])
+    check_tensor("acts", acts, torch.float32, 5)
+    check_dims("acts", acts, [STAGES - 1, x.shape[0], r, nb, b])
+
+
+def check_bias(bias: torch.Tensor, width: int) -> None:
+    """bias [F] float32 with 1 <= F <= width (= r*D)."""
+    check_tensor("bias", bias, torch.float32, 1)
+    if not 1 <= bias.shape[0] <= width:
+        raise ValueError(f"bias length F must be in [1, r*D = {width}], got {bias.shape[0]}")
+
+
+def check_hash_args(z: torch.Tensor, grad_scores: torch.Tensor | None = None) -> None:
+    """z [B, h, tau] float32 with 1 <= tau <= 30; grad_scores [B, h] float32."""
+    check_tensor("z", z, torch.float32, 3)
+    if not 1 <= z.shape[2] <= MAX_CODE_BITS:
+        raise ValueError(f"z.shape[2] = tau must be in [1, {MAX_CODE_BITS}] (int32 codes), got {z.shape[2]}")
+    if z.shape[1] < 1:
+        raise ValueError(f"z.shape[1] = h must be >= 1, got {z.shape[1]}")
+    if grad_scores is not None:
+        check_tensor("grad_scores", grad_scores, torch.float32, 2)
+        check_dims("grad_scores", grad_scores, list(z.shape[:2]))
+
+
+def check_gather_args(codes: torch.Tensor, tables: torch.Tensor, scores: torch.Tensor | None = None,
+                      grad_out: torch.Tensor | None = None) -> None:
+    """codes [B, h] int32 in [0, rows), tables [h, rows, d_out] float32, scores [B, h] and
+    grad_out [B, d_out] float32 when given."""
+    check_tensor("codes", codes, torch.int32, 2)
+    check_tensor("tables", tables, torch.float32, 3)
+    h, rows, d_out = tables.shape
+    if min(h, rows, d_out) < 1:
+        raise ValueError(f"tables must have non-empty shape [h, rows, d_out], got {tuple(tables.shape)}")
+    check_dims("codes", codes, [None, h])
+    if scores is not None:
+        check_tensor("scores", scores, torch.float32, 2)
+        check_dims("scores", scores, [codes.shape[0], h])
+    if grad_out is not None:
+        check_tensor("grad_out", grad_out, torch.float32, 2)
+        check_dims("grad_out", grad_out, [codes.shape[0], d_out])
+    check_codes_range(codes, rows)

@@ -60,6 +60,10 @@ class Operator:
     are spec parameters (searched by measurement). ``layout(spec, profile)`` adds the
     layout parameters the caller does not choose (``token_tile``) to a spec; a spec with
     ``token_tile`` > 1 lays its batched arguments out as ``[tiles, token_tile, ...]``.
+    ``check(kernels, spec, tokens)`` runs the kernel of ``spec`` from a
+    :class:`~lookup_tvm.kernels.CompiledKernels`, through the functional API, on random
+    inputs of ``tokens`` tokens and returns its error against the pure-PyTorch reference
+    (max abs difference over the reference's max magnitude; inf for a wrong code).
     """
 
     name: str
@@ -67,6 +71,7 @@ class Operator:
     schedule: Callable[[Any, OpSpec, CpuProfile, Choice], None] | None
     knobs: Callable[[OpSpec, CpuProfile], Knobs] = lambda spec, profile: {}
     layout: Callable[[OpSpec, CpuProfile], OpSpec] = lambda spec, profile: spec
+    check: Callable[[Any, OpSpec, int], float] | None = None
 
     def default_choice(self, spec: OpSpec, profile: CpuProfile) -> Choice:
         return {name: values[0] for name, values in self.knobs(spec, profile).items()}

@@ -11,11 +11,10 @@ activations ``[tiles, token_tile, repeats, nb, b]``.
 from __future__ import annotations
 
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.common import batch_extent, vector_lanes
+from lookup_tvm.ops.common import batch_extent, relative_error, vector_lanes
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
-
-STAGES = 4
+from lookup_tvm.validation import STAGES
 FOLD, FOLD_TRANSPOSED, UNFOLD = 0, 1, 2
 
 
@@ -188,9 +187,36 @@ def default_token_tile(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     return OpSpec.make(spec.op, **dict(spec.params), token_tile=tile)
 
 
+def check_bh4_kernels(kernels, spec: OpSpec, tokens: int) -> float:
+    """Every BH4 path at the spec's (r, nb, b) against the reference: inference forward,
+    fused projection (when the spec has ``features``), training forward and backward."""
+    import torch
+
+    from lookup_tvm import functional as F
+    from lookup_tvm import reference as R
+
+    r, nb, b = spec["r"], spec["nb"], spec["b"]
+    x = torch.randn(tokens, nb * b)
+    weight = torch.randn(r, 4, nb, b, b) / (b * nb * b) ** 0.5
+    errors = []
+    with torch.no_grad():
+        errors.append(relative_error(F.bh4(x, weight, kernels), R.bh4(x, weight)))
+        if "features" in dict(spec.params):
+            bias = torch.randn(spec["features"])
+            errors.append(relative_error(F.bh4_projection(x, weight, bias, kernels), R.bh4_projection(x, weight, bias)))
+    xg, wg = x.clone().requires_grad_(), weight.clone().requires_grad_()
+    out, expected = F.bh4(xg, wg, kernels), R.bh4(xg, wg)
+    grad = torch.randn_like(expected)
+    got = torch.autograd.grad(out, (xg, wg), grad)
+    want = torch.autograd.grad(expected, (xg, wg), grad)
+    errors += [relative_error(out, expected), *(relative_error(g, w) for g, w in zip(got, want))]
+    return max(errors)
+
+
 OPERATORS = [
-    Operator("bh4_fold", define_fold, schedule_fold),
-    Operator("bh4", define_bh4, schedule_stages, stage_knobs, default_token_tile),
-    Operator("bh4_projection", define_bh4_projection, schedule_stages, stage_knobs, default_token_tile),
-    Operator("bh4_stage", define_bh4_stage, schedule_stages, stage_knobs, default_token_tile),
+    Operator("bh4_fold", define_fold, schedule_fold, check=check_bh4_kernels),
+    Operator("bh4", define_bh4, schedule_stages, stage_knobs, default_token_tile, check_bh4_kernels),
+    Operator("bh4_projection", define_bh4_projection, schedule_stages, stage_knobs, default_token_tile,
+             check_bh4_kernels),
+    Operator("bh4_stage", define_bh4_stage, schedule_stages, stage_knobs, default_token_tile, check_bh4_kernels),
 ]

@@ -8,7 +8,7 @@ repeats when the stage input was the shared x), and ``dWf[k, o] = sum_tokens y_i
 from __future__ import annotations
 
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.bh4 import default_token_tile
+from lookup_tvm.ops.bh4 import check_bh4_kernels, default_token_tile
 from lookup_tvm.ops.common import batch_extent, vector_lanes
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
@@ -105,6 +105,8 @@ def weight_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
 
 
 OPERATORS = [
-    Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, stage_grad_knobs, default_token_tile),
-    Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, weight_grad_knobs, weight_grad_layout),
+    Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, stage_grad_knobs, default_token_tile,
+             check_bh4_kernels),
+    Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, weight_grad_knobs, weight_grad_layout,
+             check_bh4_kernels),
 ]

@@ -34,3 +34,10 @@ def batch_extent(batch):
     from lookup_tvm.tvm_api import te
 
     return te.var("batch") if batch is None else batch
+
+
+def relative_error(actual, expected) -> float:
+    """Max abs difference over the expected tensor's max magnitude (torch tensors)."""
+    scale = float(expected.detach().abs().max()) if expected.numel() else 0.0
+    diff = float((actual.detach().double() - expected.detach().double()).abs().max()) if expected.numel() else 0.0
+    return diff / max(scale, 1e-30)

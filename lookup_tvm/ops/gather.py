@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.common import batch_extent, divisors, vector_lanes
+from lookup_tvm.ops.common import batch_extent, divisors, relative_error, vector_lanes
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
 
@@ -64,4 +64,22 @@ def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
     sch.decompose_reduction(block, k_o)
 
 
-OPERATORS = [Operator("gather", define_gather, schedule_gather, gather_knobs)]
+def check_gather_kernels(kernels, spec: OpSpec, tokens: int) -> float:
+    """The gather and its gradients to scores and tables against the reference."""
+    import torch
+
+    from lookup_tvm import functional as F
+    from lookup_tvm import reference as R
+
+    h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
+    codes = torch.randint(0, rows, (tokens, h), dtype=torch.int32)
+    scores = torch.randn(tokens, h, requires_grad=True)
+    tables = torch.randn(h, rows, d_out, requires_grad=True)
+    out, expected = F.gather_accumulate(codes, scores, tables, kernels), R.gather_accumulate(codes, scores, tables)
+    grad = torch.randn_like(expected)
+    got = torch.autograd.grad(out, (scores, tables), grad)
+    want = torch.autograd.grad(expected, (scores, tables), grad)
+    return max(relative_error(out, expected), *(relative_error(g, w) for g, w in zip(got, want)))
+
+
+OPERATORS = [Operator("gather", define_gather, schedule_gather, gather_knobs, check=check_gather_kernels)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
 from lookup_tvm.ops.common import batch_extent, vector_lanes
+from lookup_tvm.ops.gather import check_gather_kernels
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, T, te
 
@@ -96,6 +97,6 @@ def table_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
 
 
 OPERATORS = [
-    Operator("gather_score_grad", define_score_grad, schedule_score_grad, score_grad_knobs),
-    Operator("gather_table_grad", define_table_grad, None, layout=table_grad_layout),
+    Operator("gather_score_grad", define_score_grad, schedule_score_grad, score_grad_knobs, check=check_gather_kernels),
+    Operator("gather_table_grad", define_table_grad, None, layout=table_grad_layout, check=check_gather_kernels),
 ]

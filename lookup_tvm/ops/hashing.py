@@ -7,7 +7,7 @@ tau is small, so the sums over j are unrolled at definition time.
 from __future__ import annotations
 
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.common import batch_extent
+from lookup_tvm.ops.common import batch_extent, relative_error
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te, tirx
 
@@ -82,7 +82,24 @@ def schedule_hash_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
         sch.compute_at(sch.get_sblock(name), b_i)
 
 
+def check_hash_kernels(kernels, spec: OpSpec, tokens: int) -> float:
+    """Codes (exactly), scores and the gradient to z against the reference."""
+    import torch
+
+    from lookup_tvm import functional as F
+    from lookup_tvm import reference as R
+
+    z = torch.randn(tokens, spec["h"], spec["tau"], requires_grad=True)
+    codes, scores = F.hash_codes(z, kernels)
+    want_codes, want_scores = R.hash_codes(z)
+    if not torch.equal(codes, want_codes):
+        return float("inf")
+    grad = torch.randn_like(want_scores)
+    got, want = torch.autograd.grad(scores, z, grad)[0], torch.autograd.grad(want_scores, z, grad)[0]
+    return max(relative_error(scores, want_scores), relative_error(got, want))
+
+
 OPERATORS = [
-    Operator("hash", define_hash, schedule_hash, token_knobs),
-    Operator("hash_grad", define_hash_grad, schedule_hash_grad, token_knobs),
+    Operator("hash", define_hash, schedule_hash, token_knobs, check=check_hash_kernels),
+    Operator("hash_grad", define_hash_grad, schedule_hash_grad, token_knobs, check=check_hash_kernels),
 ]

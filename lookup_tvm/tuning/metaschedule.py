@@ -133,6 +133,20 @@ def best_record(database: Any, func: Any, target: TargetSpec) -> Any | None:
     return records[0] if records else None
 
 
+def ranked_choices(database: Any, operator: Operator, spec: OpSpec, func: Any, target: TargetSpec,
+                   count: int) -> list[Choice]:
+    """The knob choices of a workload's best ``count`` records, fastest first, without repeats."""
+    mod = tvm.IRModule({"main": func})
+    if not database.has_workload(mod):
+        return []
+    choices: list[Choice] = []
+    for record in database.get_top_k(database.commit_workload(mod), count):
+        choice = choice_from_trace(operator, spec, target, func, record.trace)
+        if choice not in choices:
+            choices.append(choice)
+    return choices
+
+
 def record_seconds(record: Any) -> float:
     values = [float(v) for v in record.run_secs]
     return sum(values) / len(values)

@@ -34,9 +34,10 @@ def kernel_key(op: str, params: Mapping[str, int]) -> str:
 class ChosenSchedules:
     """Schedule source: chosen knobs and layouts per kernel key, else the defaults."""
 
-    def __init__(self, entries: Mapping[str, Mapping[str, Any]], origin: str):
+    def __init__(self, entries: Mapping[str, Mapping[str, Any]], origin: str, warn: bool = True):
         self.entries = dict(entries)
         self.origin = origin
+        self.warn = warn
         chosen = {k: [e.get("choice"), e.get("layout")] for k, e in sorted(self.entries.items())}
         self.identity = "chosen-" + hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:12]
         self._warned: set[str] = set()
@@ -62,7 +63,7 @@ class ChosenSchedules:
             if not invalid:
                 return {**default, **recorded}
             problem = f"records knob values this operator does not accept here ({invalid})"
-        if spec.op not in self._warned:
+        if self.warn and spec.op not in self._warned:
             self._warned.add(spec.op)
             warnings.warn(
                 f"{self.origin} {problem} for {spec.name}; using the default schedule. Tune it with: "

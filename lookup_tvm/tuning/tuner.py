@@ -19,12 +19,13 @@ from lookup_tvm.baselines import make_workload
 from lookup_tvm.config import LayerConfig
 from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
 from lookup_tvm.ops import Operator, OpSpec, registry, token_tile
+from lookup_tvm.host import missing_isa
 from lookup_tvm.target import TargetSpec
 from lookup_tvm.timing import interleaved_medians
 from lookup_tvm.tuning import metaschedule
 from lookup_tvm.tuning.logs import TuningLog, log_directory
 from lookup_tvm.tuning.selection import CHECKOUT_LOGS
-from lookup_tvm.tuning.source import ChosenSchedules, kernel_key
+from lookup_tvm.tuning.source import LAYOUT_PARAMS, ChosenSchedules, kernel_key
 
 
 @dataclasses.dataclass
@@ -97,7 +98,44 @@ def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, l
     }
     if options.rpc is None:
         result.update(_keep_faster(operator, spec, options, result["choice"]))
+    ranked = metaschedule.ranked_choices(database, operator, spec, func, options.target, VERIFY_CANDIDATES)
+    default = operator.default_choice(spec, options.target.profile)
+    candidates = [result["choice"], *ranked, default]
+    result.update(_first_correct(operator, spec, options, [{"choice": c} for c in candidates], out))
     return result
+
+
+VERIFY_CANDIDATES = 8
+VERIFY_TOLERANCE = 1e-4
+
+
+def verify_tokens(spec: OpSpec) -> int:
+    """Tokens for a correctness check: two full tiles of the largest token split plus a tail."""
+    return 2 * max(token_tile(spec), 256) + 37
+
+
+def _first_correct(operator: Operator, spec: OpSpec, options: TuneOptions, entries: list[dict[str, Any]],
+                   out: TextIO) -> dict[str, Any]:
+    """The first entry (a ``choice`` or a ``layout``) whose kernel matches the reference on
+    random inputs with a tail tile; the wrong ones are recorded as rejected. Code this host
+    cannot run (tuned over RPC for another CPU) is kept unverified."""
+    if missing_isa(options.target):
+        return {"verified": False}
+    key = kernel_key(spec.op, dict(spec.params))
+    rejected = []
+    for entry in entries:
+        kernels = CompiledKernels(options.target, ChosenSchedules({key: entry}, "candidate", warn=False), check_isa=False)
+        error = operator.check(kernels, kernels.spec(spec.op, **_shape(spec)), verify_tokens(spec))
+        if error <= VERIFY_TOLERANCE:
+            return {**entry, "verified": True, "error": error, "rejected": rejected}
+        rejected.append({**entry, "error": error})
+        print(f"{key}: {entry} is wrong (error {error:.3g} against the reference); trying the next best",
+              file=out, flush=True)
+    raise RuntimeError(f"{key}: no candidate, not even the default schedule, matches the reference: {rejected}")
+
+
+def _shape(spec: OpSpec) -> dict[str, int]:
+    return {k: v for k, v in spec.params if k not in LAYOUT_PARAMS}
 
 
 def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, choice: dict[str, int]) -> dict[str, Any]:
@@ -107,7 +145,7 @@ def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, choice:
         return {}
     kernels = {}
     for name, knobs in (("default", default_choice), ("searched", choice)):
-        source = ChosenSchedules({kernel_key(spec.op, dict(spec.params)): {"choice": knobs}}, name)
+        source = ChosenSchedules({kernel_key(spec.op, dict(spec.params)): {"choice": knobs}}, name, warn=False)
         kernels[name] = CompiledKernels(options.target, source, check_isa=False).compile(spec)
     workload = make_workload(spec, options.tokens)
     times = interleaved_medians({n: (lambda k=k: k(*workload.args)) for n, k in kernels.items()}, rounds=5)
@@ -145,9 +183,13 @@ def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: di
         progress(out, f"{label}: trials {len(measured)}/{len(candidates)}, best {best:.3f} ms")
     if out.isatty():
         print(file=out, flush=True)
-    best = min(measured.values(), key=lambda m: m["ms"])
+    ranked = sorted(measured.values(), key=lambda m: m["ms"])
+    layouts = [{"layout": {"lanes": spec["lanes"], **m["layout"]}} for m in ranked]
+    kept = _first_correct(operator, spec, options, layouts, out)
+    best = next((m for m in ranked if {"lanes": spec["lanes"], **m["layout"]} == kept.get("layout")), ranked[0])
     return {"trials": len(measured), "best_ms": best["ms"], "layout": {"lanes": spec["lanes"], **best["layout"]},
-            "measurements": list(measured.values()), "history_ms": [m["ms"] for m in measured.values()]}
+            "measurements": list(measured.values()), "history_ms": [m["ms"] for m in measured.values()],
+            **{k: v for k, v in kept.items() if k != "layout"}}
 
 
 def progress(out: TextIO, line: str) -> None:
