@@ -103,6 +103,11 @@ class CompiledKernels:
                 self._kernels[spec] = kernel
         return kernel
 
+    def compiled_specs(self) -> list[OpSpec]:
+        """The specs of the kernels compiled (or added) so far."""
+        with self._lock:
+            return list(self._kernels)
+
     def add(self, kernel: Kernel) -> None:
         """Register an already compiled kernel (from a loaded library)."""
         with self._lock:

@@ -107,10 +107,10 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
     return manifest
 
 
-def load_library(path: str | os.PathLike) -> CompiledKernels:
-    """Verify ``path/manifest.json`` (library hash, TVM version, this host's ISA features)
-    and only then load ``path/kernels.so``. Returns the kernels, ready for
-    :meth:`lookup_tvm.LookupFFN.use_kernels`."""
+def verify_library(path: str | os.PathLike) -> tuple[dict[str, Any], TargetSpec]:
+    """Check a library without loading it: the manifest, the library's hash, the TVM
+    version, and that this host (:func:`lookup_tvm.host.current_probe`) runs its code.
+    Returns the manifest and the library's target; raises :class:`LibraryError`."""
     directory = Path(path)
     manifest = read_manifest(directory)
     library = directory / LIBRARY_FILE
@@ -130,7 +130,15 @@ def load_library(path: str | os.PathLike) -> CompiledKernels:
     lacking = sorted((set(manifest["required_isa"]) | target_isa(dict(target.attrs))) - probe.isa)
     if lacking:
         raise LibraryError(f"{library} may use ISA extensions this CPU ({probe.cpu_model}) lacks: {', '.join(lacking)}")
-    module = load_module(library)
+    return manifest, target
+
+
+def load_library(path: str | os.PathLike) -> CompiledKernels:
+    """Verify the library (:func:`verify_library`) and only then load ``path/kernels.so``.
+    Returns the kernels, ready for :meth:`lookup_tvm.LookupFFN.use_kernels`."""
+    directory = Path(path)
+    manifest, target = verify_library(directory)
+    module = load_module(directory / LIBRARY_FILE)
     kernels = CompiledKernels(target, LibrarySource(manifest, directory), check_isa=False)
     for entry in manifest["kernels"]:
         spec = OpSpec.from_json(entry)

@@ -106,12 +106,15 @@ class TargetSpec:
     @property
     def key(self) -> str:
         """A directory-safe name, e.g. ``znver4-2c``; attributes beyond the normal form's
-        automatic ones add a short hash."""
+        automatic ones, and a vector width other than the CPU's, add a short hash."""
         extra = {k: v for k, v in self.attrs.items() if k not in ("kind", "mcpu", "num-cores")}
         if extra.get("mattr") == [PREFER_512_BIT]:
             del extra["mattr"]
         if extra.get("mtriple") == AARCH64_TRIPLE:
             del extra["mtriple"]
+        native = CPU_PROFILES.get(self.mcpu)
+        if native and native.vector_bits != self.profile.vector_bits:
+            extra["vector_bits"] = self.profile.vector_bits
         key = f"{self.mcpu}-{self.attrs['num-cores']}c"
         if extra:
             key += "-" + hashlib.sha256(json.dumps(extra, sort_keys=True).encode()).hexdigest()[:8]

@@ -55,13 +55,13 @@ def llvm_cpu_triple(mcpu: str) -> str | None:
 
 def build(func: PrimFunc, spec: TargetSpec) -> tvm.runtime.Module:
     """Compile one scheduled PrimFunc for a target."""
-    return tvm.build(tvm.IRModule({"main": func}), target=to_tvm_target(spec))
+    return tvm.tirx.build(tvm.IRModule({"main": func}), target=to_tvm_target(spec))
 
 
 def build_functions(functions: dict[str, PrimFunc], spec: TargetSpec) -> tvm.runtime.Module:
     """Compile several scheduled PrimFuncs into one module, each callable by its name."""
     mod = tvm.IRModule({name: func.with_attr("global_symbol", name) for name, func in functions.items()})
-    return tvm.build(mod, target=to_tvm_target(spec))
+    return tvm.tirx.build(mod, target=to_tvm_target(spec))
 
 
 def load_module(path: str | os.PathLike) -> tvm.runtime.Module:

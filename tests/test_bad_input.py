@@ -13,6 +13,7 @@ from conftest import run_python
 SETUP = """
 import torch
 from lookup_tvm import functional as F
+ops = torch.ops.lookup_tvm
 x = torch.randn(4, 16); w = torch.randn(1, 4, 2, 8, 8)
 z = torch.randn(4, 3, 4)
 codes = torch.randint(0, 16, (4, 3), dtype=torch.int32); scores = torch.randn(4, 3); tables = torch.randn(3, 16, 5)
@@ -47,6 +48,22 @@ CASES = [
     ("F.gather_accumulate(codes - 100, scores, tables)", "ValueError", "codes must lie in [0, 16)"),
     ("F.gather_accumulate(codes.t().contiguous().t(), scores, tables)", "ValueError", "codes must be contiguous"),
     ("F.gather_accumulate(codes, scores, tables[:, :, ::2])", "ValueError", "tables must be contiguous"),
+    # The torch.library ops themselves (as torch.compile graphs and direct callers reach them).
+    ("ops.gather_accumulate(codes + 16, scores, tables, 0)", "ValueError", "codes must lie in [0, 16)"),
+    ("ops.gather_accumulate(codes - 16, scores, tables, 0)", "ValueError", "codes must lie in [0, 16)"),
+    ("ops.gather_accumulate(codes, scores[:, :2].contiguous(), tables, 0)", "ValueError", "scores has shape"),
+    ("ops.gather_accumulate(codes.t().contiguous().t(), scores, tables, 0)", "ValueError", "codes must be contiguous"),
+    ("ops.gather_score_grad(torch.randn(4, 5), codes + 16, tables, 0)", "ValueError", "codes must lie"),
+    ("ops.gather_score_grad(torch.randn(4, 6), codes, tables, 0)", "ValueError", "grad_out has shape"),
+    ("ops.gather_table_grad(torch.randn(4, 5), codes - 16, scores, tables, 0)", "ValueError", "codes must lie"),
+    ("ops.gather_table_grad(torch.randn(4, 5), codes, scores.double(), tables, 0)", "TypeError", "scores must have"),
+    ("ops.hash_codes(z.transpose(0, 1), 0)", "ValueError", "z must be contiguous"),
+    ("ops.hash_backward(z, torch.randn(4, 2), 0)", "ValueError", "grad_scores has shape"),
+    ("ops.bh4(x, w[0], 0)", "ValueError", "weight must be 5-D"),
+    ("ops.bh4_train(x.double(), w, 0)", "TypeError", "x must have dtype"),
+    ("ops.bh4_projection(x, w, torch.zeros(17), 0)", "ValueError", "bias length F"),
+    ("ops.bh4_backward(torch.randn(4, 16), x, w, torch.randn(3, 4, 1, 2, 7), 0)", "ValueError", "acts has shape"),
+    ("ops.bh4_backward(torch.randn(4, 15), x, w, torch.randn(3, 4, 1, 2, 8), 0)", "ValueError", "grad_out has shape"),
 ]
 
 

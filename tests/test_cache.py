@@ -46,11 +46,13 @@ def test_damaged_library_is_rebuilt(tmp_path):
     assert library.read_bytes()[:4] == b"\x7fELF"
 
 
-def test_cache_entries_are_per_target(tmp_path):
+def test_cache_entries_are_per_target_and_profile(tmp_path):
+    """Two targets every x86-64 with AVX2 runs, and one profile override: three entries."""
     a = CompiledKernels("llvm -mcpu=haswell -num-cores 2", cache_dir=tmp_path).get("hash", h=2, tau=3)
-    b = CompiledKernels("llvm -mcpu=znver4 -num-cores 2", cache_dir=tmp_path).get("hash", h=2, tau=3)
+    b = CompiledKernels("llvm -mcpu=x86-64-v3 -num-cores 2", cache_dir=tmp_path).get("hash", h=2, tau=3)
+    CompiledKernels({"mcpu": "haswell", "num-cores": 2, "l1d_bytes": 65536}, cache_dir=tmp_path).get("hash", h=2, tau=3)
     assert a.spec == b.spec
-    assert sorted(p.parent.name for p in tmp_path.rglob("*.so")) == ["haswell-2c", "znver4-2c"]
+    assert sorted(p.parent.name for p in tmp_path.rglob("*.so")) == ["haswell-2c", "haswell-2c", "x86-64-v3-2c"]
     z = torch.randn(4, 2, 3)
     outs = []
     for kernel in (a, b):

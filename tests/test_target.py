@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from lookup_tvm.target import CPU_PROFILES, host_profile, missing_features, parse_cli_string, parse_target
+from lookup_tvm.host import host_profile, missing_isa
+from lookup_tvm.target import CPU_PROFILES, parse_cli_string, parse_target
 
 
 def test_cli_string_to_json_dict():
@@ -13,7 +14,7 @@ def test_cli_string_to_json_dict():
 
 def test_legacy_string_gets_profile_and_num_cores():
     spec = parse_target("llvm -mcpu=znver4 -num-cores 2")
-    assert dict(spec.attrs) == {"kind": "llvm", "mcpu": "znver4", "num-cores": 2}
+    assert dict(spec.attrs) == {"kind": "llvm", "mcpu": "znver4", "num-cores": 2, "mattr": ["-prefer-256-bit"]}
     assert spec.profile.vector_bits == 512 and spec.profile.cores == 2
     assert spec.key == "znver4-2c"
 
@@ -24,10 +25,33 @@ def test_named_cpu_without_cores_takes_table_default():
     assert spec.profile.lanes() == 8
 
 
-def test_intel_server_cpus_get_512_bit_vectors_unless_overridden():
-    assert "-prefer-256-bit" in parse_target("llvm -mcpu=sapphirerapids").attrs["mattr"]
+def test_avx512_cpus_get_512_bit_vectors_unless_overridden():
+    assert parse_target("llvm -mcpu=sapphirerapids").attrs["mattr"] == ["-prefer-256-bit"]
     spec = parse_target({"kind": "llvm", "mcpu": "skylake-avx512", "vector_bits": 256})
-    assert "mattr" not in spec.attrs and spec.profile.vector_bits == 256
+    assert spec.attrs["mattr"] == ["+prefer-256-bit"] and spec.profile.vector_bits == 256
+    assert spec.key != parse_target("llvm -mcpu=skylake-avx512").key
+    assert "mattr" not in parse_target("llvm -mcpu=haswell").attrs
+
+
+def test_cpus_outside_the_table_ask_llvm():
+    tiger = parse_target("llvm -mcpu=tigerlake")
+    assert tiger.profile.vector_bits == 512 and tiger.attrs["mattr"] == ["-prefer-256-bit"]
+    grace = parse_target("llvm -mcpu=neoverse-n2")
+    assert grace.attrs["mtriple"] == "aarch64-linux-gnu" and grace.arch == "aarch64"
+    with pytest.raises(ValueError, match="LLVM knows no CPU"):
+        parse_target("llvm -mcpu=no-such-cpu")
+
+
+def test_parsing_a_profiled_cpu_does_not_import_tvm():
+    from conftest import run_python
+
+    proc = run_python("""
+    import sys
+    from lookup_tvm.target import parse_target
+    parse_target("llvm -mcpu=znver4 -num-cores 2").key
+    assert not any(m == "tvm" or m.startswith("tvm.") for m in sys.modules), "tvm imported"
+    """)
+    assert proc.returncode == 0, proc.stderr[-2000:]
 
 
 def test_json_string_and_profile_overrides():
@@ -47,10 +71,10 @@ def test_every_table_entry_parses_to_a_tvm_target():
 
 def test_host_target_has_num_cores_and_profile():
     spec = parse_target("host")
-    assert spec.is_host and spec.attrs["num-cores"] >= 1
+    assert spec.attrs["num-cores"] >= 1 and "is_host" not in spec.to_json()
     profile = host_profile()
     assert profile.l1d_bytes > 0 and profile.l2_bytes > 0 and profile.vector_bits in (128, 256, 512)
-    assert missing_features(spec) == []
+    assert missing_isa(spec) == []
 
 
 def test_host_key_does_not_follow_thread_affinity():
@@ -67,10 +91,14 @@ def test_host_key_does_not_follow_thread_affinity():
         torch.set_num_threads(before)
 
 
-def test_missing_features_names_what_the_host_lacks():
-    spec = parse_target("llvm -mcpu=sapphirerapids")
-    assert missing_features(spec, host=frozenset({"avx", "avx2", "fma"})) == sorted(
-        set(CPU_PROFILES["sapphirerapids"].features) - {"avx", "avx2", "fma"})
+def test_missing_isa_comes_from_llvm_feature_sets():
+    from hosts import simulated_hosts
+
+    haswell = simulated_hosts()["haswell"]
+    missing = missing_isa(parse_target("llvm -mcpu=sapphirerapids"), haswell)
+    assert {"avx512f", "amx-tile", "avx512fp16"} <= set(missing) and "avx2" not in missing
+    assert "prefer-256-bit" not in missing and "fast-gather" not in missing
+    assert missing_isa(parse_target("llvm -mcpu=haswell"), haswell) == []
 
 
 @pytest.mark.parametrize("bad,error", [

@@ -73,3 +73,28 @@ def test_four_threads_share_one_module():
     assert not errors, errors
     for got, want in zip(results, expected):
         assert torch.equal(got, want)
+
+
+def test_opcheck_every_op():
+    """torch.library.opcheck: schema, fake (meta) implementation, autograd registration."""
+    from torch.library import opcheck
+
+    ops = torch.ops.lookup_tvm
+    x, w = torch.randn(5, 16), torch.randn(1, 4, 2, 8, 8) / 8
+    _, acts = ops.bh4_train(x, w, 0)
+    z = torch.randn(5, 3, 4)
+    codes = torch.randint(0, 16, (5, 3), dtype=torch.int32)
+    scores, tables, grad = torch.randn(5, 3), torch.randn(3, 16, 6), torch.randn(5, 6)
+    cases = [
+        (ops.bh4, (x, w, 0)),
+        (ops.bh4_projection, (x, w, torch.randn(12), 0)),
+        (ops.bh4_train, (x.clone().requires_grad_(), w.clone().requires_grad_(), 0)),
+        (ops.bh4_backward, (torch.randn(5, 16), x, w, acts, 0)),
+        (ops.hash_codes, (z.clone().requires_grad_(), 0)),
+        (ops.hash_backward, (z, torch.randn(5, 3), 0)),
+        (ops.gather_accumulate, (codes, scores.clone().requires_grad_(), tables.clone().requires_grad_(), 0)),
+        (ops.gather_score_grad, (grad, codes, tables, 0)),
+        (ops.gather_table_grad, (grad, codes, scores, tables, 0)),
+    ]
+    for op, args in cases:
+        opcheck(op, args, test_utils=("test_schema", "test_autograd_registration", "test_faketensor"))

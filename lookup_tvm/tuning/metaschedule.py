@@ -45,7 +45,7 @@ def fast_build(mod: tvm.IRModule, target: tvm.target.Target, _params: Any) -> An
     install_fast_intrinsics()
     from tvm.s_tir.transform import RemoveWeightLayoutRewriteBlock
 
-    return tvm.build(RemoveWeightLayoutRewriteBlock(skip_tensor_rewrite=True)(mod), target=target)
+    return tvm.tirx.build(RemoveWeightLayoutRewriteBlock(skip_tensor_rewrite=True)(mod), target=target)
 
 
 def _random_args(args_info: list[Any], int_high: int) -> list[Any]:
