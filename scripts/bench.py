@@ -23,12 +23,12 @@ def main(argv=None) -> int:
     p.add_argument("--markdown", action="store_true", help="print a GitHub markdown table")
     args = p.parse_args(argv)
     from lookup_tvm.bench import format_rows, run_all
-    from lookup_tvm.target import host_cpu_model
+    from lookup_tvm.host import current_probe
 
     if args.quick:
         args.tokens, args.threads, args.rounds = [4096], [1], 3
     rows = run_all(args.tokens, args.threads, args.rounds, args.quick)
-    print(f"{host_cpu_model()}; d=512, h=128, tau=8, b=64, fp32")
+    print(f"{current_probe().cpu_model}; d=512, h=128, tau=8, b=64, fp32")
     print(format_rows(rows, markdown=args.markdown))
     if args.json:
         args.json.write_text(json.dumps([r.to_json() for r in rows], indent=1))

@@ -32,7 +32,7 @@ def main() -> None:
 
     from lookup_tvm import functional as F
     from lookup_tvm import reference as R
-    from lookup_tvm.target import host_cpu_model
+    from lookup_tvm.host import current_probe
     from lookup_tvm.timing import interleaved_medians
 
     torch.set_num_threads(args.threads)
@@ -76,7 +76,7 @@ def main() -> None:
                 f"{flops_per_token * batch / times['tvm'] / 1e9:.1f}" if flops_per_token else "-",
                 f"{errors[name]:.1e}",
             ])
-    print(f"{host_cpu_model()}, {args.threads} thread(s), B={batch}, d={args.d}, h={h}, tau={tau}, b={b}, r={repeats}; "
+    print(f"{current_probe().cpu_model}, {args.threads} thread(s), B={batch}, d={args.d}, h={h}, tau={tau}, b={b}, r={repeats}; "
           f"schedules: {F.kernels().source.identity}")
     print(tabulate(rows, headers=["operator", "TVM ms", "reference ms", "embedding_bag ms",
                                   "speed-up vs best torch", "TVM GFLOP/s", "max rel err"]))

@@ -57,6 +57,9 @@ def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
         if entry.get("budget", 0) >= options.trials:
             print(f"{label}: already tuned ({entry['trials']} trials at {entry['tokens']} tokens), skipped",
                   file=out, flush=True)
+            if "verified" not in entry:
+                _verify_recorded(operators[op], defaults.spec(op, **params), options, entry, out)
+                log.save_summary()
             continue
         spec = defaults.spec(op, **params)
         start = time.perf_counter()
@@ -132,6 +135,17 @@ def _first_correct(operator: Operator, spec: OpSpec, options: TuneOptions, entri
         print(f"{key}: {entry} is wrong (error {error:.3g} against the reference); trying the next best",
               file=out, flush=True)
     raise RuntimeError(f"{key}: no candidate, not even the default schedule, matches the reference: {rejected}")
+
+
+def _verify_recorded(operator: Operator, spec: OpSpec, options: TuneOptions, entry: dict[str, Any],
+                     out: TextIO) -> None:
+    """Check the choice of a log written before choices were verified (in place)."""
+    if entry.get("choice") is not None:
+        candidates = [{"choice": entry["choice"]}, {"choice": operator.default_choice(spec, options.target.profile)}]
+    else:
+        default = {"lanes": spec["lanes"], "token_block": spec["token_block"], "table_block": spec["table_block"]}
+        candidates = [{"layout": entry["layout"]}, {"layout": default}]
+    entry.update(_first_correct(operator, spec, options, candidates, out))
 
 
 def _shape(spec: OpSpec) -> dict[str, int]:
