@@ -152,6 +152,7 @@ def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool) -> 
     for count in threads:
         env = {**os.environ, "TVM_NUM_THREADS": str(count), "OMP_NUM_THREADS": str(count),
                "OMP_WAIT_POLICY": "PASSIVE"}
+        env.pop("LOOKUP_TVM_SIZED_POOL", None)  # the worker's TVM_NUM_THREADS is a fixed choice
         args = [sys.executable, "-m", "lookup_tvm.bench", "--worker", "--threads", str(count), "--rounds", str(rounds),
                 "--tokens", *map(str, tokens)] + (["--quick"] if quick else [])
         proc = subprocess.run(args, env=env, stdout=subprocess.PIPE, text=True)

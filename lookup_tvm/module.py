@@ -18,7 +18,16 @@ class LookupFFN(nn.Module):
     Input ``[..., d_model]`` float32, output ``[..., d_out]``; the residual is added outside.
     ``backend="tvm"`` runs the TVM kernels (forward and backward), ``"reference"`` the
     pure-PyTorch path; both share one ``state_dict`` format.
+
+    The projection weight is stored at unit scale and multiplied by :attr:`weight_scale`
+    (``1/sqrt(b*D)`` for BH4, ``1/sqrt(d)`` dense) in the forward: the function at init is the
+    spec's, and an optimizer's step (Adam moves each parameter by about ``lr``) stays small
+    against the weight, so ``AdamW(model.parameters())`` trains it stably at the learning
+    rates used for transformers. State dicts of version 1 (weights stored at the spec's
+    scale) are converted when loaded.
     """
+
+    _version = 2
 
     def __init__(self, d_model: int, num_tables: int = 128, code_bits: int = 8, *, d_out: int | None = None,
                  projection: str = "bh4", block_size: int = 64, backend: str = "tvm"):
@@ -32,13 +41,26 @@ class LookupFFN(nn.Module):
         self.kernels = None
         self.norm = nn.LayerNorm(cfg.d, eps=1e-5)
         if projection == "bh4":
-            self.proj_weight = nn.Parameter(
-                torch.randn(cfg.repeats, 4, cfg.dim // cfg.b, cfg.b, cfg.b) / math.sqrt(cfg.b * cfg.dim))
+            self.weight_scale = 1.0 / math.sqrt(cfg.b * cfg.dim)
+            self.proj_weight = nn.Parameter(torch.randn(cfg.repeats, 4, cfg.dim // cfg.b, cfg.b, cfg.b))
         else:
-            self.proj_weight = nn.Parameter(torch.randn(cfg.h * cfg.tau, cfg.d) / math.sqrt(cfg.d))
+            self.weight_scale = 1.0 / math.sqrt(cfg.d)
+            self.proj_weight = nn.Parameter(torch.randn(cfg.h * cfg.tau, cfg.d))
         self.proj_bias = nn.Parameter(torch.zeros(cfg.h * cfg.tau))
         self.tables = nn.Parameter(torch.randn(cfg.h, cfg.rows, cfg.d_out) * 0.02)
         self.out_bias = nn.Parameter(torch.randn(cfg.d_out) * 0.001)
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        key = prefix + "proj_weight"
+        if (local_metadata.get("version") or 1) < 2 and key in state_dict:
+            state_dict[key] = state_dict[key] / self.weight_scale
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                      error_msgs)
+
+    def projection_weight(self) -> torch.Tensor:
+        """The spec's projection weight: the stored unit-scale weight times :attr:`weight_scale`."""
+        return self.proj_weight * self.weight_scale
 
     def extra_repr(self) -> str:
         c = self.config
@@ -73,7 +95,7 @@ class LookupFFN(nn.Module):
             raise ValueError(f"input's last dimension must be d_model = {c.d}, got shape {tuple(x.shape)}")
         lead = x.shape[:-1]
         flat = x.reshape(-1, c.d)
-        params = (self.norm.weight, self.norm.bias, self.proj_weight, self.proj_bias, self.tables, self.out_bias)
+        params = (self.norm.weight, self.norm.bias, self.projection_weight(), self.proj_bias, self.tables, self.out_bias)
         if self.backend == "reference":
             out = reference.lookup_ffn(flat, *params, projection=c.projection)
         else:
@@ -89,15 +111,39 @@ class LookupFFN(nn.Module):
         if x.dtype != torch.float32 or x.device.type != "cpu":
             raise TypeError(f"LookupFFN(backend='tvm') takes float32 CPU input, got {x.dtype} on {x.device}")
         handle = torch_ops.kernels_handle(self.kernels)
-        xn = self.norm(x)
-        if c.projection == "bh4":
-            x_pad = (nn.functional.pad(xn, (0, c.dim - c.d)) if c.dim != c.d else xn).contiguous()
-            if torch.is_grad_enabled() and any(t.requires_grad for t in (x_pad, self.proj_weight, self.proj_bias)):
-                projected = torch_ops.bh4_train(x_pad, self.proj_weight, handle)[0]
-                z = reference.residual_mix(projected, x_pad, self.proj_bias)
-            else:
-                z = torch_ops.bh4_projection(x_pad, self.proj_weight, self.proj_bias, handle)
-        else:
-            z = nn.functional.linear(xn, self.proj_weight, self.proj_bias)
-        codes, scores = torch_ops.hash_codes(z.reshape(-1, c.h, c.tau).contiguous(), handle)
+        codes, scores = torch_ops.hash_codes(self._z_tvm(x, handle).reshape(-1, c.h, c.tau).contiguous(), handle)
         return torch_ops.gather_accumulate(codes, scores, self.tables.contiguous(), handle) + self.out_bias
+
+    def _z_tvm(self, x: torch.Tensor, handle: int) -> torch.Tensor:
+        """Pre-norm and projection on the TVM kernels: x [B, d] -> z [B, h*tau]."""
+        from lookup_tvm import torch_ops
+
+        c = self.config
+        xn = self.norm(x)
+        weight = self.projection_weight()
+        if c.projection == "dense":
+            return nn.functional.linear(xn, weight, self.proj_bias)
+        x_pad = (nn.functional.pad(xn, (0, c.dim - c.d)) if c.dim != c.d else xn).contiguous()
+        if torch.is_grad_enabled() and any(t.requires_grad for t in (x_pad, weight, self.proj_bias)):
+            projected = torch_ops.bh4_train(x_pad, weight, handle)[0]
+            return reference.residual_mix(projected, x_pad, self.proj_bias)
+        return torch_ops.bh4_projection(x_pad, weight, self.proj_bias, handle)
+
+    @torch.no_grad()
+    def diagnostics(self, x: torch.Tensor) -> dict[str, float]:
+        """Health of the hashing for a batch x [..., d_model] (float32): mean |z|, mean score,
+        the fraction of table rows hit, and the output's norm against the input's (the residual's)."""
+        c = self.config
+        flat = x.reshape(-1, c.d).float()
+        xn = nn.functional.layer_norm(flat, (c.d,), self.norm.weight, self.norm.bias, eps=1e-5)
+        if c.projection == "bh4":
+            z = reference.bh4_projection(xn, self.projection_weight(), self.proj_bias)
+        else:
+            z = nn.functional.linear(xn, self.projection_weight(), self.proj_bias)
+        codes, scores = reference.hash_codes(z.reshape(-1, c.h, c.tau))
+        hit = torch.zeros(c.h, c.rows, dtype=torch.bool)
+        hit[torch.arange(c.h).expand_as(codes), codes.long()] = True
+        out = reference.gather_accumulate(codes, scores, self.tables) + self.out_bias
+        return {"mean_abs_z": float(z.abs().mean()), "mean_score": float(scores.mean()),
+                "rows_hit": float(hit.float().mean()),
+                "output_norm": float(out.norm(dim=-1).mean()), "residual_norm": float(flat.norm(dim=-1).mean())}

@@ -12,8 +12,11 @@ import torch
 # it the whole machine so the pool can grow back later, and let each call use torch's thread
 # count (set_num_threads) unless the user fixed TVM_NUM_THREADS. Never spin-wait (TVM and
 # torch's OpenMP threads share the cores).
-USER_FIXED_THREADS = "TVM_NUM_THREADS" in os.environ
-os.environ.setdefault("TVM_NUM_THREADS", str(max(os.cpu_count() or 1, torch.get_num_threads())))
+# (Child processes inherit both variables; the marker tells them the size was ours, not the user's.)
+USER_FIXED_THREADS = "TVM_NUM_THREADS" in os.environ and "LOOKUP_TVM_SIZED_POOL" not in os.environ
+if not USER_FIXED_THREADS:
+    os.environ["TVM_NUM_THREADS"] = str(max(os.cpu_count() or 1, torch.get_num_threads()))
+    os.environ["LOOKUP_TVM_SIZED_POOL"] = "1"
 os.environ.setdefault("TVM_THREAD_POOL_SPIN_COUNT", "0")
 
 import tvm  # noqa: E402

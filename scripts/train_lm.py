@@ -33,6 +33,9 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=None, help="torch/TVM threads (default: torch's)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint", type=Path, default=None, help="where to save the model (default: none)")
+    p.add_argument("--diagnostics", action="store_true",
+                   help="at each evaluation, print per LookupFFN layer: mean |z|, mean score, fraction of table "
+                        "rows hit, output norm against the residual's")
     return p.parse_args(argv)
 
 
@@ -47,6 +50,7 @@ def main(argv=None) -> int:
 
     from lookup_tvm.corpus import batches, byte_splits
     from lookup_tvm.lm import ByteLM
+    from lookup_tvm.module import LookupFFN
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -65,6 +69,10 @@ def main(argv=None) -> int:
         model.train()
         return sum(losses) / len(losses)
 
+    layer_inputs: dict = {}
+    if args.diagnostics:
+        for layer in (m for m in model.modules() if isinstance(m, LookupFFN)):
+            layer.register_forward_hook(lambda mod, inputs, out: layer_inputs.__setitem__(mod, inputs[0].detach()))
     print(f"{args.ffn} FFN, {sum(p.numel() for p in model.parameters()):,} parameters, "
           f"{len(train):,} training bytes, {torch.get_num_threads()} thread(s)", flush=True)
     step_times, history = [], []
@@ -83,6 +91,12 @@ def main(argv=None) -> int:
             val = validation_loss()
             history.append({"step": step, "train_loss": loss.item(), "val_loss": val})
             print(f"\nstep {step}: validation loss {val:.4f} ({val / math.log(2):.3f} bits/byte)", flush=True)
+            for index, (layer, inputs) in enumerate(layer_inputs.items()):
+                stats = layer.diagnostics(inputs)
+                history[-1].setdefault("diagnostics", []).append(stats)
+                print(f"  layer {index}: mean |z| {stats['mean_abs_z']:.3g}, mean score {stats['mean_score']:.3g}, "
+                      f"rows hit {stats['rows_hit']:.0%}, output/residual norm "
+                      f"{stats['output_norm']:.3g}/{stats['residual_norm']:.3g}", flush=True)
     median = sorted(step_times)[len(step_times) // 2]
     print(json.dumps({"ffn": args.ffn, "steps": args.steps, "final_val_loss": history[-1]["val_loss"],
                       "median_ms_per_step": round(1e3 * median, 1), "history": history}))

@@ -3,7 +3,7 @@ import os
 
 import torch
 
-from conftest import run_python
+from conftest import requires_target, run_python
 from lookup_tvm import cache
 from lookup_tvm.kernels import CompiledKernels
 
@@ -46,6 +46,7 @@ def test_damaged_library_is_rebuilt(tmp_path):
     assert library.read_bytes()[:4] == b"\x7fELF"
 
 
+@requires_target("llvm -mcpu=haswell")
 def test_cache_entries_are_per_target_and_profile(tmp_path):
     """Two targets every x86-64 with AVX2 runs, and one profile override: three entries."""
     a = CompiledKernels("llvm -mcpu=haswell -num-cores 2", cache_dir=tmp_path).get("hash", h=2, tau=3)

@@ -67,14 +67,24 @@ def test_changed_bytes_are_refused(library, tmp_path):
         load_library(copy)
 
 
+FUTURE_TARGET = {"target": {"kind": "llvm", "mcpu": "sapphirerapids", "num-cores": 2, "mattr": ["+amx-fp8"]},
+                 "profile": {"name": "sapphirerapids", "vector_bits": 512, "l1d_bytes": 49152, "l2_bytes": 2097152,
+                             "l3_bytes": 110100480, "cores": 2}}
+
+
 @pytest.mark.parametrize("field,value,words", [
     ("required_isa", ["avx512f", "imaginary_isa"], "imaginary_isa"),
     ("tvm_version", "0.1.0", "built by TVM 0.1.0"),
+    ("arch", "aarch64", "aarch64 code"),
+    ("format", 1, "format 1"),
+    ("target", FUTURE_TARGET, "amx-fp8"),  # an emptied required_isa cannot hide what the target's code may use
 ])
 def test_manifest_mismatches_are_refused(library, tmp_path, field, value, words):
     copy = _copy(library, tmp_path)
     manifest = json.loads((copy / "manifest.json").read_text())
     manifest[field] = value
+    if field == "target":
+        manifest["required_isa"] = []
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(LibraryError, match=words):
         load_library(copy)

@@ -98,3 +98,25 @@ def test_opcheck_every_op():
     ]
     for op, args in cases:
         opcheck(op, args, test_utils=("test_schema", "test_autograd_registration", "test_faketensor"))
+
+
+def test_tvm_pool_grows_back_with_torch_threads():
+    """torch at 1 thread when lookup_tvm is imported must not cap TVM's pool at 1."""
+    import os
+
+    from conftest import run_python
+
+    proc = run_python("""
+    import os, torch
+    torch.set_num_threads(1)
+    from lookup_tvm import functional as F
+    from lookup_tvm.tvm_api import num_threads
+    codes = torch.randint(0, 8, (64, 2), dtype=torch.int32); scores = torch.randn(64, 2); tables = torch.randn(2, 8, 16)
+    F.gather_accumulate(codes, scores, tables)
+    assert num_threads() == 1, num_threads()
+    torch.set_num_threads(2)
+    F.gather_accumulate(codes, scores, tables)
+    print(num_threads())
+    """)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert int(proc.stdout.split()[-1]) == min(2, os.cpu_count())
