@@ -20,9 +20,24 @@ def stdlib_text(max_bytes: int = 4_000_000) -> bytes:
     return b"\n".join(chunks)[:max_bytes]
 
 
-def byte_splits(max_bytes: int = 4_000_000, validation_fraction: float = 0.1) -> tuple[torch.Tensor, torch.Tensor]:
-    """Byte tokens (vocabulary 256) split into train and validation tensors (int64)."""
-    data = torch.frombuffer(bytearray(stdlib_text(max_bytes)), dtype=torch.uint8).long()
+def docs_text(max_bytes: int = 4_000_000) -> bytes:
+    """English prose that ships with Python: the language reference and library topics
+    ``pydoc`` shows (``pydoc_data.topics``), in sorted topic order."""
+    from pydoc_data.topics import topics
+
+    return "\n\n".join(topics[key] for key in sorted(topics)).encode("utf-8")[:max_bytes]
+
+
+CORPORA = {"stdlib": stdlib_text, "docs": docs_text}
+
+
+def byte_splits(max_bytes: int = 4_000_000, validation_fraction: float = 0.1,
+                corpus: str = "stdlib") -> tuple[torch.Tensor, torch.Tensor]:
+    """Byte tokens (vocabulary 256) of a corpus (:data:`CORPORA`: ``stdlib`` Python sources,
+    ``docs`` English documentation) split into train and validation tensors (int64)."""
+    if corpus not in CORPORA:
+        raise ValueError(f"corpus must be one of {sorted(CORPORA)}, got {corpus!r}")
+    data = torch.frombuffer(bytearray(CORPORA[corpus](max_bytes)), dtype=torch.uint8).long()
     cut = int(len(data) * (1 - validation_fraction))
     return data[:cut], data[cut:]
 

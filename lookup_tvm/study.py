@@ -1,0 +1,257 @@
+"""The quality study: does a model with LookupFFN learn as well as with the FFN it replaces?
+
+Two tasks on local real text (no downloads): a byte-level causal LM and masked-LM
+pretraining of a pre-norm encoder (15% of bytes masked, BERT's 80/10/10). Five FFN
+variants, each trained with a plain ``AdamW(model.parameters())`` from the same seed:
+
+- ``ffn``: the GEMM FFN d -> 4d -> d;
+- ``lookup-h64``, ``lookup-h128``: LookupFFN with 64 / 128 tables of 8 bits, BH4 projection;
+- ``lookup-dense``: LookupFFN with 64 tables and a dense projection;
+- ``ffn-flops``: a GEMM FFN whose hidden width is shrunk to ``lookup-h64``'s FLOPs per token.
+
+Each run checkpoints at every evaluation and resumes from it, so a study runs in pieces.
+Results are one JSON per run (validation loss against steps and training seconds, per-layer
+hashing diagnostics); :func:`summarize` and :func:`plot` turn them into a table and a figure.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from lookup_tvm.config import LayerConfig
+from lookup_tvm.corpus import batches, byte_splits
+from lookup_tvm.lm import ByteLM, mask_tokens
+from lookup_tvm.module import LookupFFN
+
+TASKS = ("lm", "mlm")
+VARIANTS = ("ffn", "lookup-h64", "lookup-h128", "lookup-dense", "ffn-flops")
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyConfig:
+    """The model and training shape every run of a study shares."""
+
+    d_model: int = 256
+    layers: int = 4
+    heads: int = 4
+    context: int = 64
+    batch: int = 16
+    lr: float = 2e-3
+    steps: int = 2000
+    eval_every: int = 100
+    eval_batches: int = 8
+    corpus: str = "stdlib"
+    max_bytes: int = 4_000_000
+
+
+QUICK = StudyConfig(d_model=64, layers=2, heads=2, context=32, batch=8, steps=150, eval_every=50, eval_batches=4,
+                    max_bytes=400_000)
+
+
+def ffn_flops_per_token(variant: str, d: int) -> int:
+    """FFN FLOPs per token of a variant at model width d (multiply-add = 2)."""
+    if variant == "ffn":
+        return 4 * d * 4 * d
+    if variant == "ffn-flops":
+        return 4 * d * flop_matched_hidden(d)
+    tables = 128 if variant == "lookup-h128" else 64
+    projection = "dense" if variant == "lookup-dense" else "bh4"
+    return LayerConfig(d=d, h=tables, tau=8, b=min(64, d), projection=projection).flops_per_token()
+
+
+def flop_matched_hidden(d: int) -> int:
+    """Hidden width of a GEMM FFN with lookup-h64's FLOPs per token (4*d*hidden)."""
+    return max(1, round(ffn_flops_per_token("lookup-h64", d) / (4 * d)))
+
+
+def build_model(task: str, variant: str, cfg: StudyConfig) -> ByteLM:
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    kind = {"ffn": "vanilla", "ffn-flops": "vanilla", "lookup-dense": "lookup-dense"}.get(variant, "lookup")
+    hidden = flop_matched_hidden(cfg.d_model) if variant == "ffn-flops" else None
+    return ByteLM(cfg.d_model, cfg.layers, cfg.heads, cfg.context, kind, 128 if variant == "lookup-h128" else 64,
+                  8, min(64, cfg.d_model), causal=task == "lm", hidden=hidden)
+
+
+def task_batch(task: str, data: torch.Tensor, cfg: StudyConfig, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and targets of one batch: next bytes (lm) or masked bytes (mlm, -100 elsewhere)."""
+    if task == "lm":
+        return batches(data, cfg.batch, cfg.context, gen)
+    window, _ = batches(data, cfg.batch, cfg.context, gen)
+    return mask_tokens(window, gen)
+
+
+def loss_of(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return nn.functional.cross_entropy(model(x).reshape(-1, 256), y.reshape(-1), ignore_index=-100)
+
+
+def unigram_entropy(data: torch.Tensor) -> float:
+    """Entropy (nats per byte) of the bytes' frequencies: what a model with no context reaches."""
+    p = torch.bincount(data, minlength=256).double()
+    p = p[p > 0] / p.sum()
+    return float(-(p * p.log()).sum())
+
+
+def run_name(task: str, variant: str, seed: int) -> str:
+    return f"{task}-{variant}-s{seed}"
+
+
+def train_run(task: str, variant: str, seed: int, cfg: StudyConfig, out: Path, diagnostics: bool = True,
+              log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Train one run to ``cfg.steps`` (resuming from ``out/<run>.pt``); returns its result,
+    also written to ``out/<run>.json``."""
+    out.mkdir(parents=True, exist_ok=True)
+    name = run_name(task, variant, seed)
+    checkpoint, result_file = out / f"{name}.pt", out / f"{name}.json"
+    train, valid = byte_splits(cfg.max_bytes, corpus=cfg.corpus)
+    torch.manual_seed(seed)
+    model = build_model(task, variant, cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    gen = torch.Generator().manual_seed(seed)
+    eval_gen = torch.Generator().manual_seed(1234)
+    eval_set = [task_batch(task, valid, cfg, eval_gen) for _ in range(cfg.eval_batches)]
+    state = {"step": 0, "seconds": 0.0, "history": []}
+    if checkpoint.exists():
+        saved = torch.load(checkpoint, weights_only=False)
+        same = lambda c: {k: v for k, v in c.items() if k != "steps"}  # noqa: E731  (more steps extend a run)
+        if same(saved["config"]) != same(dataclasses.asdict(cfg)):
+            raise ValueError(f"{checkpoint} was trained with {saved['config']}, not {dataclasses.asdict(cfg)}")
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        gen.set_state(saved["generator"])
+        state = saved["state"]
+    layers = [m for m in model.modules() if isinstance(m, LookupFFN)]
+    inputs: dict[nn.Module, torch.Tensor] = {}
+    for layer in layers:
+        layer.register_forward_hook(lambda mod, args, _out: inputs.__setitem__(mod, args[0].detach()))
+    step_times = []
+    while state["step"] < cfg.steps:
+        x, y = task_batch(task, train, cfg, gen)
+        start = time.perf_counter()
+        loss = loss_of(model, x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step_times.append(time.perf_counter() - start)
+        state["seconds"] += step_times[-1]
+        state["step"] += 1
+        if state["step"] % cfg.eval_every == 0 or state["step"] == cfg.steps:
+            model.eval()
+            with torch.no_grad():
+                val = sum(loss_of(model, vx, vy).item() for vx, vy in eval_set) / len(eval_set)
+            model.train()
+            point = {"step": state["step"], "seconds": round(state["seconds"], 3), "train_loss": loss.item(),
+                     "val_loss": val}
+            if diagnostics and layers:
+                point["diagnostics"] = [layer.diagnostics(inputs[layer]) for layer in layers]
+            state["history"].append(point)
+            log(f"{name}: step {state['step']}/{cfg.steps} val {val:.4f} ({state['seconds']:.0f} s)")
+            torch.save({"config": dataclasses.asdict(cfg), "model": model.state_dict(), "optimizer": opt.state_dict(),
+                        "generator": gen.get_state(), "state": state}, checkpoint)
+    result = {"task": task, "variant": variant, "seed": seed, "config": dataclasses.asdict(cfg),
+              "parameters": sum(p.numel() for p in model.parameters()),
+              "ffn_flops_per_token": ffn_flops_per_token(variant, cfg.d_model),
+              "threads": torch.get_num_threads(), "history": state["history"],
+              "unigram_entropy": unigram_entropy(valid)}
+    result_file.write_text(json.dumps(result, indent=1) + "\n")
+    return result
+
+
+def load_results(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
+
+
+def _loss_at_seconds(history: list[dict[str, Any]], seconds: float) -> float:
+    """Validation loss at a training time, interpolated between evaluations."""
+    points = [(0.0, history[0]["val_loss"])] + [(h["seconds"], h["val_loss"]) for h in history]
+    for (t0, l0), (t1, l1) in zip(points, points[1:]):
+        if t0 <= seconds <= t1:
+            return l0 + (l1 - l0) * (seconds - t0) / max(t1 - t0, 1e-9)
+    return points[-1][1]
+
+
+def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per task and variant: seeds, final validation loss (mean, sd), ms per step, the loss at
+    the wall-clock time the fastest variant of the task needed for all steps."""
+    rows = []
+    for task in TASKS:
+        runs = [r for r in results if r["task"] == task]
+        if not runs:
+            continue
+        horizon = min(r["history"][-1]["seconds"] for r in runs)
+        for variant in VARIANTS:
+            group = [r for r in runs if r["variant"] == variant]
+            if not group:
+                continue
+            finals = [r["history"][-1]["val_loss"] for r in group]
+            timed = [_loss_at_seconds(r["history"], horizon) for r in group]
+            rows.append({
+                "task": task, "variant": variant, "seeds": len(group), "steps": group[0]["history"][-1]["step"],
+                "parameters": group[0]["parameters"], "ffn_flops_per_token": group[0]["ffn_flops_per_token"],
+                "ms_per_step": 1e3 * statistics.median(r["history"][-1]["seconds"] / r["history"][-1]["step"]
+                                                       for r in group),
+                "val_loss": statistics.mean(finals), "val_loss_sd": statistics.stdev(finals) if len(finals) > 1 else 0.0,
+                "val_loss_at_horizon": statistics.mean(timed), "horizon_s": horizon,
+                "max_mean_abs_z": max((d["mean_abs_z"] for r in group for h in r["history"] for d in h.get("diagnostics", [])),
+                                      default=math.nan),
+                "min_rows_hit": min((d["rows_hit"] for r in group for h in r["history"][1:] for d in h.get("diagnostics", [])),
+                                    default=math.nan),
+            })
+    return rows
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    from tabulate import tabulate
+
+    table = [[r["task"], r["variant"], r["seeds"], r["steps"], f"{r['parameters']:,}", f"{r['ffn_flops_per_token']:,}",
+              f"{r['ms_per_step']:.0f}", f"{r['val_loss']:.3f} ± {r['val_loss_sd']:.3f}",
+              f"{r['val_loss_at_horizon']:.3f} ({r['horizon_s']:.0f} s)",
+              "-" if math.isnan(r["max_mean_abs_z"]) else f"{r['max_mean_abs_z']:.2f}",
+              "-" if math.isnan(r["min_rows_hit"]) else f"{r['min_rows_hit']:.0%}"] for r in rows]
+    headers = ["task", "FFN", "seeds", "steps", "parameters", "FFN FLOPs/token", "ms/step", "val loss (mean ± sd)",
+               "val loss at equal time", "max mean |z|", "min rows hit"]
+    return tabulate(table, headers=headers, tablefmt="github")
+
+
+def plot(results: list[dict[str, Any]], path: Path, title: str) -> Path:
+    """Validation loss against steps and against training seconds, per task, with the seeds'
+    range as a band. Needs matplotlib (the ``plot`` extra)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = [t for t in TASKS if any(r["task"] == t for r in results)]
+    fig, axes = plt.subplots(len(tasks), 2, figsize=(12, 4.2 * len(tasks)), squeeze=False)
+    for row, task in enumerate(tasks):
+        for variant in VARIANTS:
+            group = [r for r in results if r["task"] == task and r["variant"] == variant]
+            if not group:
+                continue
+            steps = [h["step"] for h in group[0]["history"]]
+            losses = torch.tensor([[h["val_loss"] for h in r["history"]] for r in group if len(r["history"]) == len(steps)])
+            seconds = torch.tensor([[h["seconds"] for h in r["history"]] for r in group
+                                    if len(r["history"]) == len(steps)]).mean(0)
+            for col, xs in enumerate((steps, seconds.tolist())):
+                ax = axes[row][col]
+                ax.plot(xs, losses.mean(0).tolist(), label=variant)
+                ax.fill_between(xs, losses.min(0).values.tolist(), losses.max(0).values.tolist(), alpha=0.2)
+        for col, label in enumerate(("training steps", "training seconds (this CPU)")):
+            ax = axes[row][col]
+            ax.set_xlabel(label)
+            ax.set_ylabel(f"{task} validation loss (nats/byte)")
+            ax.grid(alpha=0.3)
+            ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,92 @@
+"""The quality study: LookupFFN against the GEMM FFN it replaces, on local real text.
+
+Trains every (task, FFN variant, seed) run that is not finished yet, resuming each from its
+checkpoint, then prints a markdown table and, with matplotlib (pip install -e ".[plot]"),
+writes a plot. Runs write results/quality/<run>.json; interrupt and re-run at will.
+
+Examples:
+  python scripts/quality.py                                # the full study (see README for its CPU time)
+  python scripts/quality.py --tasks lm --variants ffn,lookup-h64 --seeds 0
+  python scripts/quality.py --report                       # table and plot from finished runs only
+  python scripts/quality.py --quick                        # tiny smoke run (a minute)
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--tasks", default="lm,mlm", help="comma-separated: lm (causal byte LM), mlm (masked LM)")
+    p.add_argument("--variants", default="ffn,lookup-h64,lookup-h128,lookup-dense,ffn-flops",
+                   help="comma-separated FFN variants (default: all five)")
+    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
+    p.add_argument("--steps", type=int, default=None, help="training steps per run (default 2000; --quick 150)")
+    p.add_argument("--eval-every", type=int, default=None, help="steps between evaluations (default 100)")
+    p.add_argument("--d-model", type=int, default=None, help="model width (default 256)")
+    p.add_argument("--layers", type=int, default=None, help="transformer blocks (default 4)")
+    p.add_argument("--context", type=int, default=None, help="bytes per sequence (default 64)")
+    p.add_argument("--batch", type=int, default=None, help="sequences per step (default 16)")
+    p.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default 2e-3)")
+    p.add_argument("--corpus", choices=["stdlib", "docs"], default=None,
+                   help="stdlib: the standard library's Python sources (default); docs: pydoc's English topics")
+    p.add_argument("--threads", type=int, default=None, help="torch/TVM threads (default: torch's)")
+    p.add_argument("--out", type=Path, default=None, help="results folder (default results/quality, --quick: a temp folder)")
+    p.add_argument("--report", action="store_true", help="only summarise finished runs")
+    p.add_argument("--quick", action="store_true", help="tiny model, 150 steps, one seed: a smoke test")
+    p.add_argument("--no-diagnostics", action="store_true", help="skip the per-layer hashing diagnostics")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.threads:
+        os.environ["TVM_NUM_THREADS"] = str(args.threads)
+    import tempfile
+
+    import torch
+
+    from lookup_tvm.host import current_probe
+    from lookup_tvm.study import QUICK, StudyConfig, load_results, markdown_table, plot, summarize, train_run
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    base = QUICK if args.quick else StudyConfig()
+    overrides = {k: v for k, v in {"steps": args.steps, "eval_every": args.eval_every, "d_model": args.d_model,
+                                   "layers": args.layers, "context": args.context, "batch": args.batch,
+                                   "lr": args.lr, "corpus": args.corpus}.items() if v is not None}
+    cfg = dataclasses.replace(base, **overrides)
+    out = args.out or (Path(tempfile.mkdtemp(prefix="quality-")) if args.quick else REPO / "results" / "quality")
+    seeds = [0] if args.quick and args.seeds == "0,1,2" else [int(s) for s in args.seeds.split(",")]
+    variants = args.variants.split(",")
+    if args.quick and args.variants == parse_args([]).variants:
+        variants = ["ffn", "lookup-h64"]
+    if not args.report:
+        for task in args.tasks.split(","):
+            for seed in seeds:
+                for variant in variants:
+                    train_run(task, variant, seed, cfg, out, diagnostics=not args.no_diagnostics,
+                              log=lambda line: print(line, flush=True))
+    results = [r for r in load_results(out) if r["config"] == dataclasses.asdict(cfg)]
+    if not results:
+        print(f"no finished runs with this configuration in {out}", file=sys.stderr)
+        return 1
+    cpu = current_probe().cpu_model
+    print(f"\n{cpu}, {results[0]['threads']} thread(s); {cfg}\n")
+    print(markdown_table(summarize(results)))
+    try:
+        figure = plot(results, out / "quality.png", f"LookupFFN vs FFN, {cfg.corpus} bytes, {cpu}")
+        print(f"\nplot: {figure}")
+    except ImportError:
+        print("\n(no plot: install matplotlib, pip install -e '.[plot]')")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
