@@ -132,7 +132,8 @@ class LookupFFN(nn.Module):
     @torch.no_grad()
     def diagnostics(self, x: torch.Tensor) -> dict[str, float]:
         """Health of the hashing for a batch x [..., d_model] (float32): mean |z|, mean score,
-        the fraction of table rows hit, and the output's norm against the input's (the residual's)."""
+        the fraction of table rows hit (also relative to what uniformly spread codes would hit
+        with this many tokens), and the output's norm against the input's (the residual's)."""
         c = self.config
         flat = x.reshape(-1, c.d).float()
         xn = nn.functional.layer_norm(flat, (c.d,), self.norm.weight, self.norm.bias, eps=1e-5)
@@ -144,6 +145,7 @@ class LookupFFN(nn.Module):
         hit = torch.zeros(c.h, c.rows, dtype=torch.bool)
         hit[torch.arange(c.h).expand_as(codes), codes.long()] = True
         out = reference.gather_accumulate(codes, scores, self.tables) + self.out_bias
+        uniform = 1.0 - (1.0 - 1.0 / c.rows) ** codes.shape[0]  # rows hit if codes were uniform
         return {"mean_abs_z": float(z.abs().mean()), "mean_score": float(scores.mean()),
-                "rows_hit": float(hit.float().mean()),
+                "rows_hit": float(hit.float().mean()), "rows_hit_vs_uniform": float(hit.float().mean()) / uniform,
                 "output_norm": float(out.norm(dim=-1).mean()), "residual_norm": float(flat.norm(dim=-1).mean())}

@@ -95,7 +95,7 @@ def main(argv=None) -> int:
                 stats = layer.diagnostics(inputs)
                 history[-1].setdefault("diagnostics", []).append(stats)
                 print(f"  layer {index}: mean |z| {stats['mean_abs_z']:.3g}, mean score {stats['mean_score']:.3g}, "
-                      f"rows hit {stats['rows_hit']:.0%}, output/residual norm "
+                      f"rows hit {stats['rows_hit']:.0%} ({stats['rows_hit_vs_uniform']:.2f} of uniform), output/residual norm "
                       f"{stats['output_norm']:.3g}/{stats['residual_norm']:.3g}", flush=True)
     median = sorted(step_times)[len(step_times) // 2]
     print(json.dumps({"ffn": args.ffn, "steps": args.steps, "final_val_loss": history[-1]["val_loss"],
