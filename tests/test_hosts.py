@@ -185,6 +185,17 @@ def test_a_log_measured_on_another_cpu_is_not_resumed(tmp_path):
     assert log_directory(tmp_path, zen4, other) == tmp_path / "znver4-2c-amd-ryzen-9-7950x"
 
 
+def test_a_damaged_log_found_automatically_is_skipped(tmp_path):
+    from lookup_tvm.tuning.selection import select_host_log
+
+    shutil.copytree(REPO / "tuning_logs" / "znver4-2c", tmp_path / "znver4-2c")
+    shutil.copytree(REPO / "tuning_logs" / "znver4-2c", tmp_path / "znver4-2c-copy")
+    (tmp_path / "znver4-2c" / "database_tuning_record.json").write_text("[1, 2]\n{ damaged\n[3, 4]\n")
+    with pytest.warns(UserWarning, match="skipping a damaged tuning log"):
+        selection = select_host_log(HOSTS["zen4"], roots=[tmp_path])
+    assert selection.log.directory == tmp_path / "znver4-2c-copy"
+
+
 def test_explicit_log_errors_are_raised(tmp_path, monkeypatch):
     from lookup_tvm.tuning.logs import TuningLogError
     from lookup_tvm.tuning.selection import select_host_log

@@ -63,11 +63,12 @@ def same_code(a: TargetSpec, b: TargetSpec) -> bool:
     return strip(a) == strip(b)
 
 
-def select_host_log(probe: HostProbe | None = None) -> Selection:
-    """The log the host's kernels use, by the precedence in this module's docstring."""
+def select_host_log(probe: HostProbe | None = None, roots: list[Path] | None = None) -> Selection:
+    """The log the host's kernels use, by the precedence in this module's docstring.
+    ``roots`` replaces the automatic folders (:func:`log_roots`)."""
     probe = probe or current_probe()
     host = host_target(probe)
-    roots, explicit = log_roots()
+    roots, explicit = (roots, False) if roots is not None else log_roots()
     ranked = []
     for root in roots:
         for directory in _log_directories(root):
