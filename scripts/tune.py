@@ -18,6 +18,8 @@ import os
 import sys
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -73,6 +75,7 @@ def main(argv=None) -> int:
     from lookup_tvm.host import missing_isa
     from lookup_tvm.tuning import metaschedule
     from lookup_tvm.tuning.export import export_schedules
+    from lookup_tvm.tuning.logs import log_directory
     from lookup_tvm.tuning.report import format_table, measure_kernels
     from lookup_tvm.tuning.tuner import TuneOptions, tune_all
 
@@ -86,9 +89,9 @@ def main(argv=None) -> int:
     print(f"tuning {config} for {dict(target.attrs)} at {args.tokens} tokens, {args.trials} trials per kernel, "
           f"{threads} thread(s)", flush=True)
     ops = tuple(filter(None, args.ops.split(",")))
-    log = tune_all(TuneOptions(target, config, args.tokens, args.trials, args.seed, args.work_dir, rpc, ops,
-                                   args.retune))
-    schedules = args.schedules_dir or Path(__file__).resolve().parent.parent / "schedules" / log.directory.name
+    work_dir = args.work_dir or log_directory(REPO / "tuning_logs", target)
+    log = tune_all(TuneOptions(target, config, work_dir, args.tokens, args.trials, args.seed, rpc, ops, args.retune))
+    schedules = args.schedules_dir or REPO / "schedules" / log.directory.name
     written = export_schedules(log, config, schedules)
     print(f"tuning log: {log.directory}; readable schedules: {written}")
     if args.no_report or rpc is not None:

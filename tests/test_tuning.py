@@ -27,7 +27,7 @@ OPS = ("gather", "gather_table_grad", "hash", "bh4")
 @pytest.fixture(scope="module")
 def tuned_log(tmp_path_factory):
     directory = tmp_path_factory.mktemp("log")
-    options = TuneOptions(parse_target(TARGET), TINY, tokens=64, trials=3, work_dir=directory, ops=OPS)
+    options = TuneOptions(parse_target(TARGET), TINY, directory, tokens=64, trials=3, ops=OPS)
     with open(os.devnull, "w") as out:
         log = tune_all(options, out=out)
     return log
@@ -50,7 +50,7 @@ def test_tuning_writes_database_summary_and_target(tuned_log):
 
 def test_rerun_resumes_without_new_trials(tuned_log):
     before = (tuned_log.directory / "database_tuning_record.json").read_text()
-    options = TuneOptions(parse_target(TARGET), TINY, tokens=64, trials=3, work_dir=tuned_log.directory, ops=OPS)
+    options = TuneOptions(parse_target(TARGET), TINY, tuned_log.directory, tokens=64, trials=3, ops=OPS)
     with open(os.devnull, "w") as out:
         tune_all(options, out=out)
     assert (tuned_log.directory / "database_tuning_record.json").read_text() == before
@@ -209,8 +209,7 @@ def test_measuring_through_an_rpc_tracker(tmp_path):
             except RuntimeError:
                 time.sleep(0.5)
         assert servers == 1, "the RPC server did not register with the tracker"
-        options = TuneOptions(parse_target(TARGET), TINY, tokens=64, trials=2, work_dir=tmp_path, rpc=rpc,
-                              ops=("gather",))
+        options = TuneOptions(parse_target(TARGET), TINY, tmp_path, tokens=64, trials=2, rpc=rpc, ops=("gather",))
         with open(os.devnull, "w") as out:
             log = tune_all(options, out=out)
         (entry,) = log.summary.values()
@@ -222,7 +221,7 @@ def test_measuring_through_an_rpc_tracker(tmp_path):
                 proc.wait(timeout=30)
 
 
-def test_a_wrong_choice_is_rejected_for_the_next_correct_one():
+def test_a_wrong_choice_is_rejected_for_the_next_correct_one(tmp_path):
     """The verification step keeps the first candidate whose kernel matches the reference."""
     import dataclasses
 
@@ -237,7 +236,7 @@ def test_a_wrong_choice_is_rejected_for_the_next_correct_one():
         return float("inf") if chosen == wrong else gather.check(kernels, spec, tokens)
 
     operator = dataclasses.replace(gather, check=check)
-    options = TuneOptions(parse_target(TARGET), TINY, tokens=64)
+    options = TuneOptions(parse_target(TARGET), TINY, tmp_path, tokens=64)
     spec = CompiledKernels(TARGET).spec("gather", h=4, rows=8, d_out=12)
     right = {**wrong, "tables": 2}
     with open(os.devnull, "w") as out:

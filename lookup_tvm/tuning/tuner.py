@@ -23,19 +23,21 @@ from lookup_tvm.host import missing_isa
 from lookup_tvm.target import TargetSpec
 from lookup_tvm.timing import interleaved_medians
 from lookup_tvm.tuning import metaschedule
-from lookup_tvm.tuning.logs import TuningLog, log_directory
-from lookup_tvm.tuning.selection import CHECKOUT_LOGS
+from lookup_tvm.tuning.logs import TuningLog
 from lookup_tvm.tuning.source import LAYOUT_PARAMS, ChosenSchedules, kernel_key
 
 
 @dataclasses.dataclass
 class TuneOptions:
+    """What to tune and where the log goes (``work_dir``; see
+    :func:`lookup_tvm.tuning.logs.log_directory` for the default layout)."""
+
     target: TargetSpec
     config: LayerConfig
+    work_dir: Path
     tokens: int = 4096
     trials: int = 32
     seed: int = 0
-    work_dir: Path | None = None
     rpc: Any = None
     ops: tuple[str, ...] = ()
     retune: bool = False
@@ -43,8 +45,7 @@ class TuneOptions:
 
 def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
     """Tune the config's kernels, skipping those already tuned to the requested budget."""
-    directory = options.work_dir or log_directory(CHECKOUT_LOGS, options.target)
-    log = TuningLog.open(directory, options.target, create=True)
+    log = TuningLog.open(options.work_dir, options.target, create=True)
     defaults = CompiledKernels(options.target, DefaultSchedules(), check_isa=False)
     operators = registry()
     kernels = [(op, p) for op, p in options.config.kernels() if not options.ops or op in options.ops]
