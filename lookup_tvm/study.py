@@ -178,6 +178,12 @@ def _loss_at_seconds(history: list[dict[str, Any]], seconds: float) -> float:
     return points[-1][1]
 
 
+def _diagnostic(runs: list[dict[str, Any]], key: str, skip_first: bool = False) -> list[float]:
+    """One diagnostic over every layer and evaluation of some runs (optionally not the first)."""
+    return [layer[key] for run in runs for point in run["history"][1 if skip_first else 0:]
+            for layer in point.get("diagnostics", [])]
+
+
 def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per task and variant: seeds, final validation loss (mean, sd), ms per step, the loss at
     the wall-clock time the fastest variant of the task needed for all steps."""
@@ -200,10 +206,8 @@ def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
                                                        for r in group),
                 "val_loss": statistics.mean(finals), "val_loss_sd": statistics.stdev(finals) if len(finals) > 1 else 0.0,
                 "val_loss_at_horizon": statistics.mean(timed), "horizon_s": horizon,
-                "max_mean_abs_z": max((d["mean_abs_z"] for r in group for h in r["history"] for d in h.get("diagnostics", [])),
-                                      default=math.nan),
-                "min_rows_hit": min((d["rows_hit_vs_uniform"] for r in group for h in r["history"][1:] for d in h.get("diagnostics", [])),
-                                    default=math.nan),
+                "max_mean_abs_z": max(_diagnostic(group, "mean_abs_z"), default=math.nan),
+                "min_rows_hit": min(_diagnostic(group, "rows_hit_vs_uniform", skip_first=True), default=math.nan),
             })
     return rows
 
