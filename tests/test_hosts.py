@@ -14,6 +14,7 @@ What each host exercises:
 - neoverse-v1/v2 (aarch64, 256- and 128-bit SVE): x86 logs and libraries are refused for
   their architecture; the SVE length sets the vector width.
 """
+import dataclasses
 import json
 import shutil
 import warnings
@@ -127,7 +128,7 @@ def test_sysfs_caches_and_cpuinfo_parsing(tmp_path):
 def test_clock_is_the_maximum_not_the_current_one():
     probe = HOSTS["zen4"]
     assert host_profile(probe).ghz == CPU_PROFILES["znver4"].ghz
-    with_max = HostProbe(**{**probe.__dict__, "max_mhz": 3700.0})
+    with_max = dataclasses.replace(probe, max_mhz=3700.0)
     assert host_profile(with_max).ghz == 3.7
 
 
@@ -181,7 +182,7 @@ def test_a_log_measured_on_another_cpu_is_not_resumed(tmp_path):
     zen4 = parse_target("llvm -mcpu=znver4 -num-cores 2")
     shutil.copytree(REPO / "tuning_logs" / "znver4-2c", tmp_path / "znver4-2c")
     assert log_directory(tmp_path, zen4, HOSTS["zen4"]) == tmp_path / "znver4-2c"
-    other = HostProbe(**{**HOSTS["zen4"].__dict__, "cpu_model": "AMD Ryzen 9 7950X"})
+    other = dataclasses.replace(HOSTS["zen4"], cpu_model="AMD Ryzen 9 7950X")
     assert log_directory(tmp_path, zen4, other) == tmp_path / "znver4-2c-amd-ryzen-9-7950x"
 
 

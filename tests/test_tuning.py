@@ -264,17 +264,13 @@ def test_exported_schedules_refuse_unknown_knobs_and_duplicates(tuned_log, tmp_p
 
 def test_a_log_from_another_core_count_is_used_with_this_hosts_threads(tuned_log, tmp_path):
     """Logs travel between machine sizes: a 1-core log picked for a host with more cores."""
-    from hosts import simulated_hosts  # noqa: F401  (same probe API as the simulated hosts)
-    from lookup_tvm.host import HostProbe, current_probe
+    import dataclasses
+
+    from lookup_tvm.host import current_probe
     from lookup_tvm.tuning.selection import select_host_log
 
     here = current_probe()
-    bigger = HostProbe(**{**here.__dict__, "cores": here.cores + 14})
-    proc_env = {"LOOKUP_TVM_TUNING_LOGS": str(tuned_log.directory)}
-    os.environ.update(proc_env)
-    try:
-        selection = select_host_log(bigger)
-    finally:
-        del os.environ["LOOKUP_TVM_TUNING_LOGS"]
+    bigger = dataclasses.replace(here, cores=here.cores + 14)
+    selection = select_host_log(bigger, roots=[tuned_log.directory])
     assert selection.log.directory == tuned_log.directory and selection.warning is None
     assert selection.target.attrs["num-cores"] == here.cores + 14
