@@ -221,7 +221,7 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
               "-" if math.isnan(r["max_mean_abs_z"]) else f"{r['max_mean_abs_z']:.2f}",
               "-" if math.isnan(r["min_rows_hit"]) else f"{r['min_rows_hit']:.0%}"] for r in rows]
     headers = ["task", "FFN", "seeds", "steps", "parameters", "FFN FLOPs/token", "ms/step", "val loss (mean ± sd)",
-               "val loss at equal time", "max mean |z|", "min rows hit (vs uniform codes)"]
+               "val loss at equal time", "max mean abs(z)", "min rows hit (vs uniform codes)"]
     return tabulate(table, headers=headers, tablefmt="github")
 
 
