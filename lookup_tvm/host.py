@@ -14,7 +14,7 @@ import platform
 import re
 import threading
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
 
 from lookup_tvm.isa import cpuinfo_isa, isa_part
 from lookup_tvm.target import CPU_PROFILES, KIB, MIB, CpuProfile, TargetSpec, normal_attrs
@@ -59,19 +59,6 @@ class HostProbe:
     def isa(self) -> frozenset[str]:
         """The extensions this host runs, in LLVM's names (from its cpuinfo flags)."""
         return cpuinfo_isa(self.flags)
-
-    def to_json(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["flags"], data["llvm_features"] = sorted(self.flags), sorted(self.llvm_features)
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "HostProbe":
-        fields = dict(data)
-        fields["flags"] = frozenset(fields["flags"])
-        fields["llvm_features"] = frozenset(fields["llvm_features"])
-        fields["caches"] = tuple(CacheLevel(**c) for c in fields.get("caches", ()))
-        return cls(**fields)
 
 
 def parse_cpuinfo(text: str) -> tuple[str, frozenset[str]]:

@@ -58,7 +58,3 @@ def target_isa(attrs: dict) -> frozenset[str]:
 
     return isa_part(llvm_cpu_features(attrs))
 
-
-def triple_arch(attrs: dict) -> str:
-    """The architecture a target compiles for (``x86_64`` unless ``mtriple`` says otherwise)."""
-    return str(attrs.get("mtriple", "x86_64")).split("-")[0]
