@@ -109,7 +109,10 @@ class LookupFFN(nn.Module):
 
         c = self.config
         if x.dtype != torch.float32 or x.device.type != "cpu":
-            raise TypeError(f"LookupFFN(backend='tvm') takes float32 CPU input, got {x.dtype} on {x.device}")
+            raise TypeError(
+                f"LookupFFN(backend='tvm') computes in float32 on the CPU, got {x.dtype} on {x.device}. Keep the "
+                "LookupFFN layers in float32 (model.float()) and use torch.autocast('cpu', dtype=torch.bfloat16) for "
+                "the rest of the model, or use backend='reference' for other dtypes")
         handle = torch_ops.kernels_handle(self.kernels)
         codes, scores = torch_ops.hash_codes(self._z_tvm(x, handle).reshape(-1, c.h, c.tau).contiguous(), handle)
         return torch_ops.gather_accumulate(codes, scores, self.tables.contiguous(), handle) + self.out_bias

@@ -61,3 +61,5 @@ def test_extra_repr_and_bad_input():
         ffn(torch.randn(2, 100))
     with pytest.raises(ValueError, match="backend"):
         LookupFFN(512, backend="cuda")
+    with pytest.raises(TypeError, match="torch.autocast"):
+        ffn.to(torch.bfloat16)(torch.randn(2, 512, dtype=torch.bfloat16))
