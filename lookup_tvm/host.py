@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from lookup_tvm.isa import cpuinfo_isa, isa_part
-from lookup_tvm.target import CPU_PROFILES, KIB, MIB, CpuProfile, TargetSpec, normal_attrs
+from lookup_tvm.target import AARCH64_TRIPLE, CPU_PROFILES, KIB, MIB, CpuProfile, TargetSpec, normal_attrs
 
 _SIZE_UNITS = {"K": KIB, "M": MIB, "G": 1024 * MIB}
 
@@ -112,7 +112,7 @@ def read_host_probe(proc: Path = Path("/proc"), cpu_dir: Path = Path("/sys/devic
     llvm_cpu = llvm_host_cpu()
     attrs = {"kind": "llvm", "mcpu": llvm_cpu}
     if platform.machine() == "aarch64":
-        attrs["mtriple"] = "aarch64-linux-gnu"
+        attrs["mtriple"] = AARCH64_TRIPLE
     return HostProbe(
         machine=platform.machine(), cpu_model=model, flags=flags, llvm_cpu=llvm_cpu,
         llvm_features=frozenset(llvm_cpu_features(attrs)),
@@ -217,7 +217,7 @@ def host_target(probe: HostProbe | None = None) -> TargetSpec:
     profile = host_profile(probe)
     attrs: dict[str, Any] = {"kind": "llvm", "mcpu": probe.llvm_cpu, "mattr": host_mattr(probe)}
     if probe.machine == "aarch64":
-        attrs["mtriple"] = "aarch64-linux-gnu"
+        attrs["mtriple"] = AARCH64_TRIPLE
     return TargetSpec(attrs=normal_attrs(attrs, profile), profile=profile)
 
 

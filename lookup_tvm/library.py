@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lookup_tvm.config import LayerConfig
-from lookup_tvm.host import current_probe
+from lookup_tvm.host import current_probe, missing_isa
 from lookup_tvm.isa import target_isa
 from lookup_tvm.kernels import CompiledKernels, DefaultSchedules, Kernel
 from lookup_tvm.ops import Operator, OpSpec
@@ -125,9 +125,9 @@ def verify_library(path: str | os.PathLike) -> tuple[dict[str, Any], TargetSpec]
     except ValueError as err:
         raise LibraryError(f"{directory / MANIFEST_FILE}: {err}") from None
     probe = current_probe()
-    if manifest["arch"] != probe.machine or target.arch != probe.machine:
+    if manifest["arch"] != probe.machine:
         raise LibraryError(f"{library} holds {manifest['arch']} code; this host is {probe.machine}")
-    lacking = sorted((set(manifest["required_isa"]) | target_isa(dict(target.attrs))) - probe.isa)
+    lacking = sorted(set(missing_isa(target, probe)) | (set(manifest["required_isa"]) - probe.isa))
     if lacking:
         raise LibraryError(f"{library} may use ISA extensions this CPU ({probe.cpu_model}) lacks: {', '.join(lacking)}")
     return manifest, target

@@ -101,7 +101,7 @@ class TargetSpec:
     @property
     def arch(self) -> str:
         """``x86_64`` or the architecture of ``mtriple``."""
-        return str(self.attrs.get("mtriple", "x86_64")).split("-")[0]
+        return target_arch(self.attrs)
 
     @property
     def key(self) -> str:
@@ -139,9 +139,16 @@ class TargetSpec:
             raise ValueError(f"malformed target description: {err!r}") from None
 
 
-def normal_attrs(attrs: Mapping[str, Any], profile: CpuProfile) -> dict[str, Any]:
+def target_arch(attrs: Mapping[str, Any]) -> str:
+    """The architecture a target compiles for: ``x86_64`` unless ``mtriple`` says otherwise."""
+    return str(attrs.get("mtriple", "x86_64")).split("-")[0]
+
+
+def normal_attrs(attrs: Mapping[str, Any], profile: CpuProfile, native_bits: int | None = None) -> dict[str, Any]:
     """The normal form of a target's attributes: ``kind``, ``mcpu``, ``num-cores`` (the
-    profile's), ``mtriple`` only off x86, and ``mattr`` with the vector-width choice added."""
+    profile's), ``mtriple`` only off x86, and ``mattr`` with the vector-width choice added:
+    ``-prefer-256-bit`` for 512-bit profiles, ``+prefer-256-bit`` where the profile narrows a
+    CPU whose native width (``native_bits``) is 512."""
     out = {k: v for k, v in attrs.items() if k not in ("mattr", "num-cores", "kind")}
     out["kind"] = "llvm"
     out["num-cores"] = profile.cores
@@ -149,9 +156,11 @@ def normal_attrs(attrs: Mapping[str, Any], profile: CpuProfile) -> dict[str, Any
     if triple:
         out.setdefault("mtriple", triple)
     mattr = list(dict.fromkeys(attrs.get("mattr", [])))
-    x86 = str(out.get("mtriple", "x86_64")).startswith("x86_64")
-    if x86 and profile.vector_bits == 512 and not {PREFER_512_BIT, PREFER_256_BIT} & set(mattr):
-        mattr.append(PREFER_512_BIT)
+    if target_arch(out) == "x86_64" and not {PREFER_512_BIT, PREFER_256_BIT} & set(mattr):
+        if profile.vector_bits == 512:
+            mattr.append(PREFER_512_BIT)
+        elif native_bits == 512:
+            mattr.append(PREFER_256_BIT)
     if mattr:
         out["mattr"] = mattr
     return out
@@ -240,9 +249,7 @@ def parse_target(spec: str | Mapping[str, Any] | TargetSpec = "host") -> TargetS
     if "num-cores" in attrs:
         overrides.setdefault("cores", _positive_int("num-cores", attrs["num-cores"]))
     profile = _override(base, overrides)
-    if profile.vector_bits < 512 <= base.vector_bits and not str(attrs.get("mtriple", "x86_64")).startswith("aarch64"):
-        attrs["mattr"] = list(attrs.get("mattr", [])) + [PREFER_256_BIT]
-    return TargetSpec(attrs=normal_attrs(attrs, profile), profile=profile)
+    return TargetSpec(attrs=normal_attrs(attrs, profile, base.vector_bits), profile=profile)
 
 
 def _llvm_profile(mcpu: str, triple: str | None) -> tuple[CpuProfile, str | None]:

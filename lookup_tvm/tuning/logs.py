@@ -87,11 +87,11 @@ def measured_on(probe: HostProbe | None = None) -> dict[str, Any]:
 
 
 def read_target_file(directory: Path) -> tuple[TargetSpec, dict[str, Any]]:
-    """A log's target (normalised) and the machine it was measured on."""
+    """A log's target (normalised) and the whole ``target.json`` (``measured_on``: the machine)."""
     target_file = Path(directory) / "target.json"
     info = _read_json(target_file)
     try:
-        return TargetSpec.from_json(info), dict(info.get("measured_on") or {})
+        return TargetSpec.from_json(info), info
     except (ValueError, AttributeError) as err:
         raise TuningLogError(f"{target_file}: not a lookup_tvm target description ({err})") from None
 
@@ -128,8 +128,7 @@ class TuningLog:
             directory.mkdir(parents=True, exist_ok=True)
             info = {**target.to_json(), "measured_on": measured_on(), "versions": software_versions()}
             write_json_atomic(target_file, info)
-        logged, _ = read_target_file(directory)
-        info = _read_json(target_file)
+        logged, info = read_target_file(directory)
         if target is not None and dict(logged.attrs) != dict(target.attrs):
             raise TuningLogError(
                 f"{target_file}: this log was tuned for {dict(logged.attrs)}, not {dict(target.attrs)}; "
@@ -146,6 +145,12 @@ class TuningLog:
         write_json_atomic(self.directory / "summary.json", self.summary)
 
 
+def measured_model(info: dict[str, Any]) -> str | None:
+    """The CPU model a log's ``target.json`` says it was measured on."""
+    measured = info.get("measured_on")
+    return measured.get("cpu_model") if isinstance(measured, dict) else None
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unknown"
 
@@ -159,10 +164,10 @@ def log_directory(root: Path, target: TargetSpec, probe: HostProbe | None = None
         if not (directory / "target.json").exists():
             return directory
         try:
-            logged, measured = read_target_file(directory)
+            logged, info = read_target_file(directory)
         except TuningLogError:
             continue
-        if dict(logged.attrs) == dict(target.attrs) and measured.get("cpu_model") == probe.cpu_model:
+        if dict(logged.attrs) == dict(target.attrs) and measured_model(info) == probe.cpu_model:
             return directory
     raise TuningLogError(f"{root / target.key} and its per-CPU variant hold other tuning runs; "
                          "choose a directory with --work-dir")

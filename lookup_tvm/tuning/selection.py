@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lookup_tvm.host import HostProbe, current_probe, host_target
 from lookup_tvm.target import TargetSpec
-from lookup_tvm.tuning.logs import TuningLog, TuningLogError, read_target_file
+from lookup_tvm.tuning.logs import TuningLog, TuningLogError, measured_model, read_target_file
 
 PACKAGE = Path(__file__).resolve().parent.parent
 CHECKOUT_LOGS = PACKAGE.parent / "tuning_logs"
@@ -69,32 +69,33 @@ def select_host_log(probe: HostProbe | None = None, roots: list[Path] | None = N
     probe = probe or current_probe()
     host = host_target(probe)
     roots, explicit = (roots, False) if roots is not None else log_roots()
+    def skip(err: TuningLogError) -> None:
+        if explicit:
+            raise err
+        warnings.warn(f"skipping a damaged tuning log: {err}", stacklevel=4)
+
     ranked = []
     for root in roots:
         for directory in _log_directories(root):
             try:
-                logged, measured = read_target_file(directory)
+                logged, info = read_target_file(directory)
             except TuningLogError as err:
-                if explicit:
-                    raise
-                warnings.warn(f"skipping a damaged tuning log: {err}", stacklevel=3)
+                skip(err)
                 continue
-            if not same_code(logged, host):
-                continue
-            here = measured.get("cpu_model") == probe.cpu_model
-            ranked.append(((not here, logged.profile.cores != probe.cores, str(directory)), directory, measured))
-    for (elsewhere, _, _), directory, measured in sorted(ranked, key=lambda item: item[0]):
+            if same_code(logged, host):
+                here = measured_model(info) == probe.cpu_model
+                ranked.append(((not here, logged.profile.cores != probe.cores, str(directory)), directory, info))
+    for (elsewhere, _, _), directory, info in sorted(ranked, key=lambda item: item[0]):
         try:
             log = TuningLog.open(directory)
         except TuningLogError as err:
-            if explicit:
-                raise
-            warnings.warn(f"skipping a damaged tuning log: {err}", stacklevel=3)
+            skip(err)
             continue
         warning = None
         if elsewhere:
+            cores = (info.get("measured_on") or {}).get("cores", "?")
             warning = (f"using the tuning log {directory}: tuned for {host.mcpu} but measured on "
-                       f"{measured.get('cpu_model', 'an unknown CPU')} ({measured.get('cores', '?')} cores), not on this "
+                       f"{measured_model(info) or 'an unknown CPU'} ({cores} cores), not on this "
                        f"{probe.cpu_model}; tune here with: {TUNE_COMMAND}")
         return Selection(log, log.target.with_cores(probe.cores), warning)
     where = ", ".join(map(str, roots)) or "no log folder"

@@ -26,9 +26,14 @@ from lookup_tvm.tvm_api import PrimFunc, Schedule
 LAYOUT_PARAMS = ("token_tile", "lanes", "token_block", "table_block")
 
 
+def shape_params(params: Mapping[str, int]) -> dict[str, int]:
+    """A kernel's shape parameters: its parameters without the layout ones."""
+    return {k: v for k, v in params.items() if k not in LAYOUT_PARAMS}
+
+
 def kernel_key(op: str, params: Mapping[str, int]) -> str:
     """A kernel's key in results: operator and shape parameters, without layout parameters."""
-    return OpSpec.make(op, **{k: v for k, v in params.items() if k not in LAYOUT_PARAMS}).name
+    return OpSpec.make(op, **shape_params(params)).name
 
 
 class ChosenSchedules:
@@ -54,7 +59,7 @@ class ChosenSchedules:
     def choice(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> dict[str, int]:
         """The knobs a kernel is built with: the recorded choice when it is valid here."""
         knobs = operator.knobs(spec, target.profile)
-        default = {name: values[0] for name, values in knobs.items()}
+        default = operator.default_choice(spec, target.profile)
         entry = self._entry(spec)
         recorded = entry.get("choice") if entry else None
         problem = "has no tuned schedule"

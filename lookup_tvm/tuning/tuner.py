@@ -24,7 +24,7 @@ from lookup_tvm.target import TargetSpec
 from lookup_tvm.timing import interleaved_medians
 from lookup_tvm.tuning import metaschedule
 from lookup_tvm.tuning.logs import TuningLog
-from lookup_tvm.tuning.source import LAYOUT_PARAMS, ChosenSchedules, kernel_key
+from lookup_tvm.tuning.source import LAYOUT_PARAMS, ChosenSchedules, kernel_key, shape_params
 
 
 @dataclasses.dataclass
@@ -129,7 +129,7 @@ def _first_correct(operator: Operator, spec: OpSpec, options: TuneOptions, entri
     rejected = []
     for entry in entries:
         kernels = CompiledKernels(options.target, ChosenSchedules({key: entry}, "candidate", warn=False), check_isa=False)
-        error = operator.check(kernels, kernels.spec(spec.op, **_shape(spec)), verify_tokens(spec))
+        error = operator.check(kernels, kernels.spec(spec.op, **shape_params(dict(spec.params))), verify_tokens(spec))
         if error <= VERIFY_TOLERANCE:
             return {**entry, "verified": True, "error": error, "rejected": rejected}
         rejected.append({**entry, "error": error})
@@ -144,13 +144,9 @@ def _verify_recorded(operator: Operator, spec: OpSpec, options: TuneOptions, ent
     if entry.get("choice") is not None:
         candidates = [{"choice": entry["choice"]}, {"choice": operator.default_choice(spec, options.target.profile)}]
     else:
-        default = {"lanes": spec["lanes"], "token_block": spec["token_block"], "table_block": spec["table_block"]}
+        default = {k: v for k, v in spec.params if k in LAYOUT_PARAMS}
         candidates = [{"layout": entry["layout"]}, {"layout": default}]
     entry.update(_first_correct(operator, spec, options, candidates, out))
-
-
-def _shape(spec: OpSpec) -> dict[str, int]:
-    return {k: v for k, v in spec.params if k not in LAYOUT_PARAMS}
 
 
 def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, choice: dict[str, int]) -> dict[str, Any]:
