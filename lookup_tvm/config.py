@@ -72,6 +72,10 @@ class LayerConfig:
             proj = 2 * self.d * self.h * self.tau
         return proj + 2 * self.h * self.d_out
 
+    def cli(self) -> str:
+        """The ``--config`` argument of the scripts for this config (``d=512,h=128,...``)."""
+        return ",".join(f"{k}={v}" for k, v in dataclasses.asdict(self).items())
+
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -92,3 +96,21 @@ class LayerConfig:
         if unknown:
             raise ValueError(f"unknown config fields: {sorted(unknown)}")
         return cls(**fields)
+
+
+_IN_USE: list[LayerConfig] = []
+
+
+def note_in_use(config: LayerConfig) -> None:
+    """Record a layer config built in this process (tuning hints name its ``--config``)."""
+    if config not in _IN_USE:
+        _IN_USE.append(config)
+
+
+def configs_in_use() -> list[LayerConfig]:
+    return list(_IN_USE)
+
+
+def config_with_kernel(op: str, params: dict[str, int]) -> LayerConfig | None:
+    """The first layer config in use whose kernels include ``op`` at these shape parameters."""
+    return next((c for c in _IN_USE if (op, params) in c.kernels()), None)

@@ -1,75 +1,92 @@
 """replace_ffn: swap the feed-forward sub-blocks of common transformer modules for LookupFFN.
 
-Recognised shapes:
-- ``torch.nn.TransformerEncoderLayer`` (``linear1`` -> activation -> ``linear2``);
-- an MLP module with ``fc1``, ``act`` and ``fc2`` (GPT/ViT style);
-- a BERT-style layer with ``intermediate.dense`` and ``output.dense``.
+Recognised MLP shapes (the module named is the one that holds the FFN's layers):
 
-LookupFFN is not a numerical drop-in for trained FFN weights: a swapped model is trained
-from scratch or distilled from the original.
+- two layers with an activation attribute between them: ``linear1``/``linear2``
+  (``torch.nn.TransformerEncoderLayer``), ``fc1``/``fc2`` (OPT, ViT, CLIP, Whisper; also when
+  they sit next to attention in the decoder layer), ``c_fc``/``c_proj`` (GPT-2's ``Conv1D``),
+  ``lin1``/``lin2`` (DistilBERT). The first layer becomes the LookupFFN, the activation and
+  the second layer become ``nn.Identity``: the module that holds them keeps everything else
+  (attention, dropout, norms, the residual);
+- BERT style, ``intermediate.dense`` + ``output.dense`` (BERT, RoBERTa): ``intermediate``
+  becomes the LookupFFN and ``output.dense`` an identity, so ``output`` still adds the residual
+  and applies its LayerNorm;
+- gated, ``gate_proj``/``up_proj``/``down_proj`` (Llama, Mistral, Qwen2): the MLP module is
+  replaced as a whole, which needs it to hold nothing but the MLP.
+
+The model's own norms and residuals stay where they are; LookupFFN adds its own pre-LayerNorm
+(spec step 1) on its input. LookupFFN is not a numerical drop-in for trained FFN weights: a
+swapped model is trained from scratch or distilled from the original.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import re
+from typing import Any, Callable, Iterator
 
+import torch
 from torch import nn
 
 from lookup_tvm.module import LookupFFN
 
+PAIRS = (("linear1", "linear2"), ("fc1", "fc2"), ("c_fc", "c_proj"), ("lin1", "lin2"))
+GATED = ("gate_proj", "up_proj", "down_proj")
+_MLP_NAME = re.compile(r"MLP|FFN|FeedForward|Intermediate|DenseAct", re.IGNORECASE)
+
 
 @dataclasses.dataclass
 class Replacement:
+    """One replaced FFN: where, which rule, its widths, and the change in parameters and
+    FFN FLOPs per token (multiply-add = 2). ``model_norms`` are the paths of the norm
+    modules of the enclosing layer: all of them stay."""
+
     path: str
     kind: str
     d_model: int
+    hidden: int
     d_out: int
     params_before: int
     params_after: int
+    flops_before: int
+    flops_after: int
+    model_norms: tuple[str, ...]
 
 
-def _params(module: nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
+def _params(*modules: nn.Module) -> int:
+    return sum(p.numel() for m in modules for p in m.parameters())
 
 
-def _lookup(d_model: int, d_out: int, reference: nn.Module, options: dict[str, Any]) -> LookupFFN:
-    layer = LookupFFN(d_model, d_out=d_out, **options)
-    param = next(reference.parameters(), None)
-    return layer.to(param.device) if param is not None else layer
+def _widths(layer: nn.Module) -> tuple[int, int] | None:
+    """(in, out) features of an ``nn.Linear`` or a GPT-2 style ``Conv1D`` (weight [in, out])."""
+    if isinstance(layer, nn.Linear):
+        return layer.in_features, layer.out_features
+    weight = getattr(layer, "weight", None)
+    if type(layer).__name__ == "Conv1D" and isinstance(weight, torch.Tensor) and weight.dim() == 2:
+        return weight.shape[0], weight.shape[1]
+    return None
 
 
-def replace_ffn(model: nn.Module, **lookup_options: Any) -> list[Replacement]:
-    """Replace every recognised FFN in ``model`` in place; returns what was replaced.
+def _activation_attr(module: nn.Module) -> str | None:
+    """The attribute holding the activation between the two layers (``act``, ``activation``,
+    ``activation_fn``...): a callable whose name contains ``act``."""
+    for name in [*module._modules, *(n for n in vars(module) if not n.startswith("_"))]:
+        value = getattr(module, name, None)
+        if "act" in name.lower() and callable(value) and _widths(value) is None:
+            return name
+    return None
 
-    ``lookup_options`` go to :class:`LookupFFN` (num_tables, code_bits, projection,
-    block_size, backend).
-    """
-    report: list[Replacement] = []
-    for path, module in list(model.named_modules()):
-        if isinstance(module, nn.TransformerEncoderLayer) and isinstance(module.linear1, nn.Linear):
-            before = _params(module.linear1) + _params(module.linear2)
-            d_model, d_out = module.linear1.in_features, module.linear2.out_features
-            module.linear1 = _lookup(d_model, d_out, module.linear1, lookup_options)
-            module.activation = nn.Identity()
-            module.activation_relu_or_gelu = 0  # the fused fast path reads linear1/linear2 weights
-            module.linear2 = nn.Identity()
-            report.append(Replacement(path, "TransformerEncoderLayer", d_model, d_out, before,
-                                      _params(module.linear1)))
-        elif all(isinstance(getattr(module, n, None), nn.Linear) for n in ("fc1", "fc2")) and hasattr(module, "act"):
-            parent, name = _parent(model, path)
-            d_model, d_out = module.fc1.in_features, module.fc2.out_features
-            replacement = _lookup(d_model, d_out, module, lookup_options)
-            setattr(parent, name, replacement)
-            report.append(Replacement(path, "fc1/act/fc2", d_model, d_out, _params(module), _params(replacement)))
-        elif isinstance(getattr(getattr(module, "intermediate", None), "dense", None), nn.Linear) and isinstance(
-                getattr(getattr(module, "output", None), "dense", None), nn.Linear):
-            d_model, d_out = module.intermediate.dense.in_features, module.output.dense.out_features
-            before = _params(module.intermediate) + _params(module.output.dense)
-            module.intermediate = _lookup(d_model, d_out, module.intermediate, lookup_options)
-            module.output.dense = nn.Identity()
-            report.append(Replacement(path, "intermediate/output", d_model, d_out, before,
-                                      _params(module.intermediate)))
-    return report
+
+def _norms(model: nn.Module, path: str, lookup: nn.Module) -> tuple[str, ...]:
+    """Paths of the norm modules in the layer around a replaced FFN: inside the module at
+    ``path`` or, if it has none, its parent (outside ``lookup``). All of them are kept."""
+    inside = set(lookup.modules())
+    for where in (path, path.rpartition(".")[0]):
+        layer = model.get_submodule(where)
+        found = tuple(f"{where}.{name}".lstrip(".") for name, m in layer.named_modules()
+                      if m not in inside and "norm" in type(m).__name__.lower())
+        if found or not where:
+            return found
+    return ()
 
 
 def _parent(model: nn.Module, path: str) -> tuple[nn.Module, str]:
@@ -77,3 +94,122 @@ def _parent(model: nn.Module, path: str) -> tuple[nn.Module, str]:
         raise ValueError("replace_ffn cannot replace the model itself; wrap it in a container")
     parent_path, _, name = path.rpartition(".")
     return model.get_submodule(parent_path) if parent_path else model, name
+
+
+class _Builder:
+    """Makes LookupFFN layers on the device and dtype of the layers they replace."""
+
+    def __init__(self, options: dict[str, Any]):
+        self.options = options
+
+    def __call__(self, d_model: int, d_out: int, replaced: nn.Module) -> LookupFFN:
+        layer = LookupFFN(d_model, d_out=d_out, **self.options)
+        param = next(replaced.parameters(), None)
+        if param is None:
+            return layer
+        if param.dtype != torch.float32 and layer.backend == "tvm":
+            raise TypeError(
+                f"replace_ffn: the model's FFN is {param.dtype}; LookupFFN(backend='tvm') runs float32 kernels. "
+                "Keep the model in float32 (model.float()) and run it under torch.autocast('cpu', "
+                "dtype=torch.bfloat16), or pass backend='reference' for a pure-PyTorch layer in this dtype")
+        return layer.to(device=param.device, dtype=param.dtype)
+
+
+def _replace_pair(model: nn.Module, path: str, module: nn.Module, build: _Builder) -> Replacement | None:
+    for first_name, second_name in PAIRS:
+        first, second = getattr(module, first_name, None), getattr(module, second_name, None)
+        act = _activation_attr(module)
+        if first is None or second is None or act is None:
+            continue
+        first_w, second_w = _widths(first), _widths(second)
+        if first_w is None or second_w is None or first_w[1] != second_w[0]:
+            continue
+        before = _params(first, second)
+        lookup = build(first_w[0], second_w[1], first)
+        setattr(module, first_name, lookup)
+        setattr(module, act, nn.Identity())
+        setattr(module, second_name, nn.Identity())
+        if isinstance(module, nn.TransformerEncoderLayer):
+            module.activation_relu_or_gelu = 0  # its fused fast path would read linear1/linear2 weights
+        kind = f"{first_name}/{act}/{second_name}"
+        return _report(path, kind, first_w[0], first_w[1], second_w[1], before, lookup, 2,
+                       _norms(model, path, lookup))
+    return None
+
+
+def _replace_bert(model: nn.Module, path: str, module: nn.Module, build: _Builder) -> Replacement | None:
+    intermediate, output = getattr(module, "intermediate", None), getattr(module, "output", None)
+    first = _widths(getattr(intermediate, "dense", None)) if intermediate is not None else None
+    second = _widths(getattr(output, "dense", None)) if output is not None else None
+    if first is None or second is None or first[1] != second[0]:
+        return None
+    before = _params(intermediate, output.dense)
+    lookup = build(first[0], second[1], intermediate)
+    module.intermediate = lookup
+    output.dense = nn.Identity()
+    return _report(path, "intermediate/output", first[0], first[1], second[1], before, lookup, 2,
+                   _norms(model, path, lookup))
+
+
+def _replace_gated(model: nn.Module, path: str, module: nn.Module, build: _Builder) -> Replacement | None:
+    widths = [_widths(getattr(module, n, None)) if isinstance(getattr(module, n, None), nn.Module) else None
+              for n in GATED]
+    if any(w is None for w in widths):
+        return None
+    gated = {id(getattr(module, n)) for n in GATED}
+    if any(id(child) not in gated and _params(child) for child in module.children()):
+        return None  # the MLP shares its module with other layers: replacing it whole would drop them
+    parent, name = _parent(model, path)
+    before = _params(module)
+    lookup = build(widths[0][0], widths[2][1], module)
+    setattr(parent, name, lookup)
+    return _report(path, "/".join(GATED), widths[0][0], widths[0][1], widths[2][1], before, lookup, 3,
+                   _norms(model, path, lookup))
+
+
+RULES: tuple[Callable[[nn.Module, str, nn.Module, _Builder], Replacement | None], ...] = (
+    _replace_pair, _replace_bert, _replace_gated)
+
+
+def _report(path: str, kind: str, d_model: int, hidden: int, d_out: int, before: int, lookup: LookupFFN,
+            matmuls: int, norms: tuple[str, ...]) -> Replacement:
+    flops_before = 2 * d_model * hidden * (matmuls - 1) + 2 * hidden * d_out
+    return Replacement(path, kind, d_model, hidden, d_out, before, _params(lookup), flops_before,
+                       lookup.config.flops_per_token(), norms)
+
+
+def _mlp_like(model: nn.Module) -> Iterator[str]:
+    """Descriptions of modules that look like an MLP: two or more linear children, or an
+    MLP-like class name."""
+    for _, module in model.named_modules():
+        linear = [n for n, c in module.named_children() if _widths(c) is not None]
+        if len(linear) >= 2 or _MLP_NAME.search(type(module).__name__):
+            yield f"{type(module).__name__}({', '.join(linear) or 'no linear children'})"
+
+
+def replace_ffn(model: nn.Module, *, strict: bool = True, **lookup_options: Any) -> list[Replacement]:
+    """Replace every recognised FFN in ``model`` in place; returns what was replaced.
+
+    ``lookup_options`` go to :class:`LookupFFN` (num_tables, code_bits, projection,
+    block_size, backend). Each LookupFFN is created on the device (and, for
+    ``backend="reference"``, the dtype) of the layers it replaces; a non-float32 model with
+    ``backend="tvm"`` raises TypeError. With ``strict`` (the default), a model in which
+    nothing is recognised raises ValueError listing the MLP-like modules it holds.
+    """
+    build = _Builder(lookup_options)
+    report: list[Replacement] = []
+    for path, module in list(model.named_modules()):
+        if isinstance(module, LookupFFN) or any(path.startswith(r.path + ".") for r in report):
+            continue
+        for rule in RULES:
+            replaced = rule(model, path, module, build)
+            if replaced is not None:
+                report.append(replaced)
+                break
+    if strict and not report:
+        seen = sorted(set(_mlp_like(model)))
+        raise ValueError(
+            f"replace_ffn found no FFN it knows in {type(model).__name__}. MLP-like modules seen: "
+            f"{', '.join(seen) or 'none'}. Recognised: {', '.join('/'.join(p) for p in PAIRS)} with an activation "
+            f"attribute, intermediate.dense/output.dense, {'/'.join(GATED)}. Pass strict=False to allow no change")
+    return report

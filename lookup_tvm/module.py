@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from lookup_tvm import reference
-from lookup_tvm.config import LayerConfig
+from lookup_tvm.config import LayerConfig, note_in_use
 
 BACKENDS = ("tvm", "reference")
 
@@ -24,7 +24,8 @@ class LookupFFN(nn.Module):
     spec's, and an optimizer's step (Adam moves each parameter by about ``lr``) stays small
     against the weight, so ``AdamW(model.parameters())`` trains it stably at the learning
     rates used for transformers. State dicts of version 1 (weights stored at the spec's
-    scale) are converted when loaded.
+    scale) are converted when loaded; a state dict without versions (safetensors files) is
+    taken as the current layout.
     """
 
     _version = 2
@@ -37,6 +38,7 @@ class LookupFFN(nn.Module):
         self.config = LayerConfig(d=d_model, h=num_tables, tau=code_bits, b=block_size, d_out=d_out,
                                   projection=projection)
         cfg = self.config
+        note_in_use(cfg)
         self.backend = backend
         self.kernels = None
         self.norm = nn.LayerNorm(cfg.d, eps=1e-5)
@@ -53,7 +55,7 @@ class LookupFFN(nn.Module):
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
         key = prefix + "proj_weight"
-        if (local_metadata.get("version") or 1) < 2 and key in state_dict:
+        if local_metadata.get("version") == 1 and key in state_dict:
             state_dict[key] = state_dict[key] / self.weight_scale
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                                       error_msgs)

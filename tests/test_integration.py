@@ -1,4 +1,5 @@
 """replace_ffn on common transformer shapes; the swapped model still trains on real text."""
+import pytest
 import torch
 from torch import nn
 
@@ -15,7 +16,10 @@ def test_replaces_every_ffn_of_a_transformer_encoder_and_it_learns():
     report = replace_ffn(model, num_tables=16, code_bits=6, block_size=16)
     assert [r.path for r in report] == ["1.layers.0", "1.layers.1"]
     assert all(isinstance(l.linear1, LookupFFN) for l in encoder.layers)
-    assert all(r.kind == "TransformerEncoderLayer" and r.d_model == d for r in report)
+    assert all(isinstance(l.self_attn, nn.MultiheadAttention) for l in encoder.layers)
+    assert all(r.kind == "linear1/activation/linear2" and (r.d_model, r.hidden, r.d_out) == (d, 256, d)
+               for r in report)
+    assert report[0].model_norms == ("1.layers.0.norm1", "1.layers.0.norm2")
 
     train, _ = byte_splits(200_000)
     gen = torch.Generator().manual_seed(0)
@@ -46,6 +50,21 @@ class Mlp(nn.Module):
         return self.fc2(self.act(self.fc1(x)))
 
 
+class DecoderLayer(nn.Module):
+    """OPT/Whisper style: fc1/fc2 sit next to attention and the norms in one module."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.self_attn = nn.MultiheadAttention(d, 2, batch_first=True)
+        self.activation_fn = nn.ReLU()
+        self.fc1, self.fc2 = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+        self.final_layer_norm = nn.LayerNorm(d)
+
+    def forward(self, x):
+        x = x + self.self_attn(x, x, x, need_weights=False)[0]
+        return x + self.fc2(self.activation_fn(self.fc1(self.final_layer_norm(x))))
+
+
 class BertLike(nn.Module):
     def __init__(self, d):
         super().__init__()
@@ -58,11 +77,53 @@ class BertLike(nn.Module):
         return self.output.dense(self.intermediate(x))
 
 
-def test_replaces_gpt_and_bert_style_blocks():
-    model = nn.ModuleDict({"block": nn.Sequential(Mlp(32, 128)), "bert": BertLike(32)})
+class GatedMlp(nn.Module):
+    def __init__(self, d, hidden):
+        super().__init__()
+        self.gate_proj, self.up_proj = nn.Linear(d, hidden, bias=False), nn.Linear(d, hidden, bias=False)
+        self.down_proj, self.act_fn = nn.Linear(hidden, d, bias=False), nn.SiLU()
+
+    def forward(self, x):
+        return self.down_proj(self.act_fn(self.gate_proj(x)) * self.up_proj(x))
+
+
+def test_replaces_each_mlp_shape_and_never_its_parent():
+    model = nn.ModuleDict({"mlp": nn.Sequential(Mlp(32, 128)), "bert": BertLike(32), "decoder": DecoderLayer(32),
+                           "gated": nn.Sequential(GatedMlp(32, 96))})
     report = replace_ffn(model, num_tables=4, code_bits=4, block_size=8)
-    assert sorted(r.kind for r in report) == ["fc1/act/fc2", "intermediate/output"]
-    assert isinstance(model["block"][0], LookupFFN)
-    x = torch.randn(3, 32)
-    assert model["block"](x).shape == (3, 32) and model["bert"](x).shape == (3, 32)
-    assert all(r.params_after > 0 for r in report)
+    assert {r.path: r.kind for r in report} == {"mlp.0": "fc1/act/fc2", "bert": "intermediate/output",
+                                                "decoder": "fc1/activation_fn/fc2",
+                                                "gated.0": "gate_proj/up_proj/down_proj"}
+    assert isinstance(model["mlp"][0], Mlp) and isinstance(model["mlp"][0].fc1, LookupFFN)
+    assert isinstance(model["decoder"].self_attn, nn.MultiheadAttention)  # attention beside fc1 stays
+    assert isinstance(model["decoder"].fc1, LookupFFN) and isinstance(model["decoder"].fc2, nn.Identity)
+    assert isinstance(model["gated"][0], LookupFFN)
+    by_path = {r.path: r for r in report}
+    assert by_path["decoder"].model_norms == ("decoder.final_layer_norm",)
+    assert by_path["gated.0"].flops_before == 3 * 2 * 32 * 96
+    assert by_path["mlp.0"].flops_before == 2 * 2 * 32 * 128
+    x = torch.randn(3, 5, 32)
+    for name in ("mlp", "bert", "decoder", "gated"):
+        assert model[name](x).shape == (3, 5, 32)
+    assert all(r.params_after == sum(p.numel() for p in LookupFFN(32, 4, 4, block_size=8).parameters())
+               for r in report)
+
+
+def test_strict_names_the_mlp_modules_it_did_not_recognise():
+    class T5Style(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wi, self.wo, self.act = nn.Linear(8, 32), nn.Linear(32, 8), nn.ReLU()
+
+    model = nn.Sequential(T5Style())
+    with pytest.raises(ValueError, match=r"T5Style\(wi, wo\)"):
+        replace_ffn(model, num_tables=4, code_bits=4, block_size=8)
+    assert replace_ffn(model, strict=False, num_tables=4) == []
+
+
+def test_follows_device_and_refuses_other_dtypes_on_the_tvm_backend():
+    model = nn.Sequential(Mlp(16, 64)).to(torch.bfloat16)
+    with pytest.raises(TypeError, match="autocast"):
+        replace_ffn(model, num_tables=4, code_bits=4, block_size=8)
+    [report] = replace_ffn(model, num_tables=4, code_bits=4, block_size=8, backend="reference")
+    assert model[0].fc1.tables.dtype == torch.bfloat16 and report.kind == "fc1/act/fc2"

@@ -54,3 +54,6 @@ def test_version_1_checkpoints_load_unchanged(tmp_path):
     again = LookupFFN(32, 8, 4, block_size=8, backend="reference")
     again.load_state_dict(torch.load(tmp_path / "v2.pt"))
     assert torch.equal(again(x), layer(x))
+    unversioned = LookupFFN(32, 8, 4, block_size=8, backend="reference")
+    unversioned.load_state_dict(dict(restored.state_dict()))  # no metadata, as read from safetensors
+    assert torch.equal(unversioned(x), layer(x))

@@ -21,6 +21,7 @@ import os
 import warnings
 from pathlib import Path
 
+from lookup_tvm.config import configs_in_use
 from lookup_tvm.host import HostProbe, current_probe, host_target
 from lookup_tvm.target import TargetSpec
 from lookup_tvm.tuning.logs import TuningLog, TuningLogError, measured_model, read_target_file
@@ -28,7 +29,13 @@ from lookup_tvm.tuning.logs import TuningLog, TuningLogError, measured_model, re
 PACKAGE = Path(__file__).resolve().parent.parent
 CHECKOUT_LOGS = PACKAGE.parent / "tuning_logs"
 INSTALLED_LOGS = PACKAGE / "tuning_logs"
-TUNE_COMMAND = "python scripts/tune.py --target host"
+
+
+def host_tune_command() -> str:
+    """The command that tunes this host: one per layer config in use (``--config``), or the
+    default config's when none is built yet."""
+    base = "python scripts/tune.py --target host"
+    return " ; ".join(f"{base} --config {c.cli()}" for c in configs_in_use()) or base
 
 
 @dataclasses.dataclass
@@ -96,8 +103,8 @@ def select_host_log(probe: HostProbe | None = None, roots: list[Path] | None = N
             cores = (info.get("measured_on") or {}).get("cores", "?")
             warning = (f"using the tuning log {directory}: tuned for {host.mcpu} but measured on "
                        f"{measured_model(info) or 'an unknown CPU'} ({cores} cores), not on this "
-                       f"{probe.cpu_model}; tune here with: {TUNE_COMMAND}")
+                       f"{probe.cpu_model}; tune here with: {host_tune_command()}")
         return Selection(log, log.target.with_cores(probe.cores), warning)
     where = ", ".join(map(str, roots)) or "no log folder"
     return Selection(None, host, f"no tuning log for this CPU ({host.key}, {probe.cpu_model}) in {where}; using the "
-                                 f"default schedules. Tune with: {TUNE_COMMAND}")
+                                 f"default schedules. Tune with: {host_tune_command()}")

@@ -18,6 +18,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Mapping
 
+from lookup_tvm.config import config_with_kernel
 from lookup_tvm.ops import Operator, OpSpec
 from lookup_tvm.target import TargetSpec
 from lookup_tvm.tuning.logs import TuningLog, TuningLogError
@@ -68,11 +69,12 @@ class ChosenSchedules:
             if not invalid:
                 return {**default, **recorded}
             problem = f"records knob values this operator does not accept here ({invalid})"
-        if self.warn and spec.op not in self._warned:
-            self._warned.add(spec.op)
+        command = tune_command(spec, target)
+        if self.warn and command not in self._warned:
+            self._warned.add(command)
             warnings.warn(
-                f"{self.origin} {problem} for {spec.name}; using the default schedule. Tune it with: "
-                f"{tune_command(spec, target)}", stacklevel=3)
+                f"{self.origin} {problem} for {spec.name} (and maybe other kernels of its layer); using the "
+                f"default schedule. Tune it with: {command}", stacklevel=3)
         return default
 
     def schedule(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> PrimFunc:
@@ -85,8 +87,13 @@ class ChosenSchedules:
 
 
 def tune_command(spec: OpSpec, target: TargetSpec) -> str:
-    """The tune.py command that tunes a kernel's operator for a target."""
-    return f"python scripts/tune.py --target '{json.dumps(dict(target.attrs))}' --ops {spec.op}"
+    """The tune.py command that tunes a kernel for a target: all kernels of the layer config
+    in use that has it, else its operator with a hint to add that config."""
+    command = f"python scripts/tune.py --target '{json.dumps(dict(target.attrs))}'"
+    config = config_with_kernel(spec.op, shape_params(dict(spec.params)))
+    if config is not None:
+        return f"{command} --config {config.cli()}"
+    return f"{command} --ops {spec.op} --config <the layer config with kernel {kernel_key(spec.op, dict(spec.params))}>"
 
 
 def tuned_schedules(log: TuningLog) -> ChosenSchedules:
