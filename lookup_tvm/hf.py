@@ -9,9 +9,7 @@ extra (``pip install -e ".[hf]"``).
 """
 from __future__ import annotations
 
-import collections
 import inspect
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -42,6 +40,8 @@ def replace_ffn(model: nn.Module, *, strict: bool = True, **options: Any) -> lis
     report = integration.replace_ffn(model, strict=strict, **options)
     model.config.lookup_ffn = {"options": shape, "replaced": [r.path for r in report],
                                "state_dict_version": LookupFFN._version}
+    if not getattr(model.config, "architectures", None):
+        model.config.architectures = [type(model).__name__]  # as save_pretrained records it
     return report
 
 
@@ -55,42 +55,18 @@ def _model_class(config: Any) -> Any:
     return cls
 
 
-def _read_tensors(directory: Path) -> dict[str, torch.Tensor]:
-    """The tensors saved by ``save_pretrained`` in ``directory`` (safetensors, sharded or not,
-    or ``pytorch_model.bin``)."""
-    from safetensors.torch import load_file
+def _converting_class(cls: Any, options: dict[str, Any]) -> Any:
+    """``cls`` whose constructor replaces the FFNs, so transformers' own ``from_pretrained``
+    (key renaming, tied weights, shape checks) loads the saved LookupFFN tensors. It poses as
+    ``cls`` (same name and module) so transformers applies ``cls``'s checkpoint conversions."""
 
-    if (directory / "model.safetensors").exists():
-        return load_file(directory / "model.safetensors")
-    index = directory / "model.safetensors.index.json"
-    if index.exists():
-        shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
-        return {k: v for shard in shards for k, v in load_file(directory / shard).items()}
-    if (directory / "pytorch_model.bin").exists():
-        return torch.load(directory / "pytorch_model.bin", weights_only=True, map_location="cpu")
-    raise FileNotFoundError(f"{directory} holds no model.safetensors, model.safetensors.index.json or pytorch_model.bin")
+    class Converting(cls):
+        def __init__(self, config, *args, **kwargs):
+            super().__init__(config, *args, **kwargs)
+            self.lookup_report = integration.replace_ffn(self, **options)
 
-
-def _load_checked(model: nn.Module, tensors: dict[str, torch.Tensor], version: int, where: str) -> None:
-    """Load ``tensors`` into ``model``: every tensor must exist with the model's shape, and every
-    model tensor must be loaded or tied to a loaded one."""
-    expected = model.state_dict(keep_vars=True)
-    unexpected = sorted(set(tensors) - set(expected))
-    mismatched = [f"{k}: checkpoint {tuple(v.shape)}, model {tuple(expected[k].shape)}"
-                  for k, v in tensors.items() if k in expected and v.shape != expected[k].shape]
-    if unexpected or mismatched:
-        raise ValueError(f"{where}: the checkpoint's tensors do not fit the model rebuilt with its lookup_ffn options "
-                         f"(another num_tables, code_bits or block_size?). Unexpected: {unexpected[:5]}; "
-                         f"other shapes: {mismatched[:5]}")
-    state = collections.OrderedDict(tensors)
-    state._metadata = {name: {"version": version} for name, m in model.named_modules() if isinstance(m, LookupFFN)}
-    missing = model.load_state_dict(state, strict=False).missing_keys
-    model.tie_weights()
-    after = model.state_dict(keep_vars=True)
-    loaded = {after[k].data_ptr() for k in tensors}
-    absent = [k for k in missing if after[k].data_ptr() not in loaded]
-    if absent:
-        raise ValueError(f"{where}: the checkpoint lacks {absent[:5]}{' ...' if len(absent) > 5 else ''}")
+    Converting.__name__, Converting.__qualname__, Converting.__module__ = cls.__name__, cls.__qualname__, cls.__module__
+    return Converting
 
 
 def from_pretrained(path_or_config: str | os.PathLike | Any, model_class: Any = None, *,
@@ -116,13 +92,29 @@ def from_pretrained(path_or_config: str | os.PathLike | Any, model_class: Any = 
     if not recorded:
         raise ValueError(f"{where}: the config has no '{CONFIG_KEY}' entry, so it was not saved from a model "
                          "converted with lookup_tvm.hf.replace_ffn; load it with transformers' own from_pretrained")
+    if recorded.get("state_dict_version") != LookupFFN._version:
+        raise ValueError(f"{where}: saved with LookupFFN state-dict version {recorded.get('state_dict_version')}, "
+                         f"this lookup_tvm reads version {LookupFFN._version}")
     cls = model_class or _model_class(config)
-    model = cls.from_config(config) if hasattr(cls, "from_config") else cls(config)
+    if hasattr(cls, "from_config"):  # an Auto class: the concrete class for this config
+        cls = type(cls.from_config(config))
     options = dict(recorded["options"], **({"backend": backend} if backend else {}))
-    paths = [r.path for r in integration.replace_ffn(model, **options)]
+    converting = _converting_class(cls, options)
+    if directory is None:
+        model = converting(config)
+    else:
+        try:
+            model, info = converting.from_pretrained(directory, config=config, output_loading_info=True)
+        except (RuntimeError, ValueError) as err:
+            raise ValueError(f"{where}: the checkpoint's tensors do not fit the model rebuilt with its lookup_ffn "
+                             f"options {recorded['options']}: {err}") from err
+        bad = {k: sorted(info[k])[:5] for k in ("missing_keys", "unexpected_keys", "mismatched_keys") if info[k]}
+        if bad:
+            raise ValueError(f"{where}: the checkpoint's tensors do not fit the model rebuilt with its lookup_ffn "
+                             f"options {recorded['options']} (another num_tables, code_bits or block_size?): {bad}")
+    paths = [r.path for r in model.lookup_report]
     if paths != recorded["replaced"]:
         raise ValueError(f"{where}: replacing gave {paths}, but the saved model had {recorded['replaced']} replaced")
-    model.config.lookup_ffn = recorded
-    if directory is not None:
-        _load_checked(model, _read_tensors(directory), recorded["state_dict_version"], where)
+    del model.lookup_report
+    model.__class__ = cls
     return model.eval()

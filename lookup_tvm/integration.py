@@ -3,11 +3,12 @@
 Recognised MLP shapes (the module named is the one that holds the FFN's layers):
 
 - two layers with an activation attribute between them: ``linear1``/``linear2``
-  (``torch.nn.TransformerEncoderLayer``), ``fc1``/``fc2`` (OPT, ViT, CLIP, Whisper; also when
-  they sit next to attention in the decoder layer), ``c_fc``/``c_proj`` (GPT-2's ``Conv1D``),
-  ``lin1``/``lin2`` (DistilBERT). The first layer becomes the LookupFFN, the activation and
-  the second layer become ``nn.Identity``: the module that holds them keeps everything else
-  (attention, dropout, norms, the residual);
+  (``torch.nn.TransformerEncoderLayer``), ``fc1``/``fc2`` (OPT, ViT, CLIP, Whisper),
+  ``c_fc``/``c_proj`` (GPT-2's ``Conv1D``), ``lin1``/``lin2`` (DistilBERT). A module that holds
+  only the MLP (ViT's, CLIP's, GPT-2's, DistilBERT's) is replaced whole. Where the layers sit
+  next to attention (OPT and Whisper decoder layers, ``TransformerEncoderLayer``), the first
+  layer becomes the LookupFFN and the activation and second layer ``nn.Identity``: the module
+  keeps everything else (attention, dropout, norms, the residual);
 - BERT style, ``intermediate.dense`` + ``output.dense`` (BERT, RoBERTa): ``intermediate``
   becomes the LookupFFN and ``output.dense`` an identity, so ``output`` still adds the residual
   and applies its LayerNorm;
@@ -89,6 +90,11 @@ def _norms(model: nn.Module, path: str, lookup: nn.Module) -> tuple[str, ...]:
     return ()
 
 
+def _holds_only(module: nn.Module, *layers: nn.Module) -> bool:
+    """Whether ``module`` is a dedicated MLP: no parameters outside ``layers``."""
+    return not any(_params(child) for child in module.children() if all(child is not layer for layer in layers))
+
+
 def _parent(model: nn.Module, path: str) -> tuple[nn.Module, str]:
     if not path:
         raise ValueError("replace_ffn cannot replace the model itself; wrap it in a container")
@@ -126,11 +132,15 @@ def _replace_pair(model: nn.Module, path: str, module: nn.Module, build: _Builde
             continue
         before = _params(first, second)
         lookup = build(first_w[0], second_w[1], first)
-        setattr(module, first_name, lookup)
-        setattr(module, act, nn.Identity())
-        setattr(module, second_name, nn.Identity())
-        if isinstance(module, nn.TransformerEncoderLayer):
-            module.activation_relu_or_gelu = 0  # its fused fast path would read linear1/linear2 weights
+        if path and _holds_only(module, first, second):
+            parent, name = _parent(model, path)
+            setattr(parent, name, lookup)
+        else:
+            setattr(module, first_name, lookup)
+            setattr(module, act, nn.Identity())
+            setattr(module, second_name, nn.Identity())
+            if isinstance(module, nn.TransformerEncoderLayer):
+                module.activation_relu_or_gelu = 0  # its fused fast path would read linear1/linear2 weights
         kind = f"{first_name}/{act}/{second_name}"
         return _report(path, kind, first_w[0], first_w[1], second_w[1], before, lookup, 2,
                        _norms(model, path, lookup))
@@ -156,8 +166,7 @@ def _replace_gated(model: nn.Module, path: str, module: nn.Module, build: _Build
               for n in GATED]
     if any(w is None for w in widths):
         return None
-    gated = {id(getattr(module, n)) for n in GATED}
-    if any(id(child) not in gated and _params(child) for child in module.children()):
+    if not _holds_only(module, *(getattr(module, n) for n in GATED)):
         return None  # the MLP shares its module with other layers: replacing it whole would drop them
     parent, name = _parent(model, path)
     before = _params(module)

@@ -14,11 +14,14 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
+import torch
+
 from lookup_tvm import cache
 from lookup_tvm.ops import Operator, OpSpec, registry, token_tile
 from lookup_tvm.host import UnsupportedTargetError, check_runnable
 from lookup_tvm.target import TargetSpec, parse_target
 from lookup_tvm.tvm_api import TVM_VERSION, PrimFunc, Schedule, build, load_module
+from lookup_tvm.validation import TVM_ALIGNMENT
 
 __all__ = ["CompiledKernels", "DefaultSchedules", "Kernel", "UnsupportedTargetError", "default_kernels",
            "use_tuning_logs"]
@@ -62,6 +65,10 @@ class Kernel:
         return token_tile(self.spec)
 
     def __call__(self, *args: Any) -> None:
+        for arg in args:
+            if isinstance(arg, torch.Tensor) and arg.data_ptr() % TVM_ALIGNMENT:
+                raise ValueError(f"{self.spec.name}: a {tuple(arg.shape)} argument does not start on a "
+                                 f"{TVM_ALIGNMENT}-byte boundary (pass it through validation.aligned)")
         self.func(*args)
 
 

@@ -21,6 +21,16 @@ def check_tensor(name: str, value: object, dtype: torch.dtype, ndim: int) -> tor
     return value
 
 
+TVM_ALIGNMENT = 64  # bytes: TVM's buffers (and so its compiled kernels) assume data starts on this boundary
+
+
+def aligned(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """Each tensor itself when its data starts on :data:`TVM_ALIGNMENT`, else an aligned copy.
+    A view at an offset or a memory-mapped checkpoint tensor can start anywhere; the kernels
+    would read it with aligned vector loads (wrong values or a crash)."""
+    return tuple(t if t.data_ptr() % TVM_ALIGNMENT == 0 else t.clone() for t in tensors)
+
+
 def check_dims(name: str, value: torch.Tensor, expected: Sequence[int | None]) -> None:
     """Each non-None entry of ``expected`` must match the tensor's size on that axis."""
     for axis, size in enumerate(expected):

@@ -91,3 +91,38 @@ def test_bad_input_is_refused(outcomes, call, kind, words):
     got_kind, message = results[call]
     assert got_kind == kind, f"{call}: expected {kind}, got {got_kind}: {message}"
     assert words in message, message
+
+
+def test_inputs_off_the_64_byte_boundary_give_the_aligned_answer():
+    """Views at an offset and memory-mapped tensors can start anywhere; the kernels assume
+    64-byte aligned data. Run in a subprocess: a regression would crash or give wrong values."""
+    proc = run_python("""
+        import warnings; warnings.simplefilter("ignore")
+        import torch
+        from lookup_tvm import functional as F
+
+        def offset(t, floats=3):
+            flat = torch.empty(t.numel() + floats)[floats:].view_as(t)
+            assert flat.data_ptr() % 64
+            return flat.copy_(t).requires_grad_(t.requires_grad)
+
+        torch.manual_seed(0)
+        x, w = torch.randn(37, 128, requires_grad=True), torch.randn(1, 4, 2, 64, 64, requires_grad=True)
+        z = torch.randn(37, 16, 8, requires_grad=True)
+        tables, scores = torch.randn(16, 256, 32, requires_grad=True), torch.rand(37, 16, requires_grad=True)
+        codes = torch.randint(0, 256, (37, 16), dtype=torch.int32)
+        calls = {"bh4": (F.bh4, (x, w)), "bh4_projection": (F.bh4_projection, (x.detach(), w.detach(), torch.randn(128))),
+                 "hash_codes": (lambda z: F.hash_codes(z)[1], (z,)),
+                 "gather": (lambda s, t: F.gather_accumulate(codes, s, t), (scores, tables))}
+        for name, (fn, args) in calls.items():
+            moved = [offset(a) for a in args]
+            out, expected = fn(*moved), fn(*args)
+            assert torch.equal(out, expected), name
+            grad = torch.randn_like(out)
+            if out.requires_grad:
+                got = torch.autograd.grad(out, [a for a in moved if a.requires_grad], grad)
+                want = torch.autograd.grad(expected, [a for a in args if a.requires_grad], grad)
+                assert all(torch.equal(g, e) for g, e in zip(got, want)), name
+        print("ok")
+    """)
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-3000:]

@@ -3,6 +3,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO
 
 
@@ -14,7 +16,7 @@ def run(*args, timeout=300):
 
 def test_help_texts():
     for script in ("scripts/tune.py", "scripts/export.py", "scripts/train_lm.py", "scripts/infer.py",
-                   "scripts/demo.py"):
+                   "scripts/demo.py", "scripts/quality.py", "scripts/replace_hf.py"):
         assert "usage" in run(script, "--help")
 
 
@@ -27,3 +29,14 @@ def test_train_export_infer(tmp_path):
     run("scripts/export.py", str(tmp_path / "lib"), "--config", "d=64,h=16,b=16")
     assert "tokens/s" in run("scripts/infer.py", str(tmp_path / "lm.pt"), str(tmp_path / "lib"), "--batch", "4",
                              "--rounds", "2")
+
+
+def test_replace_hf_converts_trains_and_saves_a_reloadable_model(tmp_path):
+    pytest.importorskip("transformers")
+    out = run("scripts/replace_hf.py", "gpt2", "--set", "n_layer=2,n_embd=64,n_head=2,vocab_size=256,n_positions=64",
+              "--num-tables", "16", "--steps", "3", "--context", "32", "--out", str(tmp_path / "gpt2"))
+    assert "| transformer.h.1.mlp | c_fc/act/c_proj | ln_1, ln_2" in out and "step 3/3 loss" in out
+    from lookup_tvm import LookupFFN, hf
+
+    model = hf.from_pretrained(tmp_path / "gpt2")
+    assert sum(isinstance(m, LookupFFN) for m in model.modules()) == 2
