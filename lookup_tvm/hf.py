@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 
 from lookup_tvm import integration
