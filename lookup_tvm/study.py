@@ -12,6 +12,8 @@ variants, each trained with a plain ``AdamW(model.parameters())`` from the same 
 Each run checkpoints at every evaluation and resumes from it, so a study runs in pieces.
 Results are one JSON per run (validation loss against steps and training seconds, per-layer
 hashing diagnostics); :func:`summarize` and :func:`plot` turn them into a table and a figure.
+The time axis comes from :func:`time_steps`, measured alone with the variants interleaved
+(``timing.json``), so a study may run in pieces, at any thread count, beside other work.
 """
 from __future__ import annotations
 
@@ -166,7 +168,74 @@ def train_run(task: str, variant: str, seed: int, cfg: StudyConfig, out: Path, d
 
 
 def load_results(out: Path) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
+    return [json.loads(p.read_text()) for p in sorted(out.glob("*.json")) if p.name != TIMING_FILE]
+
+
+TIMING_FILE = "timing.json"
+
+
+def time_steps(tasks: list[str], variants: list[str], cfg: StudyConfig, rounds: int = 7, steps: int = 5,
+               warmup: int = 3) -> dict[str, dict[str, float]]:
+    """Median milliseconds per training step (forward, backward, AdamW) of each task and
+    variant, the variants interleaved round by round so that drifts of the machine hit all
+    alike. Run it alone: the study's curves put steps on the time axis with these figures."""
+    train, _ = byte_splits(cfg.max_bytes, corpus=cfg.corpus)
+    timing: dict[str, dict[str, float]] = {}
+    for task in tasks:
+        runs = {}
+        for variant in variants:
+            torch.manual_seed(0)
+            model = build_model(task, variant, cfg)
+            runs[variant] = (model, torch.optim.AdamW(model.parameters(), lr=cfg.lr), torch.Generator().manual_seed(0))
+        samples: dict[str, list[float]] = {v: [] for v in variants}
+        for round_index in range(rounds + 1):
+            for variant, (model, opt, gen) in runs.items():
+                start = time.perf_counter()
+                for _ in range(warmup if round_index == 0 else steps):
+                    x, y = task_batch(task, train, cfg, gen)
+                    loss = loss_of(model, x, y)
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                if round_index:
+                    samples[variant].append(1e3 * (time.perf_counter() - start) / steps)
+        timing[task] = {v: statistics.median(ms) for v, ms in samples.items()}
+    return timing
+
+
+def write_timing(out: Path, cfg: StudyConfig, ms_per_step: dict[str, dict[str, float]], cpu: str) -> Path:
+    """Record :func:`time_steps`'s figures with the CPU, thread count and date."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / TIMING_FILE
+    path.write_text(json.dumps({"cpu": cpu, "threads": torch.get_num_threads(), "date": time.strftime("%Y-%m-%d"),
+                                "config": dataclasses.asdict(cfg), "ms_per_step": ms_per_step}, indent=1) + "\n")
+    return path
+
+
+def read_timing(out: Path, cfg: StudyConfig) -> dict[str, Any] | None:
+    """The step timing measured for this configuration in ``out`` (:func:`time_steps`), if any."""
+    path = out / TIMING_FILE
+    if not path.exists():
+        return None
+    timing = json.loads(path.read_text())
+    same = lambda c: {k: v for k, v in c.items() if k not in ("steps", "eval_every")}  # noqa: E731
+    return timing if same(timing["config"]) == same(dataclasses.asdict(cfg)) else None
+
+
+def with_step_timing(results: list[dict[str, Any]], timing: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Results whose evaluation points carry ``seconds`` = step x the measured time per step
+    (the training loop's own clock is kept where no timing was measured)."""
+    if timing is None:
+        return results
+    timed = []
+    for r in results:
+        ms = timing["ms_per_step"].get(r["task"], {}).get(r["variant"])
+        if ms is None:
+            timed.append(r)
+            continue
+        history = [{**h, "seconds": h["step"] * ms / 1e3} for h in r["history"]]
+        timed.append({**r, "history": history})
+    return timed
 
 
 def _loss_at_seconds(history: list[dict[str, Any]], seconds: float) -> float:
@@ -248,7 +317,7 @@ def plot(results: list[dict[str, Any]], path: Path, title: str) -> Path:
                 ax = axes[row][col]
                 ax.plot(xs, losses.mean(0).tolist(), label=variant)
                 ax.fill_between(xs, losses.min(0).values.tolist(), losses.max(0).values.tolist(), alpha=0.2)
-        for col, label in enumerate(("training steps", "training seconds (this CPU)")):
+        for col, label in enumerate(("training steps", "training seconds (steps x measured step time)")):
             ax = axes[row][col]
             ax.set_xlabel(label)
             ax.set_ylabel(f"{task} validation loss (nats/byte)")

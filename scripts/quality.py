@@ -8,12 +8,14 @@ Examples:
   python scripts/quality.py                                # the full study (see README for its CPU time)
   python scripts/quality.py --tasks lm --variants ffn,lookup-h64 --seeds 0
   python scripts/quality.py --report                       # table and plot from finished runs only
+  python scripts/quality.py --time --threads 1             # step times for the time axis (run it alone)
   python scripts/quality.py --quick                        # tiny smoke run (a minute)
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import sys
 from pathlib import Path
@@ -39,6 +41,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=None, help="torch/TVM threads (default: torch's)")
     p.add_argument("--out", type=Path, default=None, help="results folder (default results/quality, --quick: a temp folder)")
     p.add_argument("--report", action="store_true", help="only summarise finished runs")
+    p.add_argument("--time", action="store_true",
+                   help="measure ms per training step of each task and variant (interleaved, medians) into "
+                        "timing.json, the time axis of the report; run it with nothing else on the machine")
     p.add_argument("--quick", action="store_true", help="tiny model, 150 steps, one seed: a smoke test")
     p.add_argument("--no-diagnostics", action="store_true", help="skip the per-layer hashing diagnostics")
     return p.parse_args(argv)
@@ -53,7 +58,8 @@ def main(argv=None) -> int:
     import torch
 
     from lookup_tvm.host import current_probe
-    from lookup_tvm.study import QUICK, StudyConfig, load_results, markdown_table, plot, summarize, train_run
+    from lookup_tvm.study import (QUICK, TIMING_FILE, StudyConfig, load_results, markdown_table, plot, read_timing,
+                                  summarize, time_steps, train_run, with_step_timing, write_timing)
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -67,7 +73,10 @@ def main(argv=None) -> int:
     variants = args.variants.split(",")
     if args.quick and args.variants == parse_args([]).variants:
         variants = ["ffn", "lookup-h64"]
-    if not args.report:
+    if args.time:
+        ms = time_steps(args.tasks.split(","), variants, cfg)
+        print(f"{write_timing(out, cfg, ms, current_probe().cpu_model)}: {json.dumps(ms)}")
+    elif not args.report:
         for task in args.tasks.split(","):
             for seed in seeds:
                 for variant in variants:
@@ -77,8 +86,12 @@ def main(argv=None) -> int:
     if not results:
         print(f"no finished runs with this configuration in {out}", file=sys.stderr)
         return 1
+    timing = read_timing(out, cfg)
+    results = with_step_timing(results, timing)
     cpu = current_probe().cpu_model
-    print(f"\n{cpu}, {results[0]['threads']} thread(s); {cfg}\n")
+    clock = (f"time axis: {timing['threads']}-thread step times measured on {timing['cpu']} ({TIMING_FILE})"
+             if timing else f"time axis: the training loop's own clock, {results[0]['threads']} thread(s)")
+    print(f"\n{cpu}; {clock}; {cfg}\n")
     print(markdown_table(summarize(results)))
     try:
         figure = plot(results, out / "quality.png", f"LookupFFN vs FFN, {cfg.corpus} bytes, {cpu}")

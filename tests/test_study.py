@@ -1,11 +1,11 @@
 """The quality study's machinery on a tiny model: it learns (below the corpus's unigram
 entropy), stays stable, resumes from checkpoints, and summarises."""
 import dataclasses
-import json
 
 import pytest
 
-from lookup_tvm.study import QUICK, flop_matched_hidden, ffn_flops_per_token, markdown_table, summarize, train_run
+from lookup_tvm.study import (QUICK, ffn_flops_per_token, flop_matched_hidden, load_results, markdown_table, read_timing,
+                              summarize, time_steps, train_run, with_step_timing, write_timing)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_runs_resume_from_their_checkpoints(quick_runs):
 
 def test_summary_table(quick_runs):
     out, runs = quick_runs
-    rows = summarize([json.loads(p.read_text()) for p in sorted(out.glob("*.json"))])
+    rows = summarize(load_results(out))
     assert {(r["task"], r["variant"]) for r in rows} == {(t, v) for t in ("lm", "mlm") for v in ("ffn", "lookup-h64")}
     assert "val loss at equal time" in markdown_table(rows)
 
@@ -53,3 +53,20 @@ def test_summary_table(quick_runs):
 def test_flop_matched_ffn():
     assert abs(ffn_flops_per_token("ffn-flops", 256) - ffn_flops_per_token("lookup-h64", 256)) <= 4 * 256
     assert flop_matched_hidden(256) < 4 * 256
+
+
+def test_measured_step_times_set_the_time_axis(quick_runs):
+    out, _ = quick_runs
+    ms = time_steps(["lm"], ["ffn", "lookup-h64"], QUICK, rounds=2, steps=1, warmup=1)
+    assert set(ms["lm"]) == {"ffn", "lookup-h64"} and all(v > 0 for v in ms["lm"].values())
+    write_timing(out, QUICK, ms, "test CPU")
+    timing = read_timing(out, dataclasses.replace(QUICK, steps=10 * QUICK.steps))  # more steps: same timing
+    assert timing["cpu"] == "test CPU" and read_timing(out, dataclasses.replace(QUICK, lr=1e-3)) is None
+    results = load_results(out)
+    assert len(results) == 4  # timing.json is not a run
+    for run in with_step_timing(results, timing):
+        expected = ms.get(run["task"], {}).get(run["variant"])
+        original = next(r for r in results if r["task"] == run["task"] and r["variant"] == run["variant"])
+        for point, before in zip(run["history"], original["history"]):
+            want = point["step"] * expected / 1e3 if expected else before["seconds"]
+            assert point["seconds"] == pytest.approx(want)
