@@ -8,7 +8,6 @@ max relative error of the kernel against the reference.
 from __future__ import annotations
 
 import argparse
-import os
 
 
 def parse_args() -> argparse.Namespace:
@@ -25,8 +24,9 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    os.environ["TVM_NUM_THREADS"] = str(args.threads)
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from lookup_tvm.threads import use_threads
+
+    use_threads(args.threads)
     import torch
     from tabulate import tabulate
 
@@ -35,7 +35,6 @@ def main() -> None:
     from lookup_tvm.host import current_probe
     from lookup_tvm.timing import interleaved_medians
 
-    torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     h, tau, b, batch = args.tables, args.code_bits, args.block, args.tokens
     dim = R.padded_dim(args.d)

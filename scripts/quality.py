@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -51,18 +50,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.threads:
-        os.environ["TVM_NUM_THREADS"] = str(args.threads)
+    from lookup_tvm.threads import use_threads
+
+    use_threads(args.threads)
     import tempfile
 
-    import torch
 
     from lookup_tvm.host import current_probe
     from lookup_tvm.study import (QUICK, TIMING_FILE, StudyConfig, load_results, markdown_table, plot, read_timing,
                                   summarize, time_steps, train_run, with_step_timing, write_timing)
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     base = QUICK if args.quick else StudyConfig()
     overrides = {k: v for k, v in {"steps": args.steps, "eval_every": args.eval_every, "d_model": args.d_model,
                                    "layers": args.layers, "context": args.context, "batch": args.batch,

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
 import sys
 from pathlib import Path
+
+from lookup_tvm.threads import use_threads
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -98,8 +99,7 @@ def token_stream(tokenizer, vocab: int):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.threads:
-        os.environ["TVM_NUM_THREADS"] = str(args.threads)
+    use_threads(args.threads)
     import torch
     from tabulate import tabulate
 
@@ -107,8 +107,6 @@ def main(argv=None) -> int:
     from lookup_tvm.corpus import batches
     from lookup_tvm.lm import mask_tokens
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     model, task, tokenizer = load_model(args.model, args.set, args.distil)
     teacher = copy.deepcopy(model).eval() if args.distil else None
     params_before = sum(p.numel() for p in model.parameters())

@@ -41,10 +41,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    import os
+    from lookup_tvm.threads import use_threads
 
-    if args.threads:
-        os.environ["TVM_NUM_THREADS"] = str(args.threads)
+    use_threads(args.threads)
     import torch
     from torch import nn
 
@@ -52,8 +51,6 @@ def main(argv=None) -> int:
     from lookup_tvm.lm import ByteLM
     from lookup_tvm.module import LookupFFN
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     train, valid = byte_splits()
     model = ByteLM(args.d_model, args.layers, args.heads, args.context, args.ffn, args.tables, args.code_bits,

@@ -65,11 +65,9 @@ def main(argv=None) -> int:
 
     target = parse_target(args.target)
     threads = args.threads or min(int(target.attrs["num-cores"]), len(os.sched_getaffinity(0)))
-    os.environ["TVM_NUM_THREADS"] = str(threads)
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import torch
+    from lookup_tvm.threads import use_threads
 
-    torch.set_num_threads(threads)
+    use_threads(threads)
     from lookup_tvm.config import LayerConfig
     from lookup_tvm.kernels import UnsupportedTargetError
     from lookup_tvm.host import missing_isa
