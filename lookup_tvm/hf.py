@@ -20,24 +20,26 @@ from lookup_tvm import integration
 from lookup_tvm.module import LookupFFN
 
 CONFIG_KEY = "lookup_ffn"
-SHAPE_OPTIONS = ("num_tables", "code_bits", "projection", "block_size")
+RUNTIME_OPTIONS = ("backend", "table_init_std")  # not recorded: no effect on a loaded model's function
 
 
-def _shape_options(options: dict[str, Any]) -> dict[str, Any]:
-    """The options that decide the tensors' shapes, defaults filled in (backend is a run-time choice)."""
-    unknown = set(options) - set(SHAPE_OPTIONS) - {"backend"}
+def _recorded_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The LookupFFN options that decide the loaded model's tensors and function, defaults filled in."""
+    defaults = {name: p.default for name, p in inspect.signature(LookupFFN).parameters.items()
+                if p.kind == p.KEYWORD_ONLY or p.default is not p.empty}
+    defaults = {k: v for k, v in defaults.items() if k not in RUNTIME_OPTIONS + ("d_out",)}
+    unknown = set(options) - set(defaults) - set(RUNTIME_OPTIONS)
     if unknown:
-        raise TypeError(f"unknown LookupFFN options {sorted(unknown)}; known: {SHAPE_OPTIONS + ('backend',)}")
-    defaults = {name: p.default for name, p in inspect.signature(LookupFFN).parameters.items() if name in SHAPE_OPTIONS}
-    return {name: options.get(name, defaults[name]) for name in SHAPE_OPTIONS}
+        raise TypeError(f"unknown LookupFFN options {sorted(unknown)}; known: {sorted(defaults) + list(RUNTIME_OPTIONS)}")
+    return {name: options.get(name, default) for name, default in defaults.items()}
 
 
 def replace_ffn(model: nn.Module, *, strict: bool = True, **options: Any) -> list[integration.Replacement]:
     """Replace the FFNs of a ``transformers`` model (see :func:`lookup_tvm.replace_ffn`) and
     record the options in ``model.config.lookup_ffn`` for :func:`from_pretrained`."""
-    shape = _shape_options(options)
+    recorded = _recorded_options(options)
     report = integration.replace_ffn(model, strict=strict, **options)
-    model.config.lookup_ffn = {"options": shape, "replaced": [r.path for r in report],
+    model.config.lookup_ffn = {"options": recorded, "replaced": [r.path for r in report],
                                "state_dict_version": LookupFFN._version}
     if not getattr(model.config, "architectures", None):
         model.config.architectures = [type(model).__name__]  # as save_pretrained records it

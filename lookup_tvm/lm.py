@@ -37,16 +37,17 @@ MASK_TOKEN = 256  # the masked-LM's [MASK], outside the byte range
 
 
 def make_ffn(kind: str, d_model: int, num_tables: int = 64, code_bits: int = 8, block_size: int = 64,
-             hidden: int | None = None) -> nn.Module:
+             hidden: int | None = None, lookup_options: dict | None = None) -> nn.Module:
     """One FFN block: ``vanilla`` (d -> hidden (4d) -> d), ``lookup`` (BH4, TVM kernels),
-    ``lookup-dense`` (dense projection, TVM kernels), ``lookup-reference`` (pure PyTorch)."""
+    ``lookup-dense`` (dense projection, TVM kernels), ``lookup-reference`` (pure PyTorch).
+    ``lookup_options``: further :class:`LookupFFN` keyword arguments."""
     if kind == "vanilla":
         return VanillaFFN(d_model, hidden or 4 * d_model)
     if kind not in ("lookup", "lookup-dense", "lookup-reference"):
         raise ValueError(f"unknown FFN kind {kind!r}")
     return LookupFFN(d_model, num_tables, code_bits, block_size=block_size,
                      projection="dense" if kind == "lookup-dense" else "bh4",
-                     backend="reference" if kind == "lookup-reference" else "tvm")
+                     backend="reference" if kind == "lookup-reference" else "tvm", **(lookup_options or {}))
 
 
 class ByteLM(nn.Module):
@@ -58,12 +59,12 @@ class ByteLM(nn.Module):
 
     def __init__(self, d_model: int = 256, layers: int = 4, heads: int = 4, context: int = 128, ffn: str = "lookup",
                  num_tables: int = 64, code_bits: int = 8, block_size: int = 64, causal: bool = True,
-                 hidden: int | None = None):
+                 hidden: int | None = None, lookup_options: dict | None = None):
         super().__init__()
         self.embed = nn.Embedding(BYTES + (0 if causal else 1), d_model)
         self.pos = nn.Parameter(torch.zeros(context, d_model))
         self.blocks = nn.ModuleList(
-            Block(d_model, heads, make_ffn(ffn, d_model, num_tables, code_bits, block_size, hidden))
+            Block(d_model, heads, make_ffn(ffn, d_model, num_tables, code_bits, block_size, hidden, lookup_options))
             for _ in range(layers))
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, BYTES)

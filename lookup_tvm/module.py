@@ -26,15 +26,24 @@ class LookupFFN(nn.Module):
     rates used for transformers. State dicts of version 1 (weights stored at the spec's
     scale) are converted when loaded; a state dict without versions (safetensors files) is
     taken as the current layout.
+
+    Off by default, outside the spec's math (for studies): ``score_temperature`` T hashes
+    z / T (same codes, other scores), ``bounded_scores`` uses ``tau * tanh(score / tau)``,
+    ``output_dropout`` drops output features in training. ``table_init_std`` is the tables'
+    initial standard deviation.
     """
 
     _version = 2
 
     def __init__(self, d_model: int, num_tables: int = 128, code_bits: int = 8, *, d_out: int | None = None,
-                 projection: str = "bh4", block_size: int = 64, backend: str = "tvm"):
+                 projection: str = "bh4", block_size: int = 64, backend: str = "tvm", table_init_std: float = 0.02,
+                 score_temperature: float = 1.0, bounded_scores: bool = False, output_dropout: float = 0.0):
         super().__init__()
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        if score_temperature <= 0 or not 0.0 <= output_dropout < 1.0:
+            raise ValueError(f"need score_temperature > 0 and 0 <= output_dropout < 1, got {score_temperature}, "
+                             f"{output_dropout}")
         self.config = LayerConfig(d=d_model, h=num_tables, tau=code_bits, b=block_size, d_out=d_out,
                                   projection=projection)
         cfg = self.config
@@ -49,8 +58,11 @@ class LookupFFN(nn.Module):
             self.weight_scale = 1.0 / math.sqrt(cfg.d)
             self.proj_weight = nn.Parameter(torch.randn(cfg.h * cfg.tau, cfg.d))
         self.proj_bias = nn.Parameter(torch.zeros(cfg.h * cfg.tau))
-        self.tables = nn.Parameter(torch.randn(cfg.h, cfg.rows, cfg.d_out) * 0.02)
+        self.tables = nn.Parameter(torch.randn(cfg.h, cfg.rows, cfg.d_out) * table_init_std)
         self.out_bias = nn.Parameter(torch.randn(cfg.d_out) * 0.001)
+        self.score_temperature = score_temperature
+        self.bounded_scores = bounded_scores
+        self.dropout = nn.Dropout(output_dropout) if output_dropout else nn.Identity()
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
@@ -66,8 +78,12 @@ class LookupFFN(nn.Module):
 
     def extra_repr(self) -> str:
         c = self.config
+        changes = [f"score_temperature={self.score_temperature}"] if self.score_temperature != 1.0 else []
+        changes += ["bounded_scores=True"] if self.bounded_scores else []
+        changes += [f"output_dropout={self.dropout.p}"] if isinstance(self.dropout, nn.Dropout) else []
         return (f"d_model={c.d}, num_tables={c.h}, code_bits={c.tau}, d_out={c.d_out}, projection={c.projection}, "
-                f"block_size={c.b}, backend={self.backend}, flops_per_token={c.flops_per_token():,}")
+                f"block_size={c.b}, backend={self.backend}, {''.join(s + ', ' for s in changes)}"
+                f"flops_per_token={c.flops_per_token():,}")
 
     def use_kernels(self, kernels) -> "LookupFFN":
         """Run on these compiled kernels instead of the host default."""
@@ -97,12 +113,29 @@ class LookupFFN(nn.Module):
             raise ValueError(f"input's last dimension must be d_model = {c.d}, got shape {tuple(x.shape)}")
         lead = x.shape[:-1]
         flat = x.reshape(-1, c.d)
-        params = (self.norm.weight, self.norm.bias, self.projection_weight(), self.proj_bias, self.tables, self.out_bias)
         if self.backend == "reference":
-            out = reference.lookup_ffn(flat, *params, projection=c.projection)
+            codes, scores = reference.hash_codes(self._tempered(self._z_reference(flat)).reshape(-1, c.h, c.tau))
+            out = reference.gather_accumulate(codes, self._bounded(scores), self.tables)
         else:
             out = self._forward_tvm(flat.contiguous())
-        return out.reshape(*lead, c.d_out)
+        return self.dropout(out + self.out_bias).reshape(*lead, c.d_out)
+
+    def _tempered(self, z: torch.Tensor) -> torch.Tensor:
+        """z divided by the score temperature (codes keep their signs; off, i.e. 1, in the spec)."""
+        return z if self.score_temperature == 1.0 else z / self.score_temperature
+
+    def _bounded(self, scores: torch.Tensor) -> torch.Tensor:
+        """``tau * tanh(score / tau)`` with ``bounded_scores`` (off in the spec): the same near 0,
+        never above tau, so the layer's gain stays bounded however large z grows."""
+        tau = self.config.tau
+        return tau * torch.tanh(scores / tau) if self.bounded_scores else scores
+
+    def _z_reference(self, flat: torch.Tensor) -> torch.Tensor:
+        """Pre-norm and projection in pure PyTorch: x [B, d] -> z [B, h*tau]."""
+        xn = nn.functional.layer_norm(flat, (self.config.d,), self.norm.weight, self.norm.bias, eps=1e-5)
+        if self.config.projection == "bh4":
+            return reference.bh4_projection(xn, self.projection_weight(), self.proj_bias)
+        return nn.functional.linear(xn, self.projection_weight(), self.proj_bias)
 
     def _forward_tvm(self, x: torch.Tensor) -> torch.Tensor:
         """The custom ops directly: shapes hold by construction and codes come from our own
@@ -116,8 +149,9 @@ class LookupFFN(nn.Module):
                 "LookupFFN layers in float32 (model.float()) and use torch.autocast('cpu', dtype=torch.bfloat16) for "
                 "the rest of the model, or use backend='reference' for other dtypes")
         handle = torch_ops.kernels_handle(self.kernels)
-        codes, scores = torch_ops.hash_codes(self._z_tvm(x, handle).reshape(-1, c.h, c.tau).contiguous(), handle)
-        return torch_ops.gather_accumulate(codes, scores, self.tables.contiguous(), handle) + self.out_bias
+        z = self._tempered(self._z_tvm(x, handle)).reshape(-1, c.h, c.tau).contiguous()
+        codes, scores = torch_ops.hash_codes(z, handle)
+        return torch_ops.gather_accumulate(codes, self._bounded(scores).contiguous(), self.tables.contiguous(), handle)
 
     def _z_tvm(self, x: torch.Tensor, handle: int) -> torch.Tensor:
         """Pre-norm and projection on the TVM kernels: x [B, d] -> z [B, h*tau]."""
@@ -141,12 +175,9 @@ class LookupFFN(nn.Module):
         with this many tokens), and the output's norm against the input's (the residual's)."""
         c = self.config
         flat = x.reshape(-1, c.d).float()
-        xn = nn.functional.layer_norm(flat, (c.d,), self.norm.weight, self.norm.bias, eps=1e-5)
-        if c.projection == "bh4":
-            z = reference.bh4_projection(xn, self.projection_weight(), self.proj_bias)
-        else:
-            z = nn.functional.linear(xn, self.projection_weight(), self.proj_bias)
-        codes, scores = reference.hash_codes(z.reshape(-1, c.h, c.tau))
+        z = self._z_reference(flat)
+        codes, scores = reference.hash_codes(self._tempered(z).reshape(-1, c.h, c.tau))
+        scores = self._bounded(scores)
         hit = torch.zeros(c.h, c.rows, dtype=torch.bool)
         hit[torch.arange(c.h).expand_as(codes), codes.long()] = True
         out = reference.gather_accumulate(codes, scores, self.tables) + self.out_bias

@@ -52,6 +52,26 @@ class StudyConfig:
     eval_batches: int = 8
     corpus: str = "stdlib"
     max_bytes: int = 4_000_000
+    warmup: int = 0
+    clip: float = 0.0
+    table_lr: float = 1.0
+    table_init_std: float = 0.02
+    score_temperature: float = 1.0
+    bounded_scores: bool = False
+    output_dropout: float = 0.0
+    """Training alternatives, all off by default: linear learning-rate warmup over ``warmup``
+    steps, gradient-norm clipping at ``clip``, the tables' learning rate times ``table_lr``
+    (a parameter group), and the :class:`LookupFFN` options of the same names."""
+
+    def lookup_options(self) -> dict[str, Any]:
+        return {"table_init_std": self.table_init_std, "score_temperature": self.score_temperature,
+                "bounded_scores": self.bounded_scores, "output_dropout": self.output_dropout}
+
+
+def config_dict(fields: dict[str, Any]) -> dict[str, Any]:
+    """A recorded configuration with the fields it predates filled in with their defaults."""
+    known = {f.name for f in dataclasses.fields(StudyConfig)}
+    return dataclasses.asdict(StudyConfig(**{k: v for k, v in fields.items() if k in known}))
 
 
 QUICK = StudyConfig(d_model=64, layers=2, heads=2, context=32, batch=8, steps=150, eval_every=50, eval_batches=4,
@@ -80,7 +100,27 @@ def build_model(task: str, variant: str, cfg: StudyConfig) -> ByteLM:
     kind = {"ffn": "vanilla", "ffn-flops": "vanilla", "lookup-dense": "lookup-dense"}.get(variant, "lookup")
     hidden = flop_matched_hidden(cfg.d_model) if variant == "ffn-flops" else None
     return ByteLM(cfg.d_model, cfg.layers, cfg.heads, cfg.context, kind, 128 if variant == "lookup-h128" else 64,
-                  8, min(64, cfg.d_model), causal=task == "lm", hidden=hidden)
+                  8, min(64, cfg.d_model), causal=task == "lm", hidden=hidden,
+                  lookup_options=None if kind == "vanilla" else cfg.lookup_options())
+
+
+def make_optimizer(model: nn.Module, cfg: StudyConfig) -> torch.optim.Optimizer:
+    """AdamW over ``model.parameters()``; with ``table_lr`` != 1 the LookupFFN tables are their
+    own group at ``lr * table_lr``."""
+    tables = [m.tables for m in model.modules() if isinstance(m, LookupFFN)]
+    if cfg.table_lr == 1.0 or not tables:
+        return torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    rest = [p for p in model.parameters() if all(p is not t for t in tables)]
+    return torch.optim.AdamW([{"params": rest}, {"params": tables, "lr": cfg.lr * cfg.table_lr}], lr=cfg.lr)
+
+
+def set_warmup(opt: torch.optim.Optimizer, cfg: StudyConfig, step: int) -> None:
+    """Scale each group's learning rate by min(1, (step + 1) / warmup) (no-op without warmup)."""
+    if not cfg.warmup:
+        return
+    for group in opt.param_groups:
+        group.setdefault("peak_lr", group["lr"])
+        group["lr"] = group["peak_lr"] * min(1.0, (step + 1) / cfg.warmup)
 
 
 def task_batch(task: str, data: torch.Tensor, cfg: StudyConfig, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -116,14 +156,14 @@ def train_run(task: str, variant: str, seed: int, cfg: StudyConfig, out: Path, d
     train, valid = byte_splits(cfg.max_bytes, corpus=cfg.corpus)
     torch.manual_seed(seed)
     model = build_model(task, variant, cfg)
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr)
+    opt = make_optimizer(model, cfg)
     gen = torch.Generator().manual_seed(seed)
     eval_gen = torch.Generator().manual_seed(1234)
     eval_set = [task_batch(task, valid, cfg, eval_gen) for _ in range(cfg.eval_batches)]
     state = {"step": 0, "seconds": 0.0, "history": []}
     if checkpoint.exists():
         saved = torch.load(checkpoint, weights_only=False)
-        same = lambda c: {k: v for k, v in c.items() if k != "steps"}  # noqa: E731  (more steps extend a run)
+        same = lambda c: {k: v for k, v in config_dict(c).items() if k != "steps"}  # noqa: E731  (more steps extend)
         if same(saved["config"]) != same(dataclasses.asdict(cfg)):
             raise ValueError(f"{checkpoint} was trained with {saved['config']}, not {dataclasses.asdict(cfg)}")
         model.load_state_dict(saved["model"])
@@ -138,9 +178,12 @@ def train_run(task: str, variant: str, seed: int, cfg: StudyConfig, out: Path, d
     while state["step"] < cfg.steps:
         x, y = task_batch(task, train, cfg, gen)
         start = time.perf_counter()
+        set_warmup(opt, cfg, state["step"])
         loss = loss_of(model, x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        if cfg.clip:
+            nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
         opt.step()
         step_times.append(time.perf_counter() - start)
         state["seconds"] += step_times[-1]
@@ -186,7 +229,7 @@ def time_steps(tasks: list[str], variants: list[str], cfg: StudyConfig, rounds: 
         for variant in variants:
             torch.manual_seed(0)
             model = build_model(task, variant, cfg)
-            runs[variant] = (model, torch.optim.AdamW(model.parameters(), lr=cfg.lr), torch.Generator().manual_seed(0))
+            runs[variant] = (model, make_optimizer(model, cfg), torch.Generator().manual_seed(0))
         samples: dict[str, list[float]] = {v: [] for v in variants}
         for round_index in range(rounds + 1):
             for variant, (model, opt, gen) in runs.items():
@@ -218,7 +261,7 @@ def read_timing(out: Path, cfg: StudyConfig) -> dict[str, Any] | None:
     if not path.exists():
         return None
     timing = json.loads(path.read_text())
-    same = lambda c: {k: v for k, v in c.items() if k not in ("steps", "eval_every")}  # noqa: E731
+    same = lambda c: {k: v for k, v in config_dict(c).items() if k not in ("steps", "eval_every")}  # noqa: E731
     return timing if same(timing["config"]) == same(dataclasses.asdict(cfg)) else None
 
 

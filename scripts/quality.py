@@ -37,6 +37,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default 2e-3)")
     p.add_argument("--corpus", choices=["stdlib", "docs"], default=None,
                    help="stdlib: the standard library's Python sources (default); docs: pydoc's English topics")
+    p.add_argument("--warmup", type=int, default=None, help="linear learning-rate warmup steps (default 0)")
+    p.add_argument("--clip", type=float, default=None, help="clip the gradient norm at this value (default: off)")
+    p.add_argument("--table-lr", type=float, default=None, help="tables' learning rate multiplier (default 1)")
+    p.add_argument("--table-init-std", type=float, default=None, help="tables' initial std (default 0.02)")
+    p.add_argument("--score-temperature", type=float, default=None, help="hash z / T (default 1: the spec)")
+    p.add_argument("--bounded-scores", action="store_true", help="scores tau*tanh(score/tau) (default: the spec's)")
+    p.add_argument("--output-dropout", type=float, default=None, help="dropout on LookupFFN's output (default 0)")
     p.add_argument("--threads", type=int, default=None, help="torch/TVM threads (default: torch's)")
     p.add_argument("--out", type=Path, default=None, help="results folder (default results/quality, --quick: a temp folder)")
     p.add_argument("--report", action="store_true", help="only summarise finished runs")
@@ -57,13 +64,17 @@ def main(argv=None) -> int:
 
 
     from lookup_tvm.host import current_probe
-    from lookup_tvm.study import (QUICK, TIMING_FILE, StudyConfig, load_results, markdown_table, plot, read_timing,
+    from lookup_tvm.study import (QUICK, TIMING_FILE, StudyConfig, config_dict, load_results, markdown_table, plot, read_timing,
                                   summarize, time_steps, train_run, with_step_timing, write_timing)
 
     base = QUICK if args.quick else StudyConfig()
     overrides = {k: v for k, v in {"steps": args.steps, "eval_every": args.eval_every, "d_model": args.d_model,
                                    "layers": args.layers, "context": args.context, "batch": args.batch,
-                                   "lr": args.lr, "corpus": args.corpus}.items() if v is not None}
+                                   "lr": args.lr, "corpus": args.corpus, "warmup": args.warmup, "clip": args.clip,
+                                   "table_lr": args.table_lr, "table_init_std": args.table_init_std,
+                                   "score_temperature": args.score_temperature,
+                                   "bounded_scores": args.bounded_scores or None,
+                                   "output_dropout": args.output_dropout}.items() if v is not None}
     cfg = dataclasses.replace(base, **overrides)
     out = args.out or (Path(tempfile.mkdtemp(prefix="quality-")) if args.quick else REPO / "results" / "quality")
     seeds = [0] if args.quick and args.seeds == "0,1,2" else [int(s) for s in args.seeds.split(",")]
@@ -79,7 +90,7 @@ def main(argv=None) -> int:
                 for variant in variants:
                     train_run(task, variant, seed, cfg, out, diagnostics=not args.no_diagnostics,
                               log=lambda line: print(line, flush=True))
-    results = [r for r in load_results(out) if r["config"] == dataclasses.asdict(cfg)]
+    results = [r for r in load_results(out) if config_dict(r["config"]) == dataclasses.asdict(cfg)]
     if not results:
         print(f"no finished runs with this configuration in {out}", file=sys.stderr)
         return 1

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from conftest import assert_close, max_rel_error
-from lookup_tvm import LookupFFN
+from lookup_tvm import LookupFFN, reference
 
 CONFIGS = [
     dict(d_model=512, num_tables=128, code_bits=8),
@@ -63,3 +63,46 @@ def test_extra_repr_and_bad_input():
         LookupFFN(512, backend="cuda")
     with pytest.raises(TypeError, match="torch.autocast"):
         ffn.to(torch.bfloat16)(torch.randn(2, 512, dtype=torch.bfloat16))
+
+
+def test_defaults_are_the_specs_math():
+    ffn = LookupFFN(100, 24, 4, d_out=37, block_size=32, backend="reference")
+    x = torch.randn(7, 100)
+    params = (ffn.norm.weight, ffn.norm.bias, ffn.projection_weight(), ffn.proj_bias, ffn.tables, ffn.out_bias)
+    assert torch.equal(ffn(x), reference.lookup_ffn(x, *params))
+
+
+STUDY_OPTIONS = dict(score_temperature=2.5, bounded_scores=True, table_init_std=0.5)
+
+
+def test_study_options_match_between_backends_with_gradients():
+    tvm_ffn = LookupFFN(100, 24, 4, d_out=37, block_size=32, **STUDY_OPTIONS)
+    ref_ffn = LookupFFN(100, 24, 4, d_out=37, block_size=32, backend="reference", **STUDY_OPTIONS)
+    ref_ffn.load_state_dict(tvm_ffn.state_dict())
+    x = torch.randn(3, 11, 100)
+    out, expected = tvm_ffn(x), ref_ffn(x)
+    assert_close(out, expected, tol=1e-4)
+    out.sum().backward()
+    expected.sum().backward()
+    for (name, p), (_, q) in zip(tvm_ffn.named_parameters(), ref_ffn.named_parameters()):
+        assert max_rel_error(p.grad, q.grad) <= 1e-4, name
+    assert "score_temperature=2.5, bounded_scores=True" in repr(tvm_ffn)
+
+
+def test_bounded_scores_and_temperature_change_scores_not_codes():
+    ffn = LookupFFN(64, 8, 8, block_size=16, backend="reference")
+    bounded = LookupFFN(64, 8, 8, block_size=16, backend="reference", bounded_scores=True, score_temperature=0.1)
+    bounded.load_state_dict(ffn.state_dict())
+    x = torch.randn(50, 64) * 5
+    z = ffn._z_reference(x).reshape(-1, 8, 8)
+    codes, scores = reference.hash_codes(z)
+    hot_codes, hot_scores = reference.hash_codes(bounded._tempered(z.reshape(50, -1)).reshape(-1, 8, 8))
+    assert torch.equal(codes, hot_codes) and hot_scores.max() > 8  # z / 0.1: scores beyond tau
+    assert bounded._bounded(hot_scores).max() <= 8 and bounded.diagnostics(x)["mean_score"] <= 8
+
+
+def test_output_dropout_only_in_training():
+    ffn = LookupFFN(64, 8, 4, block_size=16, backend="reference", output_dropout=0.5)
+    x = torch.randn(20, 64)
+    assert (ffn(x) == 0).float().mean() > 0.3
+    assert (ffn.eval()(x) == 0).float().mean() == 0

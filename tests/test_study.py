@@ -4,8 +4,9 @@ import dataclasses
 
 import pytest
 
-from lookup_tvm.study import (QUICK, ffn_flops_per_token, flop_matched_hidden, load_results, markdown_table, read_timing,
-                              summarize, time_steps, train_run, with_step_timing, write_timing)
+from lookup_tvm.study import (QUICK, build_model, config_dict, ffn_flops_per_token, flop_matched_hidden, load_results,
+                              make_optimizer, markdown_table, read_timing, set_warmup, summarize, time_steps, train_run,
+                              with_step_timing, write_timing)
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +71,23 @@ def test_measured_step_times_set_the_time_axis(quick_runs):
         for point, before in zip(run["history"], original["history"]):
             want = point["step"] * expected / 1e3 if expected else before["seconds"]
             assert point["seconds"] == pytest.approx(want)
+
+
+def test_training_alternatives_learn_and_resume(tmp_path):
+    cfg = dataclasses.replace(QUICK, steps=100, warmup=20, clip=1.0, table_lr=5.0, bounded_scores=True,
+                              score_temperature=2.0, output_dropout=0.1, table_init_std=0.05)
+    run = train_run("lm", "lookup-h64", 0, cfg, tmp_path, log=lambda _: None)
+    assert run["history"][-1]["val_loss"] < run["unigram_entropy"]
+    assert all(layer["mean_score"] <= 8 for point in run["history"] for layer in point["diagnostics"])
+    model = build_model("lm", "lookup-h64", cfg)
+    opt = make_optimizer(model, cfg)
+    assert [g["lr"] for g in opt.param_groups] == [cfg.lr, 5 * cfg.lr]
+    set_warmup(opt, cfg, 4)
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([cfg.lr / 4, 5 * cfg.lr / 4])
+    longer = dataclasses.replace(cfg, steps=150)
+    assert train_run("lm", "lookup-h64", 0, longer, tmp_path, log=lambda _: None)["history"][:-1] == run["history"]
+
+
+def test_configs_recorded_before_an_option_existed_still_match():
+    old = {k: v for k, v in dataclasses.asdict(QUICK).items() if k not in ("warmup", "bounded_scores")}
+    assert config_dict(old) == dataclasses.asdict(QUICK)
