@@ -30,7 +30,8 @@ def _recorded_options(options: dict[str, Any]) -> dict[str, Any]:
     defaults = {k: v for k, v in defaults.items() if k not in RUNTIME_OPTIONS + ("d_out",)}
     unknown = set(options) - set(defaults) - set(RUNTIME_OPTIONS)
     if unknown:
-        raise TypeError(f"unknown LookupFFN options {sorted(unknown)}; known: {sorted(defaults) + list(RUNTIME_OPTIONS)}")
+        known = sorted(defaults) + list(RUNTIME_OPTIONS)
+        raise TypeError(f"unknown LookupFFN options {sorted(unknown)}; known: {known}")
     return {name: options.get(name, default) for name, default in defaults.items()}
 
 

@@ -64,8 +64,8 @@ def main(argv=None) -> int:
 
 
     from lookup_tvm.host import current_probe
-    from lookup_tvm.study import (QUICK, TIMING_FILE, StudyConfig, config_dict, load_results, markdown_table, plot, read_timing,
-                                  summarize, time_steps, train_run, with_step_timing, write_timing)
+    from lookup_tvm.study import (QUICK, TIMING_FILE, StudyConfig, config_dict, load_results, markdown_table, plot,
+                                  read_timing, summarize, time_steps, train_run, with_step_timing, write_timing)
 
     base = QUICK if args.quick else StudyConfig()
     overrides = {k: v for k, v in {"steps": args.steps, "eval_every": args.eval_every, "d_model": args.d_model,
