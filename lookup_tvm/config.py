@@ -57,6 +57,7 @@ class LayerConfig:
             needed += [("bh4_fold", {**shape, "mode": mode}) for mode in (0, 1, 2)]
             needed.append(("bh4", shape))
             needed.append(("bh4_projection", {**shape, "features": h * tau}))
+            needed.append(("front_end", {**shape, "d": self.d, "h": h, "tau": tau}))
             for r_in in sorted({1, self.repeats}):
                 needed += [(op, {**shape, "r_in": r_in}) for op in ("bh4_stage", "bh4_stage_grad", "bh4_weight_grad")]
         needed += [("hash", {"h": h, "tau": tau}), ("hash_grad", {"h": h, "tau": tau})]

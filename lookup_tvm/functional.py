@@ -12,7 +12,7 @@ from lookup_tvm import torch_ops
 from lookup_tvm.kernels import CompiledKernels, default_kernels
 from lookup_tvm.validation import MAX_CODE_BITS, check_bh4_args, check_bias
 
-__all__ = ["bh4", "bh4_projection", "hash_codes", "gather_accumulate", "MAX_CODE_BITS"]
+__all__ = ["bh4", "bh4_projection", "front_end", "hash_codes", "gather_accumulate", "MAX_CODE_BITS"]
 
 
 def kernels() -> CompiledKernels:
@@ -47,6 +47,19 @@ def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
     if torch.is_grad_enabled() and any(t.requires_grad for t in (x, weight, bias)):
         raise RuntimeError("bh4_projection is inference-only; compose bh4() with torch ops to train")
     return torch_ops.bh4_projection(x, weight, bias, torch_ops.kernels_handle(kernels))
+
+
+def front_end(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, weight: torch.Tensor,
+              bias: torch.Tensor, tau: int, kernels: CompiledKernels | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """LayerNorm, BH4 projection and hash in one kernel (inference; not differentiable).
+
+    x: [B, d] float32; norm_weight, norm_bias: [d]; weight: [r, 4, D//b, b, b] (D the power of
+    two >= d); bias: [h*tau]. Returns (codes [B, h] int32, scores [B, h] float32), as
+    ``reference.front_end``.
+    """
+    if torch.is_grad_enabled() and any(t.requires_grad for t in (x, norm_weight, norm_bias, weight, bias)):
+        raise RuntimeError("front_end is inference-only; train with bh4() and hash_codes()")
+    return torch_ops.front_end(x, norm_weight, norm_bias, weight, bias, tau, torch_ops.kernels_handle(kernels))
 
 
 def hash_codes(z: torch.Tensor, kernels: CompiledKernels | None = None) -> tuple[torch.Tensor, torch.Tensor]:

@@ -77,6 +77,20 @@ def bh4_projection(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor, b
     return out
 
 
+def front_end(ck: CompiledKernels, x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor,
+              weight: torch.Tensor, bias: torch.Tensor, tau: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inference front end in one kernel: LayerNorm, BH4 projection and hash.
+    x [B, d], norm_weight/norm_bias [d], weight [r, 4, nb, b, b], bias [h*tau]
+    -> (codes [B, h] int32, scores [B, h])."""
+    r, _, nb, b, _ = weight.shape
+    batch, d = x.shape
+    h = bias.shape[0] // tau
+    codes, scores = x.new_empty((batch, h), dtype=torch.int32), x.new_empty((batch, h))
+    run_tiled(ck.get("front_end", d=d, r=r, nb=nb, b=b, h=h, tau=tau), [x],
+              [norm_weight, norm_bias, fold(ck, weight, FOLD), hadamard_matrix(nb), bias], [codes, scores])
+    return codes, scores
+
+
 def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Training BH4, one kernel per stage: returns (out [B, r*D], stage inputs 1..3 [3, B, r, nb, b])."""
     r, _, nb, b, _ = weight.shape

@@ -139,7 +139,8 @@ class LookupFFN(nn.Module):
 
     def _forward_tvm(self, x: torch.Tensor) -> torch.Tensor:
         """The custom ops directly: shapes hold by construction and codes come from our own
-        hash, so no data-dependent checks break ``torch.compile`` graphs."""
+        hash, so no data-dependent checks break ``torch.compile`` graphs. Without gradients,
+        LayerNorm, the BH4 projection and the hash run as one fused kernel (``front_end``)."""
         from lookup_tvm import torch_ops
 
         c = self.config
@@ -149,8 +150,15 @@ class LookupFFN(nn.Module):
                 "LookupFFN layers in float32 (model.float()) and use torch.autocast('cpu', dtype=torch.bfloat16) for "
                 "the rest of the model, or use backend='reference' for other dtypes")
         handle = torch_ops.kernels_handle(self.kernels)
-        z = self._tempered(self._z_tvm(x, handle)).reshape(-1, c.h, c.tau).contiguous()
-        codes, scores = torch_ops.hash_codes(z, handle)
+        weight = self.projection_weight()
+        needs_grad = torch.is_grad_enabled() and any(
+            t.requires_grad for t in (x, weight, self.norm.weight, self.norm.bias, self.proj_bias))
+        if c.projection == "bh4" and self.score_temperature == 1.0 and not needs_grad:
+            codes, scores = torch_ops.front_end(x, self.norm.weight, self.norm.bias, weight, self.proj_bias, c.tau,
+                                                handle)
+        else:
+            z = self._tempered(self._z_tvm(x, handle)).reshape(-1, c.h, c.tau).contiguous()
+            codes, scores = torch_ops.hash_codes(z, handle)
         return torch_ops.gather_accumulate(codes, self._bounded(scores).contiguous(), self.tables.contiguous(), handle)
 
     def _z_tvm(self, x: torch.Tensor, handle: int) -> torch.Tensor:

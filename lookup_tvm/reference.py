@@ -56,6 +56,19 @@ def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) ->
     return residual_mix(bh4(x_pad, weight), x_pad, bias)
 
 
+def front_end(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, proj_weight: torch.Tensor,
+              proj_bias: torch.Tensor, tau: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Spec steps 1-5 with the BH4 projection: LayerNorm (eps 1e-5), projection, hash.
+
+    x: [B, d]; norm_weight, norm_bias: [d]; proj_weight: [r, 4, D//b, b, b]; proj_bias: [h*tau].
+    Returns (codes [B, h] int32, scores [B, h], z [B, h, tau]).
+    """
+    xn = torch.nn.functional.layer_norm(x, (x.shape[-1],), norm_weight, norm_bias, eps=1e-5)
+    z = bh4_projection(xn, proj_weight, proj_bias).reshape(x.shape[0], -1, tau)
+    codes, scores = hash_codes(z)
+    return codes, scores, z
+
+
 def residual_mix(projected: torch.Tensor, x_pad: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """``(0.7 * projected + 0.3 * tile(x_pad))[:, :F] + bias``: projected [B, r*D], x_pad [B, D],
     bias [F] -> z [B, F]."""

@@ -21,8 +21,8 @@ from torch import Tensor
 from lookup_tvm import kernel_calls as calls
 from lookup_tvm.kernels import CompiledKernels, default_kernels
 from lookup_tvm.tvm_api import set_num_threads
-from lookup_tvm.validation import (aligned, check_bh4_args, check_bh4_grad_args, check_bias, check_gather_args,
-                                   check_hash_args)
+from lookup_tvm.validation import (aligned, check_bh4_args, check_bh4_grad_args, check_bias, check_front_end_args,
+                                   check_gather_args, check_hash_args)
 
 _HANDLES: list[CompiledKernels] = []
 _HANDLES_LOCK = threading.Lock()
@@ -113,6 +113,19 @@ def _bh4_grad(ctx, grad_out, _grad_acts):
 
 
 bh4_train.register_autograd(_bh4_grad, setup_context=_bh4_setup)
+
+
+@torch.library.custom_op("lookup_tvm::front_end", mutates_args=())
+def front_end(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor, bias: Tensor, tau: int,
+              handle: int) -> tuple[Tensor, Tensor]:
+    check_front_end_args(x, norm_weight, norm_bias, weight, bias, tau)
+    return calls.front_end(_kernels(handle), *aligned(x, norm_weight, norm_bias, weight, bias), tau)
+
+
+@front_end.register_fake
+def _(x, norm_weight, norm_bias, weight, bias, tau, handle):
+    h = bias.shape[0] // tau
+    return x.new_empty((x.shape[0], h), dtype=torch.int32), x.new_empty((x.shape[0], h))
 
 
 # ---- hash --------------------------------------------------------------------------------

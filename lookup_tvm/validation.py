@@ -74,6 +74,24 @@ def check_bh4_args(x: torch.Tensor, weight: torch.Tensor) -> tuple[int, int, int
     return r, nb, b
 
 
+def check_front_end_args(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, weight: torch.Tensor,
+                         bias: torch.Tensor, tau: int) -> None:
+    """x [B, d], norm_weight/norm_bias [d], weight [r, 4, D//b, b, b] with D the power of two
+    >= d, bias [h*tau] with h*tau <= r*D, 1 <= tau <= 30; all float32."""
+    check_tensor("x", x, torch.float32, 2)
+    d = x.shape[1]
+    for name, value in (("norm_weight", norm_weight), ("norm_bias", norm_bias)):
+        check_tensor(name, value, torch.float32, 1)
+        check_dims(name, value, [d])
+    padded = torch.empty(0, 1 << max(0, (d - 1).bit_length()))
+    r, nb, b = check_bh4_args(padded, weight)
+    if not 1 <= tau <= MAX_CODE_BITS:
+        raise ValueError(f"tau must be in [1, {MAX_CODE_BITS}] (int32 codes), got {tau}")
+    check_bias(bias, r * nb * b)
+    if bias.shape[0] % tau:
+        raise ValueError(f"bias length {bias.shape[0]} must be h * tau, a multiple of tau = {tau}")
+
+
 def check_bh4_grad_args(grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, acts: torch.Tensor) -> None:
     """The BH4 backward's inputs: grad_out [B, r*D], acts [3, B, r, nb, b] (stage outputs)."""
     r, nb, b = check_bh4_args(x, weight)

@@ -84,7 +84,8 @@ def token_tile(spec: OpSpec) -> int:
 
 def registry() -> dict[str, Operator]:
     """All operators by name (imports TVM)."""
-    from lookup_tvm.ops import bh4, bh4_backward, gather, gather_backward, hashing
+    from lookup_tvm.ops import bh4, bh4_backward, front_end, gather, gather_backward, hashing
 
-    ops = bh4.OPERATORS + bh4_backward.OPERATORS + hashing.OPERATORS + gather.OPERATORS + gather_backward.OPERATORS
+    ops = (bh4.OPERATORS + bh4_backward.OPERATORS + front_end.OPERATORS + hashing.OPERATORS + gather.OPERATORS
+           + gather_backward.OPERATORS)
     return {op.name: op for op in ops}

@@ -149,6 +149,12 @@ def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
     if epilogue is not None:
         f_outer, f_inner = sch.split(sch.get_loops(epilogue)[-1], [None, vector_lanes(spec["features"], profile)])
         sch.vectorize(f_inner)
+    order_stage_loops(sch, blocks, spec, profile, choice)
+
+
+def order_stage_loops(sch: Schedule, blocks, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
+    """Loop order (the ``mm_order``/``cross_order`` knobs), vectorisation over b and unrolling
+    of stage blocks already computed inside a token-tile loop."""
     lanes = vector_lanes(spec["b"], profile)
     for block in blocks:
         tok, rr, n, o, red = sch.get_loops(block)[-5:]

@@ -12,17 +12,25 @@ from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te, tirx
 
 
-def _abs_sum(z, b, k, tau):
-    return sum((tirx.abs(z[b, k, j]) for j in range(1, tau)), tirx.abs(z[b, k, 0]))
+def _abs_sum(z_at, tau):
+    return sum((tirx.abs(z_at(j)) for j in range(1, tau)), tirx.abs(z_at(0)))
 
 
-def _softmax_denominator(z, b, k, tau):
+def _softmax_denominator(z_at, tau):
     one = tirx.const(1.0, "float32")
-    terms = [one + tirx.exp(tirx.const(-2.0, "float32") * tirx.abs(z[b, k, j])) for j in range(tau)]
+    terms = [one + tirx.exp(tirx.const(-2.0, "float32") * tirx.abs(z_at(j))) for j in range(tau)]
     product = terms[0]
     for term in terms[1:]:
         product = product * term
     return product
+
+
+def code_and_score(z_at, tau):
+    """The code (int32) and score (float32) expressions of one table's tau values ``z_at(j)``."""
+    zero = tirx.const(0.0, "float32")
+    bits = [tirx.Select(z_at(j) > zero, tirx.const(1 << (tau - 1 - j), "int32"), tirx.const(0, "int32"))
+            for j in range(tau)]
+    return sum(bits[1:], bits[0]), _abs_sum(z_at, tau) / _softmax_denominator(z_at, tau)
 
 
 def define_hash(spec: OpSpec, batch=None):
@@ -30,14 +38,7 @@ def define_hash(spec: OpSpec, batch=None):
     h, tau = spec["h"], spec["tau"]
     batch = batch_extent(batch)
     z = te.placeholder((batch, h, tau), "float32", name="z")
-
-    def code_and_score(b, k):
-        zero = tirx.const(0.0, "float32")
-        bits = [tirx.Select(z[b, k, j] > zero, tirx.const(1 << (tau - 1 - j), "int32"), tirx.const(0, "int32"))
-                for j in range(tau)]
-        return sum(bits[1:], bits[0]), _abs_sum(z, b, k, tau) / _softmax_denominator(z, b, k, tau)
-
-    codes, scores = te.compute((batch, h), code_and_score, name="hash")
+    codes, scores = te.compute((batch, h), lambda b, k: code_and_score(lambda j: z[b, k, j], tau), name="hash")
     return te.create_prim_func([z, codes, scores])
 
 
@@ -58,8 +59,9 @@ def define_hash_grad(spec: OpSpec, batch=None):
     batch = batch_extent(batch)
     z = te.placeholder((batch, h, tau), "float32", name="z")
     dscores = te.placeholder((batch, h), "float32", name="grad_scores")
-    abs_sum = te.compute((batch, h), lambda b, k: _abs_sum(z, b, k, tau), name="abs_sum")
-    inv_den = te.compute((batch, h), lambda b, k: 1.0 / _softmax_denominator(z, b, k, tau), name="inv_denominator")
+    abs_sum = te.compute((batch, h), lambda b, k: _abs_sum(lambda j: z[b, k, j], tau), name="abs_sum")
+    inv_den = te.compute((batch, h), lambda b, k: 1.0 / _softmax_denominator(lambda j: z[b, k, j], tau),
+                         name="inv_denominator")
 
     def grad(b, k, j):
         mag = tirx.abs(z[b, k, j])

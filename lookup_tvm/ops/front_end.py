@@ -1,0 +1,106 @@
+"""Inference front end, fused: from the layer input to codes and scores in one kernel.
+
+LayerNorm (eps 1e-5), zero padding to D, the 4 BH4 stages, ``z = 0.7 * BH4 + 0.3 * tile(x)
++ bias`` for the first h*tau values, then the hash (spec steps 1-5). One parallel loop over
+token tiles computes every step for its tile, so the normalised input, the stage outputs
+and z live only in tile-sized buffers ([token_tile, r, D] floats: L1-resident at the default
+tile) and z is never written to memory. Training keeps the separate kernels, which save z
+and the stage inputs for the backward.
+
+Arguments (float32 unless noted): x [tiles, tile, d], norm weight and bias [d], folded
+weights [4, r, nb, b, b], cross [nb, nb], bias [h*tau] -> codes [tiles, tile, h] int32,
+scores [tiles, tile, h].
+"""
+from __future__ import annotations
+
+from lookup_tvm.ops import Choice, Operator, OpSpec
+from lookup_tvm.ops.bh4 import default_token_tile, order_stage_loops, stage, stage_block_names, stage_knobs
+from lookup_tvm.ops.common import batch_extent, relative_error, vector_lanes
+from lookup_tvm.ops.hashing import code_and_score
+from lookup_tvm.target import CpuProfile
+from lookup_tvm.tvm_api import Schedule, te, tirx
+from lookup_tvm.validation import STAGES
+
+LAYER_NORM_EPS = 1e-5
+
+
+def define_front_end(spec: OpSpec, batch=None):
+    """x [tiles, tile, d] -> codes, scores [tiles, tile, h] (see the module docstring)."""
+    d, r, nb, b, h, tau, tile = (spec[k] for k in ("d", "r", "nb", "b", "h", "tau", "token_tile"))
+    dim = nb * b
+    tiles = batch_extent(batch)
+    x = te.placeholder((tiles, tile, d), "float32", name="x")
+    gamma = te.placeholder((d,), "float32", name="norm_weight")
+    beta = te.placeholder((d,), "float32", name="norm_bias")
+    w = te.placeholder((STAGES, r, nb, b, b), "float32", name="folded_weight")
+    cross = te.placeholder((nb, nb), "float32", name="cross")
+    bias = te.placeholder((h * tau,), "float32", name="bias")
+    inv_d = tirx.const(1.0 / d, "float32")
+    k = te.reduce_axis((0, d), "ln_k")
+    mean = te.compute((tiles, tile), lambda q, t: te.sum(x[q, t, k] * inv_d, axis=k), name="ln_mean")
+    k2 = te.reduce_axis((0, d), "ln_k2")
+    var = te.compute((tiles, tile), lambda q, t: te.sum((x[q, t, k2] - mean[q, t]) * (x[q, t, k2] - mean[q, t]) * inv_d,
+                                                        axis=k2), name="ln_var")
+
+    def normalised(q, t, _, n, i):
+        col = tirx.min(n * b + i, d - 1)
+        value = (x[q, t, col] - mean[q, t]) * tirx.rsqrt(var[q, t] + LAYER_NORM_EPS) * gamma[col] + beta[col]
+        return value if d == dim else tirx.if_then_else(n * b + i < d, value, tirx.const(0.0, "float32"))
+
+    xn = te.compute((tiles, tile, 1, nb, b), normalised, name="ln")
+    y, r_in = xn, 1
+    for s in range(STAGES):
+        y = stage(y, lambda rr, n, i, o, s=s: w[s, rr, n, i, o], cross, spec, r_in, f"s{s}")
+        r_in = r
+
+    def mixed(q, t, table, j):
+        f = table * tau + j
+        lane = f % dim
+        return 0.7 * y[q, t, f // dim, lane // b, lane % b] + 0.3 * xn[q, t, 0, lane // b, lane % b] + bias[f]
+
+    z = te.compute((tiles, tile, h, tau), mixed, name="z")
+    codes, scores = te.compute((tiles, tile, h), lambda q, t, table: code_and_score(lambda j: z[q, t, table, j], tau),
+                               name="hash")
+    return te.create_prim_func([x, gamma, beta, w, cross, bias, codes, scores])
+
+
+def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
+    """One parallel loop over token tiles with every step computed inside it; the stage
+    blocks ordered and vectorised as in the BH4 kernels (the same knobs)."""
+    stages = stage_block_names(sch)
+    tiles = sch.get_loops(sch.get_sblock("hash_v0"))[0]
+    sch.parallel(tiles)
+    for name in reversed(["ln_mean", "ln_var", "ln", *stages, "z"]):
+        sch.compute_at(sch.get_sblock(name), tiles, preserve_unit_loops=True)
+    for name, extent in (("ln", spec["b"]), ("z", spec["tau"])):
+        _, inner = sch.split(sch.get_loops(sch.get_sblock(name))[-1], [None, vector_lanes(extent, profile)])
+        sch.vectorize(inner)
+    order_stage_loops(sch, [sch.get_sblock(name) for name in stages], spec, profile, choice)
+
+
+def check_front_end_kernels(kernels, spec: OpSpec, tokens: int) -> float:
+    """Codes (exactly, where no z of the code lies within 1e-3 of 0) and all scores against the
+    reference's LayerNorm + projection + hash; inf for a wrong code."""
+    import torch
+
+    from lookup_tvm import functional as F
+    from lookup_tvm import reference as R
+
+    d, r, nb, b, h, tau = (spec[k] for k in ("d", "r", "nb", "b", "h", "tau"))
+    x = torch.randn(tokens, d) * 3 + 1
+    norm_weight, norm_bias = 1 + 0.1 * torch.randn(d), 0.1 * torch.randn(d)
+    weight = torch.randn(r, STAGES, nb, b, b) / (b * nb * b) ** 0.5
+    bias = 0.1 * torch.randn(h * tau)
+    with torch.no_grad():
+        codes, scores = F.front_end(x, norm_weight, norm_bias, weight, bias, tau, kernels)
+        want_codes, want_scores, z = R.front_end(x, norm_weight, norm_bias, weight, bias, tau)
+    clear = z.abs().amin(-1) > 1e-3
+    if not torch.equal(codes[clear], want_codes[clear]):
+        return float("inf")
+    return relative_error(scores, want_scores)
+
+
+OPERATORS = [
+    Operator("front_end", define_front_end, schedule_front_end, stage_knobs, default_token_tile,
+             check_front_end_kernels),
+]
