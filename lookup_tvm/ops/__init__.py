@@ -64,6 +64,8 @@ class Operator:
     :class:`~lookup_tvm.kernels.CompiledKernels`, through the functional API, on random
     inputs of ``tokens`` tokens and returns its error against the pure-PyTorch reference
     (max abs difference over the reference's max magnitude; inf for a wrong code).
+    ``workload(spec, tokens)`` gives the benchmark inputs, the PyTorch baseline and the FLOP
+    and byte counts (:class:`lookup_tvm.baselines.Workload`).
     """
 
     name: str
@@ -72,6 +74,7 @@ class Operator:
     knobs: Callable[[OpSpec, CpuProfile], Knobs] = lambda spec, profile: {}
     layout: Callable[[OpSpec, CpuProfile], OpSpec] = lambda spec, profile: spec
     check: Callable[[Any, OpSpec, int], float] | None = None
+    workload: Callable[[OpSpec, int], Any] | None = None
 
     def default_choice(self, spec: OpSpec, profile: CpuProfile) -> Choice:
         return {name: values[0] for name, values in self.knobs(spec, profile).items()}

@@ -10,6 +10,7 @@ activations ``[tiles, token_tile, repeats, nb, b]``.
 """
 from __future__ import annotations
 
+from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
 from lookup_tvm.ops.common import batch_extent, relative_error, vector_lanes
 from lookup_tvm.target import CpuProfile
@@ -219,10 +220,78 @@ def check_bh4_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     return max(errors)
 
 
+def fold_workload(spec: OpSpec, tokens: int) -> Workload:
+    """Folding (or unfolding) the Hadamard into the weights; PyTorch: one batched matmul."""
+    import torch
+
+    from lookup_tvm.reference import hadamard
+
+    r, nb, b = spec["r"], spec["nb"], spec["b"]
+    source, folded = (r, STAGES, nb, b, b), (STAGES, r, nb, b, b)
+    if spec["mode"] == UNFOLD:
+        source, folded = folded, source
+    w, hb, out = torch.randn(source), hadamard(torch.eye(b)), torch.empty(folded)
+    return Workload([w, hb, out], lambda: torch.matmul(hb, w), "torch.matmul", 2.0 * w.numel() * b,
+                    2.0 * F32_BYTES * w.numel())
+
+
+def stage_torch(y, w, cross):
+    """One stage with batched matmuls on layout [r, nb, B, b]: (y @ W) then cross @ (.)."""
+    import torch
+
+    r, nb = w.shape[:2]
+    t = torch.matmul(y.expand(r, *y.shape[1:]), w)
+    return torch.matmul(cross, t.reshape(r, nb, -1)).view_as(t)
+
+
+def stage_flops(spec: OpSpec, tokens: int, stages: int) -> float:
+    """Block matmul plus cross transform of ``stages`` stages."""
+    r, nb, b = spec["r"], spec["nb"], spec["b"]
+    return stages * 2.0 * tokens * r * nb * b * (b + nb)
+
+
+def bh4_workload(spec: OpSpec, tokens: int) -> Workload:
+    """The fused 4-stage BH4 (and its projection epilogue) or one stage; PyTorch: batched
+    matmuls per stage on the layout that suits them."""
+    import torch
+
+    from lookup_tvm.reference import hadamard
+
+    r, nb, b = spec["r"], spec["nb"], spec["b"]
+    tokens, tiled = whole_tiles(spec, tokens)
+    fused = spec.op in ("bh4", "bh4_projection")
+    r_in = 1 if fused else spec["r_in"]
+    cross = hadamard(torch.eye(nb))
+    x = torch.randn(tokens, r_in, nb, b)
+    w = torch.randn(STAGES, r, nb, b, b) / b if fused else torch.randn(r, nb, b, b) / b
+    outs = [torch.empty(tokens, r, nb, b)]
+    y_t = x.permute(1, 2, 0, 3).contiguous()
+    weights = [w[s] for s in range(STAGES)] if fused else [w]
+    shared = [w, cross]
+    features = dict(spec.params).get("features")
+    if features:
+        bias = torch.randn(features)
+        shared, outs = [w, cross, bias], [torch.empty(tokens, features)]
+        x_flat = x.view(tokens, -1)
+
+    def run_torch():
+        y = y_t
+        for weight in weights:
+            y = stage_torch(y, weight, cross)
+        if features:
+            z = 0.7 * y.permute(2, 0, 1, 3).reshape(tokens, -1) + 0.3 * x_flat.repeat(1, r)
+            return z[:, :features] + bias
+        return y
+
+    return Workload([tiled(x), *shared, *map(tiled, outs)], run_torch, "torch.matmul (batched)",
+                    stage_flops(spec, tokens, len(weights)), F32_BYTES * tokens * nb * b * (r_in + r))
+
+
 OPERATORS = [
-    Operator("bh4_fold", define_fold, schedule_fold, check=check_bh4_kernels),
-    Operator("bh4", define_bh4, schedule_stages, stage_knobs, default_token_tile, check_bh4_kernels),
+    Operator("bh4_fold", define_fold, schedule_fold, check=check_bh4_kernels, workload=fold_workload),
+    Operator("bh4", define_bh4, schedule_stages, stage_knobs, default_token_tile, check_bh4_kernels, bh4_workload),
     Operator("bh4_projection", define_bh4_projection, schedule_stages, stage_knobs, default_token_tile,
-             check_bh4_kernels),
-    Operator("bh4_stage", define_bh4_stage, schedule_stages, stage_knobs, default_token_tile, check_bh4_kernels),
+             check_bh4_kernels, bh4_workload),
+    Operator("bh4_stage", define_bh4_stage, schedule_stages, stage_knobs, default_token_tile, check_bh4_kernels,
+             bh4_workload),
 ]

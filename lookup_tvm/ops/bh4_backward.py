@@ -7,8 +7,9 @@ repeats when the stage input was the shared x), and ``dWf[k, o] = sum_tokens y_i
 """
 from __future__ import annotations
 
+from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.bh4 import check_bh4_kernels, default_token_tile
+from lookup_tvm.ops.bh4 import check_bh4_kernels, default_token_tile, stage_flops, stage_torch
 from lookup_tvm.ops.common import batch_extent, vector_lanes
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
@@ -104,9 +105,38 @@ def weight_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     return OpSpec.make(spec.op, **dict(spec.params), token_tile=64)
 
 
+def stage_grad_workload(spec: OpSpec, tokens: int) -> Workload:
+    """One stage's input gradient; PyTorch: the stage's batched matmuls on the gradient."""
+    import torch
+
+    from lookup_tvm.reference import hadamard
+
+    r, r_in, nb, b = spec["r"], spec["r_in"], spec["nb"], spec["b"]
+    tokens, tiled = whole_tiles(spec, tokens)
+    cross = hadamard(torch.eye(nb))
+    grad, w = torch.randn(tokens, r, nb, b), torch.randn(r, nb, b, b) / b
+    outs = [torch.empty(tokens, r, nb, b), torch.empty(tokens, r_in, nb, b)]
+    grad_t = grad.permute(1, 2, 0, 3).contiguous()
+    return Workload([tiled(grad), w, cross, *map(tiled, outs)], lambda: stage_torch(grad_t, w, cross),
+                    "torch.matmul (batched)", stage_flops(spec, tokens, 1), F32_BYTES * tokens * nb * b * (r_in + 2 * r))
+
+
+def weight_grad_workload(spec: OpSpec, tokens: int) -> Workload:
+    """A stage's weight gradient, K = tokens; PyTorch: one batched matmul."""
+    import torch
+
+    r, r_in, nb, b = spec["r"], spec["r_in"], spec["nb"], spec["b"]
+    tokens, tiled = whole_tiles(spec, tokens)
+    g, y = torch.randn(tokens, r, nb, b), torch.randn(tokens, r_in, nb, b)
+    out = torch.empty(r, nb, b, b)
+    g_t, y_t = g.permute(1, 2, 3, 0).contiguous(), y.permute(1, 2, 0, 3).contiguous()
+    return Workload([tiled(g), tiled(y), out], lambda: torch.matmul(g_t, y_t.expand(r, nb, tokens, b)), "torch.matmul",
+                    2.0 * tokens * r * nb * b * b, F32_BYTES * tokens * nb * b * (r + r_in))
+
+
 OPERATORS = [
     Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, stage_grad_knobs, default_token_tile,
-             check_bh4_kernels),
+             check_bh4_kernels, stage_grad_workload),
     Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, weight_grad_knobs, weight_grad_layout,
-             check_bh4_kernels),
+             check_bh4_kernels, weight_grad_workload),
 ]

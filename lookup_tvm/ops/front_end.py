@@ -13,8 +13,10 @@ scores [tiles, tile, h].
 """
 from __future__ import annotations
 
+from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops import Choice, Operator, OpSpec
-from lookup_tvm.ops.bh4 import default_token_tile, order_stage_loops, stage, stage_block_names, stage_knobs
+from lookup_tvm.ops.bh4 import (default_token_tile, order_stage_loops, stage, stage_block_names, stage_flops,
+                                stage_knobs, stage_torch)
 from lookup_tvm.ops.common import batch_extent, relative_error, vector_lanes
 from lookup_tvm.ops.hashing import code_and_score
 from lookup_tvm.target import CpuProfile
@@ -100,7 +102,34 @@ def check_front_end_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     return relative_error(scores, want_scores)
 
 
+def front_end_workload(spec: OpSpec, tokens: int) -> Workload:
+    """The fused front end; PyTorch: ``layer_norm``, the BH4 stages as batched matmuls, the
+    residual mix and the reference hash. FLOPs: the 4 stages' (as the BH4 kernels count them)."""
+    import torch
+
+    from lookup_tvm.reference import hadamard, hash_codes
+
+    d, r, nb, b, h, tau = (spec[k] for k in ("d", "r", "nb", "b", "h", "tau"))
+    tokens, tiled = whole_tiles(spec, tokens)
+    dim = nb * b
+    x, gamma, beta = torch.randn(tokens, d), torch.ones(d), torch.zeros(d)
+    w, cross, bias = torch.randn(STAGES, r, nb, b, b) / b, hadamard(torch.eye(nb)), torch.randn(h * tau)
+    codes, scores = torch.empty(tokens, h, dtype=torch.int32), torch.empty(tokens, h)
+
+    def run_torch():
+        x_pad = torch.nn.functional.pad(torch.nn.functional.layer_norm(x, (d,), gamma, beta, eps=1e-5), (0, dim - d))
+        y = x_pad.view(tokens, nb, b).permute(1, 0, 2).unsqueeze(0)
+        for s in range(STAGES):
+            y = stage_torch(y, w[s], cross)
+        z = 0.7 * y.permute(2, 0, 1, 3).reshape(tokens, -1) + 0.3 * x_pad.repeat(1, r)
+        return hash_codes((z[:, : h * tau] + bias).view(tokens, h, tau))
+
+    return Workload([tiled(x), gamma, beta, w, cross, bias, tiled(codes), tiled(scores)], run_torch,
+                    "layer_norm + torch.matmul (batched) + torch ops", stage_flops(spec, tokens, STAGES),
+                    F32_BYTES * tokens * (d + 2 * h))
+
+
 OPERATORS = [
     Operator("front_end", define_front_end, schedule_front_end, stage_knobs, default_token_tile,
-             check_front_end_kernels),
+             check_front_end_kernels, front_end_workload),
 ]

@@ -1,6 +1,7 @@
 """Weighted gather-accumulate: out[t, :] = sum_k scores[t, k] * tables[k, codes[t, k], :]."""
 from __future__ import annotations
 
+from lookup_tvm.baselines import F32_BYTES, Workload
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
 from lookup_tvm.ops.common import batch_extent, divisors, relative_error, vector_lanes
 from lookup_tvm.target import CpuProfile
@@ -82,4 +83,34 @@ def check_gather_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     return max(relative_error(out, expected), *(relative_error(g, w) for g, w in zip(got, want)))
 
 
-OPERATORS = [Operator("gather", define_gather, schedule_gather, gather_knobs, check=check_gather_kernels)]
+class GatherInputs:
+    """Random codes, scores, tables and output gradient of the gather family at ``tokens``
+    tokens, with the flat layout ``embedding_bag`` takes and the bytes of the rows read."""
+
+    def __init__(self, spec: OpSpec, tokens: int):
+        import torch
+
+        h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
+        self.tokens, self.h, self.rows, self.d_out = tokens, h, rows, d_out
+        self.codes = torch.randint(0, rows, (tokens, h), dtype=torch.int32)
+        self.scores, self.grad = torch.randn(tokens, h), torch.randn(tokens, d_out)
+        self.tables = torch.randn(h, rows, d_out) * 0.02
+        self.flat_codes = (self.codes.long() + torch.arange(h) * rows).contiguous()
+        self.flat_tables = self.tables.view(-1, d_out)
+        self.row_bytes = F32_BYTES * tokens * h * d_out
+        self.flops = 2.0 * tokens * h * d_out
+
+
+def gather_workload(spec: OpSpec, tokens: int) -> Workload:
+    """The weighted gather; PyTorch: ``embedding_bag`` with per-sample weights."""
+    import torch
+
+    g = GatherInputs(spec, tokens)
+    return Workload(
+        [g.codes, g.scores, g.tables, torch.empty(tokens, g.d_out)],
+        lambda: torch.nn.functional.embedding_bag(g.flat_codes, g.flat_tables, per_sample_weights=g.scores, mode="sum"),
+        "embedding_bag", g.flops, g.row_bytes + F32_BYTES * tokens * g.d_out)
+
+
+OPERATORS = [Operator("gather", define_gather, schedule_gather, gather_knobs, check=check_gather_kernels,
+                      workload=gather_workload)]

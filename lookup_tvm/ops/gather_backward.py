@@ -5,9 +5,10 @@ dtables[k, codes[t, k], :] += scores[t, k] * g[t, :] over all tokens t.
 """
 from __future__ import annotations
 
+from lookup_tvm.baselines import F32_BYTES, Workload
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
 from lookup_tvm.ops.common import batch_extent, vector_lanes
-from lookup_tvm.ops.gather import check_gather_kernels
+from lookup_tvm.ops.gather import GatherInputs, check_gather_kernels
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, T, te
 
@@ -96,7 +97,33 @@ def table_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     return OpSpec.make(spec.op, **params, lanes=lanes, token_block=token_block, table_block=table_block)
 
 
+def score_grad_workload(spec: OpSpec, tokens: int) -> Workload:
+    """dscore = <dout, row>; PyTorch: ``embedding_bag``'s backward to its per-sample weights."""
+    import torch
+
+    g = GatherInputs(spec, tokens)
+    weights = g.scores.clone().requires_grad_()
+    out = torch.nn.functional.embedding_bag(g.flat_codes, g.flat_tables, per_sample_weights=weights, mode="sum")
+    return Workload([g.grad, g.codes, g.tables, torch.empty(tokens, g.h)],
+                    lambda: torch.autograd.grad(out, weights, g.grad, retain_graph=True),
+                    "embedding_bag backward (weights)", g.flops, g.row_bytes + F32_BYTES * tokens * g.d_out)
+
+
+def table_grad_workload(spec: OpSpec, tokens: int) -> Workload:
+    """The scatter-add of score * dout into the rows; PyTorch: ``embedding_bag``'s backward."""
+    import torch
+
+    g = GatherInputs(spec, tokens)
+    leaf = g.flat_tables.clone().requires_grad_()
+    out = torch.nn.functional.embedding_bag(g.flat_codes, leaf, per_sample_weights=g.scores, mode="sum")
+    return Workload([g.codes, g.scores, g.grad, torch.empty(g.h, g.rows, g.d_out)],
+                    lambda: torch.autograd.grad(out, leaf, g.grad, retain_graph=True), "embedding_bag backward",
+                    g.flops, 2 * g.row_bytes + F32_BYTES * g.h * g.rows * g.d_out)
+
+
 OPERATORS = [
-    Operator("gather_score_grad", define_score_grad, schedule_score_grad, score_grad_knobs, check=check_gather_kernels),
-    Operator("gather_table_grad", define_table_grad, None, layout=table_grad_layout, check=check_gather_kernels),
+    Operator("gather_score_grad", define_score_grad, schedule_score_grad, score_grad_knobs, check=check_gather_kernels,
+             workload=score_grad_workload),
+    Operator("gather_table_grad", define_table_grad, None, layout=table_grad_layout, check=check_gather_kernels,
+             workload=table_grad_workload),
 ]

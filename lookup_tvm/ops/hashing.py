@@ -6,6 +6,7 @@ tau is small, so the sums over j are unrolled at definition time.
 """
 from __future__ import annotations
 
+from lookup_tvm.baselines import F32_BYTES, Workload
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
 from lookup_tvm.ops.common import batch_extent, relative_error
 from lookup_tvm.target import CpuProfile
@@ -101,7 +102,36 @@ def check_hash_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     return max(relative_error(scores, want_scores), relative_error(got, want))
 
 
+def hash_workload(spec: OpSpec, tokens: int) -> Workload:
+    """Codes and scores of random z; PyTorch: the reference's tensor ops."""
+    import torch
+
+    from lookup_tvm.reference import hash_codes
+
+    h, tau = spec["h"], spec["tau"]
+    z = torch.randn(tokens, h, tau)
+    args = [z, torch.empty(tokens, h, dtype=torch.int32), torch.empty(tokens, h)]
+    return Workload(args, lambda: hash_codes(z), "torch ops (reference)", 0.0, F32_BYTES * tokens * h * (tau + 2))
+
+
+def hash_grad_workload(spec: OpSpec, tokens: int) -> Workload:
+    """The score gradient to z; PyTorch: the spec's formula in tensor ops."""
+    import torch
+
+    h, tau = spec["h"], spec["tau"]
+    z, g = torch.randn(tokens, h, tau), torch.randn(tokens, h)
+
+    def torch_grad():
+        mag = z.abs()
+        inv_p = 1.0 / torch.prod(1 + torch.exp(-2 * mag), -1, keepdim=True)
+        a = mag.sum(-1, keepdim=True)
+        return g[..., None] * torch.sign(z) * (1 + 2 * a * torch.sigmoid(-2 * mag)) * inv_p
+
+    return Workload([z, g, torch.empty_like(z)], torch_grad, "torch ops", 0.0, F32_BYTES * tokens * h * (2 * tau + 1))
+
+
 OPERATORS = [
-    Operator("hash", define_hash, schedule_hash, token_knobs, check=check_hash_kernels),
-    Operator("hash_grad", define_hash_grad, schedule_hash_grad, token_knobs, check=check_hash_kernels),
+    Operator("hash", define_hash, schedule_hash, token_knobs, check=check_hash_kernels, workload=hash_workload),
+    Operator("hash_grad", define_hash_grad, schedule_hash_grad, token_knobs, check=check_hash_kernels,
+             workload=hash_grad_workload),
 ]
