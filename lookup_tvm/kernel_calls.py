@@ -91,6 +91,16 @@ def front_end(ck: CompiledKernels, x: torch.Tensor, norm_weight: torch.Tensor, n
     return codes, scores
 
 
+def lookup_ffn_inference(ck: CompiledKernels, x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor,
+                         weight: torch.Tensor, proj_bias: torch.Tensor, tables: torch.Tensor,
+                         out_bias: torch.Tensor) -> torch.Tensor:
+    """The whole layer without gradients: front end kernel, gather kernel, bias added in place.
+    x [B, d], tables [h, 2**tau, d_out], out_bias [d_out] -> y [B, d_out]."""
+    tau = tables.shape[1].bit_length() - 1
+    codes, scores = front_end(ck, x, norm_weight, norm_bias, weight, proj_bias, tau)
+    return gather_forward(ck, codes, scores, tables).add_(out_bias)
+
+
 def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Training BH4, one kernel per stage: returns (out [B, r*D], stage inputs 1..3 [3, B, r, nb, b])."""
     r, _, nb, b, _ = weight.shape

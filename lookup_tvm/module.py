@@ -115,10 +115,10 @@ class LookupFFN(nn.Module):
         flat = x.reshape(-1, c.d)
         if self.backend == "reference":
             codes, scores = reference.hash_codes(self._tempered(self._z_reference(flat)).reshape(-1, c.h, c.tau))
-            out = reference.gather_accumulate(codes, self._bounded(scores), self.tables)
+            out = reference.gather_accumulate(codes, self._bounded(scores), self.tables) + self.out_bias
         else:
             out = self._forward_tvm(flat.contiguous())
-        return self.dropout(out + self.out_bias).reshape(*lead, c.d_out)
+        return self.dropout(out).reshape(*lead, c.d_out)
 
     def _tempered(self, z: torch.Tensor) -> torch.Tensor:
         """z divided by the score temperature (codes keep their signs; off, i.e. 1, in the spec)."""
@@ -139,8 +139,9 @@ class LookupFFN(nn.Module):
 
     def _forward_tvm(self, x: torch.Tensor) -> torch.Tensor:
         """The custom ops directly: shapes hold by construction and codes come from our own
-        hash, so no data-dependent checks break ``torch.compile`` graphs. Without gradients,
-        LayerNorm, the BH4 projection and the hash run as one fused kernel (``front_end``)."""
+        hash, so no data-dependent checks break ``torch.compile`` graphs. Without gradients
+        (and with the spec's scores), the whole layer is one op: the fused front end kernel
+        (LayerNorm, BH4 projection, hash), then the gather."""
         from lookup_tvm import torch_ops
 
         c = self.config
@@ -153,13 +154,13 @@ class LookupFFN(nn.Module):
         weight = self.projection_weight()
         needs_grad = torch.is_grad_enabled() and any(
             t.requires_grad for t in (x, weight, self.norm.weight, self.norm.bias, self.proj_bias))
-        if c.projection == "bh4" and self.score_temperature == 1.0 and not needs_grad:
-            codes, scores = torch_ops.front_end(x, self.norm.weight, self.norm.bias, weight, self.proj_bias, c.tau,
-                                                handle)
-        else:
-            z = self._tempered(self._z_tvm(x, handle)).reshape(-1, c.h, c.tau).contiguous()
-            codes, scores = torch_ops.hash_codes(z, handle)
-        return torch_ops.gather_accumulate(codes, self._bounded(scores).contiguous(), self.tables.contiguous(), handle)
+        if c.projection == "bh4" and self.score_temperature == 1.0 and not self.bounded_scores and not needs_grad:
+            return torch_ops.lookup_ffn_inference(x, self.norm.weight, self.norm.bias, weight, self.proj_bias,
+                                                  self.tables, self.out_bias, handle)
+        z = self._tempered(self._z_tvm(x, handle)).reshape(-1, c.h, c.tau).contiguous()
+        codes, scores = torch_ops.hash_codes(z, handle)
+        tables = self.tables.contiguous()
+        return torch_ops.gather_accumulate(codes, self._bounded(scores).contiguous(), tables, handle) + self.out_bias
 
     def _z_tvm(self, x: torch.Tensor, handle: int) -> torch.Tensor:
         """Pre-norm and projection on the TVM kernels: x [B, d] -> z [B, h*tau]."""

@@ -22,7 +22,7 @@ from lookup_tvm import kernel_calls as calls
 from lookup_tvm.kernels import CompiledKernels, default_kernels
 from lookup_tvm.tvm_api import set_num_threads
 from lookup_tvm.validation import (aligned, check_bh4_args, check_bh4_grad_args, check_bias, check_front_end_args,
-                                   check_gather_args, check_hash_args)
+                                   check_gather_args, check_hash_args, check_lookup_ffn_args)
 
 _HANDLES: list[CompiledKernels] = []
 _HANDLES_LOCK = threading.Lock()
@@ -126,6 +126,20 @@ def front_end(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor,
 def _(x, norm_weight, norm_bias, weight, bias, tau, handle):
     h = bias.shape[0] // tau
     return x.new_empty((x.shape[0], h), dtype=torch.int32), x.new_empty((x.shape[0], h))
+
+
+@torch.library.custom_op("lookup_tvm::lookup_ffn_inference", mutates_args=())
+def lookup_ffn_inference(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor, proj_bias: Tensor,
+                         tables: Tensor, out_bias: Tensor, handle: int) -> Tensor:
+    """The whole layer without gradients (BH4 projection): x [B, d] -> y [B, d_out]."""
+    check_lookup_ffn_args(x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias)
+    return calls.lookup_ffn_inference(_kernels(handle), *aligned(x, norm_weight, norm_bias, weight, proj_bias, tables,
+                                                                  out_bias))
+
+
+@lookup_ffn_inference.register_fake
+def _(x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias, handle):
+    return x.new_empty((x.shape[0], tables.shape[2]))
 
 
 # ---- hash --------------------------------------------------------------------------------

@@ -92,6 +92,22 @@ def check_front_end_args(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: 
         raise ValueError(f"bias length {bias.shape[0]} must be h * tau, a multiple of tau = {tau}")
 
 
+def check_lookup_ffn_args(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, weight: torch.Tensor,
+                          proj_bias: torch.Tensor, tables: torch.Tensor, out_bias: torch.Tensor) -> None:
+    """The whole layer's arguments: as :func:`check_front_end_args`, with tau from tables
+    [h, 2**tau, d_out] (h*tau = proj_bias length) and out_bias [d_out]; all float32."""
+    check_tensor("tables", tables, torch.float32, 3)
+    h, rows, d_out = tables.shape
+    if not is_power_of_two(rows) or rows < 2:
+        raise ValueError(f"tables.shape[1] must be 2**tau rows (tau >= 1), got {rows}")
+    tau = rows.bit_length() - 1
+    check_front_end_args(x, norm_weight, norm_bias, weight, proj_bias, tau)
+    if proj_bias.shape[0] != h * tau:
+        raise ValueError(f"proj_bias has {proj_bias.shape[0]} values, the tables need h * tau = {h * tau}")
+    check_tensor("out_bias", out_bias, torch.float32, 1)
+    check_dims("out_bias", out_bias, [d_out])
+
+
 def check_bh4_grad_args(grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor, acts: torch.Tensor) -> None:
     """The BH4 backward's inputs: grad_out [B, r*D], acts [3, B, r, nb, b] (stage outputs)."""
     r, nb, b = check_bh4_args(x, weight)

@@ -64,6 +64,14 @@ CASES = [
     ("ops.bh4_projection(x, w, torch.zeros(17), 0)", "ValueError", "bias length F"),
     ("ops.bh4_backward(torch.randn(4, 16), x, w, torch.randn(3, 4, 1, 2, 7), 0)", "ValueError", "acts has shape"),
     ("ops.bh4_backward(torch.randn(4, 15), x, w, torch.randn(3, 4, 1, 2, 8), 0)", "ValueError", "grad_out has shape"),
+    ("ops.front_end(x, torch.ones(16), torch.ones(15), w, torch.zeros(12), 4, 0)", "ValueError", "norm_bias has shape"),
+    ("ops.front_end(x, torch.ones(16), torch.zeros(16), w, torch.zeros(10), 4, 0)", "ValueError", "multiple of tau"),
+    ("ops.lookup_ffn_inference(x, torch.ones(16), torch.zeros(16), w, torch.zeros(12), torch.randn(3, 15, 5), "
+     "torch.zeros(5), 0)", "ValueError", "2**tau rows"),
+    ("ops.lookup_ffn_inference(x, torch.ones(16), torch.zeros(16), w, torch.zeros(8), tables, torch.zeros(5), 0)",
+     "ValueError", "h * tau = 12"),
+    ("ops.lookup_ffn_inference(x, torch.ones(16), torch.zeros(16), w, torch.zeros(12), tables, torch.zeros(4), 0)",
+     "ValueError", "out_bias has shape"),
 ]
 
 

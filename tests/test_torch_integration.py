@@ -89,6 +89,8 @@ def test_opcheck_every_op():
         (ops.bh4, (x, w, 0)),
         (ops.bh4_projection, (x, w, torch.randn(12), 0)),
         (ops.front_end, (torch.randn(5, 13), torch.randn(13), torch.randn(13), w, torch.randn(12), 4, 0)),
+        (ops.lookup_ffn_inference, (torch.randn(5, 13), torch.randn(13), torch.randn(13), w, torch.randn(12),
+                                    torch.randn(3, 16, 6), torch.randn(6), 0)),
         (ops.bh4_train, (x.clone().requires_grad_(), w.clone().requires_grad_(), 0)),
         (ops.bh4_backward, (torch.randn(5, 16), x, w, acts, 0)),
         (ops.hash_codes, (z.clone().requires_grad_(), 0)),
