@@ -35,6 +35,7 @@ class Row:
     peak_percent: float | None = None
     rejected: int = 0
     peak_gflops: float | None = None
+    share: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -60,11 +61,12 @@ def format_rows(rows: list[Row], markdown: bool = False) -> str:
     for r in rows:
         baselines = "; ".join(f"{k} {v:.2f}" for k, v in r.baselines_ms.items())
         speedups = "; ".join(f"{r.speedups[k]:.2f}x vs {k}" for k in r.baselines_ms)
-        table.append([r.group, r.name, r.tokens, r.threads, f"{r.subject_ms:.2f}", baselines, speedups,
+        table.append([r.group, r.name, r.tokens, r.threads, f"{r.subject_ms:.2f}", baselines or "-", speedups or "-",
                       "-" if r.gflops is None else f"{r.gflops:.1f}", "-" if r.gbytes is None else f"{r.gbytes:.1f}",
-                      "-" if r.peak_percent is None else f"{r.peak_percent:.0f}%", r.rejected])
+                      "-" if r.peak_percent is None else f"{r.peak_percent:.0f}%",
+                      "-" if r.share is None else f"{r.share:.0%}", r.rejected])
     headers = ["group", "what", "tokens", "threads", "lookup_tvm ms", "PyTorch ms", "speed-up", "GFLOP/s",
-               "GB/s", "% fp32 peak", "rejected rounds"]
+               "GB/s", "% fp32 peak", "share of forward", "rejected rounds"]
     return tabulate(table, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True)
 
 
@@ -96,6 +98,7 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     reference.load_state_dict(lookup.state_dict())
     ffn = nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(), nn.Linear(2048, 512))
     ffn_bf16 = nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(), nn.Linear(2048, 512)).bfloat16()
+    ffn_int8 = _dynamic_int8(ffn)
     x = torch.randn(tokens, 512)
     x_bf16 = x.bfloat16()
     lookup_flops = lookup.config.flops_per_token() * tokens
@@ -112,9 +115,12 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
         lookup.eval(), reference.eval()
         candidates: dict[str, Callable[[], object]] = {
             "lookup_tvm": lambda: lookup(x), "FFN fp32": lambda: ffn(x), "FFN bf16": lambda: ffn_bf16(x_bf16)}
+        if ffn_int8 is not None:
+            candidates["FFN int8 dynamic"] = lambda: ffn_int8(x)
         if not quick and tokens <= 4096:
             candidates["pure-PyTorch LookupFFN"] = lambda: reference(x)
         measure("end to end", "inference (eval)", candidates, "lookup_tvm", lookup_flops)
+        rows.extend(_inference_breakdown(lookup, x, tokens, threads, rounds, probe, peak))
     lookup.train()
 
     def step(module, inp):
@@ -143,6 +149,56 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
         probe.close()
     for row in rows:
         row.peak_gflops = peak
+    return rows
+
+
+def _dynamic_int8(ffn):
+    """The FFN with torch's dynamic int8 quantization of its Linear layers (engine x86), as
+    CPU servers use it; None where this torch build has no x86 quantized engine."""
+    import copy
+    import warnings
+
+    import torch
+
+    if "x86" not in torch.backends.quantized.supported_engines:
+        return None
+    torch.backends.quantized.engine = "x86"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization's deprecation notice
+        return torch.ao.quantization.quantize_dynamic(copy.deepcopy(ffn), {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def _inference_breakdown(lookup, x, tokens: int, threads: int, rounds: int, probe, peak: float) -> list[Row]:
+    """Each kernel of the no-gradient forward (on inputs of its shapes) and the whole forward,
+    interleaved: time, rates, % of peak, share of the forward; the rest is framework time."""
+    from lookup_tvm.baselines import make_workload
+    from lookup_tvm.functional import kernels
+    from lookup_tvm.timing import interleaved
+
+    ck = kernels()
+    parts = []
+    for op, params in lookup.config.inference_kernels():
+        kernel = ck.get(op, **params)
+        parts.append((kernel.spec.name, kernel, make_workload(kernel.spec, tokens)))
+    candidates = {"forward": lambda: lookup(x)}
+    candidates.update({name: (lambda k=kernel, a=load.args: k(*a)) for name, kernel, load in parts})
+    try:
+        samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
+    except RuntimeError as err:
+        print(f"inference breakdown at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
+        return []
+    medians = samples.medians()
+    whole = medians["forward"]
+    rows = []
+    for name, _, load in parts:
+        seconds = medians[name]
+        gflops = load.flops / seconds / 1e9 if load.flops else None
+        rows.append(Row("inference breakdown", name, tokens, threads, seconds * 1e3, {}, {}, gflops,
+                        load.bytes / seconds / 1e9, 100 * gflops / peak if gflops else None, samples.rejected,
+                        share=seconds / whole))
+    rest = whole - sum(medians[name] for name, _, _ in parts)
+    rows.append(Row("inference breakdown", "framework and bias (the rest)", tokens, threads, rest * 1e3, {}, {},
+                    rejected=samples.rejected, share=rest / whole))
     return rows
 
 

@@ -65,6 +65,16 @@ class LayerConfig:
         needed += [(op, gather) for op in ("gather", "gather_score_grad", "gather_table_grad")]
         return needed
 
+    def inference_kernels(self) -> list[tuple[str, dict[str, int]]]:
+        """The kernels the no-gradient forward runs, in order (BH4: fold, front end, gather;
+        dense: hash, gather after torch's linear)."""
+        by_op = {op: params for op, params in self.kernels() if op != "bh4_fold"}
+        gather = ("gather", by_op["gather"])
+        if self.projection == "dense":
+            return [("hash", by_op["hash"]), gather]
+        fold = {"r": self.repeats, "nb": self.dim // self.b, "b": self.b, "mode": 0}
+        return [("bh4_fold", fold), ("front_end", by_op["front_end"]), gather]
+
     def flops_per_token(self) -> int:
         """The spec's count: BH4 (or dense) projection + hash + gather."""
         if self.projection == "bh4":
