@@ -85,5 +85,14 @@ def test_bench_quick_smoke(tmp_path):
     rows = json.loads(out_json.read_text())
     groups = {(r["group"], r["name"]) for r in rows}
     assert ("end to end", "inference (eval)") in groups and ("end to end", "training step (fwd+bwd)") in groups
-    assert all(r["subject_ms"] > 0 and r["baselines_ms"] for r in rows)
+    compared = [r for r in rows if r["group"] != "inference breakdown"]
+    assert all(r["subject_ms"] > 0 and r["baselines_ms"] for r in compared)
     assert "FFN bf16" in proc.stdout
+    import torch
+
+    inference = next(r for r in rows if r["name"] == "inference (eval)")
+    assert ("FFN int8 dynamic" in inference["baselines_ms"]) == ("x86" in torch.backends.quantized.supported_engines)
+    parts = [r for r in rows if r["group"] == "inference breakdown"]
+    assert [r["name"].split("-")[0] for r in parts] == ["bh4_fold", "front_end", "gather", "framework and bias (the rest)"]
+    assert sum(r["share"] for r in parts) == pytest.approx(1.0)
+    assert all(r["subject_ms"] > 0 for r in parts[:-1])
