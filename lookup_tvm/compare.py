@@ -1,7 +1,8 @@
 """Compare tuned kernels across CPUs: read ``tuning_logs/<target>/`` directories (and
 bench JSON files) and lay out, per kernel and target, the best time, rates, the share of
-the target's nominal fp32 FMA peak (its CPU profile's clock x FMA units x lanes, for the
-threads the tuning measured with), how many trials reaching 95% of the best took, and the
+the fp32 FMA peak for the threads the tuning measured with (the FMA rate measured when the
+log was started, ``lookup_tvm.calibration``; logs from before that use the CPU profile's
+nominal clock x FMA units x lanes), how many trials reaching 95% of the best took, and the
 knob choices that differ."""
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ def kernel_rows(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for log in logs:
         target = TargetSpec.from_json(log["target"])
         threads = min(int(target.attrs["num-cores"]), log["target"]["measured_on"]["cores"])
-        peak = target.profile.peak_gflops(threads)
+        measured = log["target"]["measured_on"].get("fma_gflops_per_core")
+        peak = measured * threads if measured else target.profile.peak_gflops(threads)
         for key, entry in sorted(log["summary"].items()):
             spec = OpSpec.make(entry["op"], **entry["params"])
             work = _counts(spec, entry["tokens"])

@@ -70,10 +70,18 @@ def check_database_file(path: Path) -> None:
 
 
 def measured_on(probe: HostProbe | None = None) -> dict[str, Any]:
-    """The machine running the measurements (its cpuinfo flags under ``isa``), and when."""
+    """The machine running the measurements (its cpuinfo flags under ``isa``), when, and
+    (for this machine, not a simulated probe) its measured fp32 FMA rate per core."""
+    fma = None
+    if probe is None:
+        from lookup_tvm.calibration import fma_gflops_per_core
+        from lookup_tvm.host import host_target
+
+        fma = round(fma_gflops_per_core(host_target()), 1)
     probe = probe or current_probe()
     profile = host_profile(probe)
     return {
+        "fma_gflops_per_core": fma,
         "cpu_model": probe.cpu_model,
         "llvm_cpu": probe.llvm_cpu,
         "machine": probe.machine,

@@ -1,0 +1,55 @@
+"""The fp32 FMA rate of one core, measured: the peak that "% of peak" figures rest on.
+
+A nominal peak (clock x FMA units x lanes) is often wrong on VMs and on CPUs whose wide
+vectors are split: the Zen 4 VM reports 2.6 GHz in ``cpu MHz`` and two 512-bit FMA units,
+while it sustains one 512-bit FMA per cycle at about 3.66 GHz. So the kernels' peak is
+measured: a TVM kernel of ``CHAINS`` independent vector FMA chains (enough to hide the FMA
+latency on every x86 core), compiled for the target, run on one thread.
+"""
+from __future__ import annotations
+
+import time
+
+import torch
+
+from lookup_tvm.target import TargetSpec
+
+CHAINS = 12  # independent accumulators: latency 4-5 cycles x up to 2 FMA issues per cycle
+STEPS = 4096  # FMAs per chain per call
+
+
+def _fma_kernel(target: TargetSpec):
+    """out[c, l] = sum_k a[c, l] * b[k]: per k one broadcast and CHAINS vector FMAs."""
+    from lookup_tvm.tvm_api import Schedule, build, te
+
+    lanes = target.profile.lanes(32)
+    a = te.placeholder((CHAINS, lanes), "float32", name="a")
+    b = te.placeholder((STEPS,), "float32", name="b")
+    k = te.reduce_axis((0, STEPS), "k")
+    out = te.compute((CHAINS, lanes), lambda c, lane: te.sum(a[c, lane] * b[k], axis=k), name="fma")
+    sch = Schedule(te.create_prim_func([a, b, out]))
+    block = sch.get_sblock("fma")
+    c, lane, red = sch.get_loops(block)
+    sch.reorder(red, c, lane)
+    sch.unroll(c)
+    sch.vectorize(lane)
+    sch.decompose_reduction(block, red)
+    return build(sch.mod["main"], target)["main"], lanes
+
+
+def fma_gflops_per_core(target: TargetSpec, seconds: float = 0.3) -> float:
+    """Sustained fp32 GFLOP/s of one thread on this machine (multiply-add = 2 FLOPs): the best
+    of several timed batches, so a busy moment lowers no figure but its own batch."""
+    kernel, lanes = _fma_kernel(target)  # no parallel loop: it runs on the calling thread
+    a, b, out = torch.rand(CHAINS, lanes), torch.rand(STEPS) * 1e-3, torch.empty(CHAINS, lanes)
+    kernel(a, b, out)
+    calls = max(1, int(seconds / 10 / max(_time(kernel, a, b, out, 1), 1e-7)))
+    best = min(_time(kernel, a, b, out, calls) for _ in range(10))
+    return 2.0 * CHAINS * lanes * STEPS / best / 1e9
+
+
+def _time(kernel, a, b, out, calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        kernel(a, b, out)
+    return (time.perf_counter() - start) / calls
