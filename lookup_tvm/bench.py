@@ -36,6 +36,7 @@ class Row:
     rejected: int = 0
     peak_gflops: float | None = None
     share: float | None = None
+    memory_mib: dict[str, float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -57,6 +58,20 @@ def summarize(group: str, name: str, tokens: int, threads: int, samples, subject
 
 
 def format_rows(rows: list[Row], markdown: bool = False) -> str:
+    """The timing table, then (if measured) the memory table."""
+    timed = _format_timed([r for r in rows if r.memory_mib is None], markdown)
+    memory = [r for r in rows if r.memory_mib is not None]
+    if not memory:
+        return timed
+    table = [[r.name, r.tokens, r.threads, f"{r.subject_ms:.0f}", f"{r.memory_mib['peak_extra']:.0f}",
+              f"{r.memory_mib['saved']:.0f}", f"{r.memory_mib['peak_extra'] / max(r.memory_mib['saved'], 1e-9):.2f}"]
+             for r in memory]
+    headers = ["memory", "tokens", "threads", "step ms", "peak extra MiB", "saved activations MiB", "ratio"]
+    return timed + "\n\n" + tabulate(table, headers=headers, tablefmt="github" if markdown else "simple",
+                                       disable_numparse=True)
+
+
+def _format_timed(rows: list[Row], markdown: bool) -> str:
     table = []
     for r in rows:
         baselines = "; ".join(f"{k} {v:.2f}" for k, v in r.baselines_ms.items())
@@ -87,6 +102,7 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     from lookup_tvm import LookupFFN
     from lookup_tvm.baselines import make_workload
     from lookup_tvm.functional import kernels
+    from lookup_tvm.memory import step_memory
     from lookup_tvm.timing import ParallelismProbe, interleaved
 
     torch.manual_seed(0)
@@ -135,6 +151,11 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     if not quick and tokens <= 4096:
         candidates["pure-PyTorch LookupFFN"] = step(reference, x_grad)
     measure("end to end", "training step (fwd+bwd)", candidates, "lookup_tvm", 3 * lookup_flops)
+    for name, module in (("training step, LookupFFN", lookup), ("training step, FFN fp32", ffn)):
+        used = step_memory(step(module, x_grad))
+        if used is not None:
+            rows.append(Row("memory", name, tokens, threads, used.seconds * 1e3, {}, {},
+                            memory_mib={"peak_extra": used.peak_extra_bytes / 2**20, "saved": used.saved_bytes / 2**20}))
 
     ck = kernels()
     ops = {"bh4", "hash", "gather", "gather_table_grad"} if quick else None

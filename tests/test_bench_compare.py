@@ -85,7 +85,7 @@ def test_bench_quick_smoke(tmp_path):
     rows = json.loads(out_json.read_text())
     groups = {(r["group"], r["name"]) for r in rows}
     assert ("end to end", "inference (eval)") in groups and ("end to end", "training step (fwd+bwd)") in groups
-    compared = [r for r in rows if r["group"] != "inference breakdown"]
+    compared = [r for r in rows if r["group"] not in ("inference breakdown", "memory")]
     assert all(r["subject_ms"] > 0 and r["baselines_ms"] for r in compared)
     assert "FFN bf16" in proc.stdout
     import torch
@@ -96,3 +96,7 @@ def test_bench_quick_smoke(tmp_path):
     assert [r["name"].split("-")[0] for r in parts] == ["bh4_fold", "front_end", "gather", "framework and bias (the rest)"]
     assert sum(r["share"] for r in parts) == pytest.approx(1.0)
     assert all(r["subject_ms"] > 0 for r in parts[:-1])
+    memory = {r["name"]: r["memory_mib"] for r in rows if r["group"] == "memory"}
+    assert set(memory) == {"training step, LookupFFN", "training step, FFN fp32"}
+    assert all(m["saved"] > 0 and m["peak_extra"] >= 0 for m in memory.values())
+    assert "saved activations MiB" in proc.stdout
