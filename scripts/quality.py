@@ -45,11 +45,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--bounded-scores", action="store_true", help="scores tau*tanh(score/tau) (default: the spec's)")
     p.add_argument("--output-dropout", type=float, default=None, help="dropout on LookupFFN's output (default 0)")
     p.add_argument("--threads", type=int, default=None, help="torch/TVM threads (default: torch's)")
-    p.add_argument("--out", type=Path, default=None, help="results folder (default results/quality, --quick: a temp folder)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="results folder (default results/quality, --quick: a temp folder)")
     p.add_argument("--report", action="store_true", help="only summarise finished runs")
     p.add_argument("--time", action="store_true",
                    help="measure ms per training step of each task and variant (interleaved, medians) into "
                         "timing.json, the time axis of the report; run it with nothing else on the machine")
+    p.add_argument("--alternatives", type=Path, default=None,
+                   help="report only: every run in the subfolders of this folder (one training alternative "
+                        "each) against the same run in --out (default results/quality) at the same step")
     p.add_argument("--quick", action="store_true", help="tiny model, 150 steps, one seed: a smoke test")
     p.add_argument("--no-diagnostics", action="store_true", help="skip the per-layer hashing diagnostics")
     return p.parse_args(argv)
@@ -81,6 +85,13 @@ def main(argv=None) -> int:
     variants = args.variants.split(",")
     if args.quick and args.variants == parse_args([]).variants:
         variants = ["ffn", "lookup-h64"]
+    if args.alternatives:
+        from lookup_tvm.study import alternative_rows, alternatives_table
+
+        folders = sorted(p for p in args.alternatives.iterdir() if p.is_dir())
+        runs = [r for folder in folders for r in load_results(folder)]
+        print(alternatives_table(alternative_rows(runs, load_results(out))))
+        return 0
     if args.time:
         ms = time_steps(args.tasks.split(","), variants, cfg)
         print(f"{write_timing(out, cfg, ms, current_probe().cpu_model)}: {json.dumps(ms)}")

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from lookup_tvm.study import (QUICK, build_model, config_dict, ffn_flops_per_token, flop_matched_hidden, load_results,
+from lookup_tvm.study import (QUICK, alternative_rows, alternatives_table, build_model, config_dict, ffn_flops_per_token, flop_matched_hidden, load_results,
                               make_optimizer, markdown_table, read_timing, set_warmup, summarize, time_steps, train_run,
                               with_step_timing, write_timing)
 
@@ -73,7 +73,7 @@ def test_measured_step_times_set_the_time_axis(quick_runs):
             assert point["seconds"] == pytest.approx(want)
 
 
-def test_training_alternatives_learn_and_resume(tmp_path):
+def test_training_alternatives_learn_resume_and_compare(quick_runs, tmp_path):
     cfg = dataclasses.replace(QUICK, steps=100, warmup=20, clip=1.0, table_lr=5.0, bounded_scores=True,
                               score_temperature=2.0, output_dropout=0.1, table_init_std=0.05)
     run = train_run("lm", "lookup-h64", 0, cfg, tmp_path, log=lambda _: None)
@@ -85,7 +85,15 @@ def test_training_alternatives_learn_and_resume(tmp_path):
     set_warmup(opt, cfg, 4)
     assert [g["lr"] for g in opt.param_groups] == pytest.approx([cfg.lr / 4, 5 * cfg.lr / 4])
     longer = dataclasses.replace(cfg, steps=150)
-    assert train_run("lm", "lookup-h64", 0, longer, tmp_path, log=lambda _: None)["history"][:-1] == run["history"]
+    extended = train_run("lm", "lookup-h64", 0, longer, tmp_path, log=lambda _: None)
+    assert extended["history"][:-1] == run["history"]
+    out, baseline = quick_runs
+    [row] = alternative_rows([extended], load_results(out))
+    assert row["change"] == ("warmup=20, clip=1.0, table_lr=5.0, table_init_std=0.05, score_temperature=2.0, "
+                             "bounded_scores=True, output_dropout=0.1")
+    base = next(r for r in baseline if (r["task"], r["variant"]) == ("lm", "lookup-h64"))
+    assert row["step"] == 150 and row["baseline_val_loss"] == base["history"][-1]["val_loss"]
+    assert "difference" in alternatives_table([row])
 
 
 def test_configs_recorded_before_an_option_existed_still_match():
