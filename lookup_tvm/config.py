@@ -62,7 +62,7 @@ class LayerConfig:
                 needed += [(op, {**shape, "r_in": r_in}) for op in ("bh4_stage", "bh4_stage_grad", "bh4_weight_grad")]
         needed += [("hash", {"h": h, "tau": tau}), ("hash_grad", {"h": h, "tau": tau})]
         gather = {"h": h, "rows": rows, "d_out": d_out}
-        needed += [(op, gather) for op in ("gather", "gather_score_grad", "gather_table_grad")]
+        needed += [(op, gather) for op in ("gather", "gather_score_grad", "gather_table_grad", "gather_grad")]
         return needed
 
     def inference_kernels(self) -> list[tuple[str, dict[str, int]]]:

@@ -215,6 +215,17 @@ def _(grad_out, codes, scores, tables, handle):
     return torch.empty_like(tables)
 
 
+@torch.library.custom_op("lookup_tvm::gather_grad", mutates_args=())
+def gather_grad(grad_out: Tensor, codes: Tensor, scores: Tensor, tables: Tensor, handle: int) -> tuple[Tensor, Tensor]:
+    check_gather_args(codes, tables, scores=scores, grad_out=grad_out)
+    return calls.gather_grad(_kernels(handle), *aligned(grad_out, codes, scores, tables))
+
+
+@gather_grad.register_fake
+def _(grad_out, codes, scores, tables, handle):
+    return grad_out.new_empty(codes.shape), torch.empty_like(tables)
+
+
 def _gather_setup(ctx, inputs, output):
     codes, scores, tables, handle = inputs
     ctx.save_for_backward(codes, scores, tables)
@@ -224,6 +235,8 @@ def _gather_setup(ctx, inputs, output):
 def _gather_grad(ctx, grad_out):
     codes, scores, tables = ctx.saved_tensors
     grad_out = grad_out.contiguous()
+    if ctx.needs_input_grad[1] and ctx.needs_input_grad[2]:
+        return None, *gather_grad(grad_out, codes, scores, tables, ctx.handle), None
     grad_scores = gather_score_grad(grad_out, codes, tables, ctx.handle) if ctx.needs_input_grad[1] else None
     grad_tables = gather_table_grad(grad_out, codes, scores, tables, ctx.handle) if ctx.needs_input_grad[2] else None
     return None, grad_scores, grad_tables, None

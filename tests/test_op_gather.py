@@ -42,3 +42,23 @@ def test_gradient_to_tables_only():
     (got,) = torch.autograd.grad(F.gather_accumulate(codes, scores, tables).sum(), tables)
     (want,) = torch.autograd.grad(R.gather_accumulate(codes, scores, tables).sum(), tables)
     assert_close(got, want)
+
+
+def test_gradient_to_scores_only():
+    codes = torch.randint(0, 16, (9, 3), dtype=torch.int32)
+    scores = torch.randn(9, 3, requires_grad=True)
+    tables = torch.randn(3, 16, 5)
+    (got,) = torch.autograd.grad(F.gather_accumulate(codes, scores, tables).sum(), scores)
+    (want,) = torch.autograd.grad(R.gather_accumulate(codes, scores, tables).sum(), scores)
+    assert_close(got, want)
+
+
+@pytest.mark.parametrize("h,rows,d_out", SHAPES)
+def test_fused_backward_equals_the_separate_kernels(h, rows, d_out):
+    """One pass over the rows (both gradients) against the score-gradient and scatter-add kernels."""
+    ops = torch.ops.lookup_tvm
+    codes = torch.randint(0, rows, (333, h), dtype=torch.int32)
+    scores, tables, grad = torch.randn(333, h), torch.randn(h, rows, d_out), torch.randn(333, d_out)
+    grad_scores, grad_tables = ops.gather_grad(grad, codes, scores, tables, 0)
+    assert_close(grad_scores, ops.gather_score_grad(grad, codes, tables, 0))
+    assert torch.equal(grad_tables, ops.gather_table_grad(grad, codes, scores, tables, 0))  # same summation order

@@ -98,6 +98,7 @@ def test_opcheck_every_op():
         (ops.gather_accumulate, (codes, scores.clone().requires_grad_(), tables.clone().requires_grad_(), 0)),
         (ops.gather_score_grad, (grad, codes, tables, 0)),
         (ops.gather_table_grad, (grad, codes, scores, tables, 0)),
+        (ops.gather_grad, (grad, codes, scores, tables, 0)),
     ]
     for op, args in cases:
         opcheck(op, args, test_utils=("test_schema", "test_autograd_registration", "test_faketensor"))

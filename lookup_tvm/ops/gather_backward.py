@@ -86,8 +86,59 @@ def define_table_grad(spec: OpSpec, batch=None):
     return table_grad
 
 
+def define_gather_grad(spec: OpSpec, batch=None):
+    """codes [B, h] int32, scores [B, h], g [B, d_out], tables [h, rows, d_out]
+    -> (dscores [B, h], dtables [h, rows, d_out]) in one pass over the rows.
+
+    The scatter-add of :func:`define_table_grad` (each thread owns whole tables, so it is
+    race-free) also forms the score gradient from the row it touches: per (token, table)
+    the inner product with g accumulates in vector lanes and is summed at the end. The rows
+    and g are read once for both gradients.
+    """
+    h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
+    lanes, tb, kb = spec["lanes"], spec["token_block"], spec["table_block"]
+    groups = (h + kb - 1) // kb
+
+    @T.prim_func
+    def gather_grad(codes_h: T.handle, scores_h: T.handle, grad_h: T.handle,
+                    tables: T.Buffer((h, rows, d_out), "float32"), dscores_h: T.handle,
+                    dtables: T.Buffer((h, rows, d_out), "float32")):
+        T.func_attr({"global_symbol": "main", "tirx.noalias": True})
+        batch = T.int32()
+        codes = T.match_buffer(codes_h, (batch, h), "int32")
+        scores = T.match_buffer(scores_h, (batch, h), "float32")
+        grad = T.match_buffer(grad_h, (batch, d_out), "float32")
+        dscores = T.match_buffer(dscores_h, (batch, h), "float32")
+        for group in T.parallel(groups):
+            acc = T.decl_buffer((lanes,), "float32", scope="local")
+            for k0, s in T.grid(kb, rows):
+                if group * kb + k0 < h:
+                    for d0 in range(d_out // lanes):
+                        for d1 in T.vectorized(lanes):
+                            dtables[group * kb + k0, s, d0 * lanes + d1] = T.float32(0)
+            for t0 in range((batch + tb - 1) // tb):
+                for k0, t1 in T.grid(kb, tb):
+                    if group * kb + k0 < h and t0 * tb + t1 < batch:
+                        for d1 in T.vectorized(lanes):
+                            acc[d1] = T.float32(0)
+                        for d0 in range(d_out // lanes):
+                            for d1 in T.vectorized(lanes):
+                                acc[d1] = acc[d1] + grad[t0 * tb + t1, d0 * lanes + d1] * tables[
+                                    group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1]
+                                dtables[group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1] = (
+                                    dtables[group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1]
+                                    + scores[t0 * tb + t1, group * kb + k0] * grad[t0 * tb + t1, d0 * lanes + d1]
+                                )
+                        dscores[t0 * tb + t1, group * kb + k0] = T.float32(0)
+                        for d1 in range(lanes):
+                            dscores[t0 * tb + t1, group * kb + k0] = dscores[t0 * tb + t1, group * kb + k0] + acc[d1]
+
+    return gather_grad
+
+
 def table_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
-    """Default blocking: a token block of g fits half of L1d; enough table groups for all cores."""
+    """Default blocking of the scatter-adds (table gradient, fused gather backward): a token
+    block of g fits half of L1d; enough table groups for all cores."""
     params = dict(spec.params)
     if "lanes" in params:
         return spec
@@ -109,6 +160,19 @@ def score_grad_workload(spec: OpSpec, tokens: int) -> Workload:
                     "embedding_bag backward (weights)", g.flops, g.row_bytes + F32_BYTES * tokens * g.d_out)
 
 
+def gather_grad_workload(spec: OpSpec, tokens: int) -> Workload:
+    """Both gradients in one pass; PyTorch: ``embedding_bag``'s backward to its weights and table."""
+    import torch
+
+    g = GatherInputs(spec, tokens)
+    weights, leaf = g.scores.clone().requires_grad_(), g.flat_tables.clone().requires_grad_()
+    out = torch.nn.functional.embedding_bag(g.flat_codes, leaf, per_sample_weights=weights, mode="sum")
+    return Workload([g.codes, g.scores, g.grad, g.tables, torch.empty(tokens, g.h), torch.empty(g.h, g.rows, g.d_out)],
+                    lambda: torch.autograd.grad(out, (weights, leaf), g.grad, retain_graph=True),
+                    "embedding_bag backward (weights and table)", 2 * g.flops,
+                    2 * g.row_bytes + F32_BYTES * (g.h * g.rows * g.d_out + tokens * g.d_out))
+
+
 def table_grad_workload(spec: OpSpec, tokens: int) -> Workload:
     """The scatter-add of score * dout into the rows; PyTorch: ``embedding_bag``'s backward."""
     import torch
@@ -126,4 +190,6 @@ OPERATORS = [
              workload=score_grad_workload),
     Operator("gather_table_grad", define_table_grad, None, layout=table_grad_layout, check=check_gather_kernels,
              workload=table_grad_workload),
+    Operator("gather_grad", define_gather_grad, None, layout=table_grad_layout, check=check_gather_kernels,
+             workload=gather_grad_workload),
 ]
