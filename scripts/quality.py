@@ -113,7 +113,7 @@ def main(argv=None) -> int:
     print(f"\n{cpu}; {clock}; {cfg}\n")
     print(markdown_table(summarize(results)))
     try:
-        figure = plot(results, out / "quality.png", f"LookupFFN vs FFN, {cfg.corpus} bytes, {cpu}")
+        figure = plot(results, out / f"quality-{cfg.steps}steps.png", f"LookupFFN vs FFN, {cfg.corpus} bytes, {cpu}")
         print(f"\nplot: {figure}")
     except ImportError:
         print("\n(no plot: install matplotlib, pip install -e '.[plot]')")
