@@ -55,14 +55,13 @@ def define_front_end(spec: OpSpec, batch=None):
         y = stage(y, lambda rr, n, i, o, s=s: w[s, rr, n, i, o], cross, spec, r_in, f"s{s}")
         r_in = r
 
-    def mixed(q, t, table, j):
-        f = table * tau + j
+    def mixed(q, t, f):
         lane = f % dim
         return 0.7 * y[q, t, f // dim, lane // b, lane % b] + 0.3 * xn[q, t, 0, lane // b, lane % b] + bias[f]
 
-    z = te.compute((tiles, tile, h, tau), mixed, name="z")
-    codes, scores = te.compute((tiles, tile, h), lambda q, t, table: code_and_score(lambda j: z[q, t, table, j], tau),
-                               name="hash")
+    z = te.compute((tiles, tile, h * tau), mixed, name="z")
+    codes, scores = te.compute((tiles, tile, h),
+                               lambda q, t, table: code_and_score(lambda j: z[q, t, table * tau + j], tau), name="hash")
     return te.create_prim_func([x, gamma, beta, w, cross, bias, codes, scores])
 
 
@@ -74,7 +73,7 @@ def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
     sch.parallel(tiles)
     for name in reversed(["ln_mean", "ln_var", "ln", *stages, "z"]):
         sch.compute_at(sch.get_sblock(name), tiles, preserve_unit_loops=True)
-    for name, extent in (("ln", spec["b"]), ("z", spec["tau"])):
+    for name, extent in (("ln", spec["b"]), ("z", spec["h"] * spec["tau"])):
         _, inner = sch.split(sch.get_loops(sch.get_sblock(name))[-1], [None, vector_lanes(extent, profile)])
         sch.vectorize(inner)
     order_stage_loops(sch, [sch.get_sblock(name) for name in stages], spec, profile, choice)
