@@ -14,9 +14,9 @@ scores [tiles, tile, h].
 from __future__ import annotations
 
 from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
-from lookup_tvm.ops import Choice, Operator, OpSpec
+from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
 from lookup_tvm.ops.bh4 import (default_token_tile, order_stage_loops, stage, stage_block_names, stage_flops,
-                                stage_knobs, stage_torch)
+                                stage_torch)
 from lookup_tvm.ops.common import batch_extent, relative_error, vector_lanes
 from lookup_tvm.ops.hashing import code_and_score
 from lookup_tvm.target import CpuProfile
@@ -63,6 +63,12 @@ def define_front_end(spec: OpSpec, batch=None):
     codes, scores = te.compute((tiles, tile, h),
                                lambda q, t, table: code_and_score(lambda j: z[q, t, table * tau + j], tau), name="hash")
     return te.create_prim_func([x, gamma, beta, w, cross, bias, codes, scores])
+
+
+def front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    """The BH4 stage knobs; unrolled stage loops first: by default (untuned) they ran 15% faster
+    than not unrolled in one interleaved run on the Zen 4 VM (58.8 vs 69.3 ms, 4096 tokens)."""
+    return {"mm_order": [0, 1], "cross_order": [0, 1], "unroll": [1, 0]}
 
 
 def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
@@ -129,6 +135,6 @@ def front_end_workload(spec: OpSpec, tokens: int) -> Workload:
 
 
 OPERATORS = [
-    Operator("front_end", define_front_end, schedule_front_end, stage_knobs, default_token_tile,
+    Operator("front_end", define_front_end, schedule_front_end, front_end_knobs, default_token_tile,
              check_front_end_kernels, front_end_workload),
 ]
