@@ -324,26 +324,33 @@ def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def _loss_at_step(run: dict[str, Any], step: int) -> float | None:
-    return next((h["val_loss"] for h in run["history"] if h["step"] == step), None)
+LAST_EVALUATIONS = 5
+
+
+def _mean_loss(run: dict[str, Any], steps: list[int]) -> float | None:
+    """Mean validation loss of a run over some evaluation steps (None if it lacks one)."""
+    losses = {h["step"]: h["val_loss"] for h in run["history"]}
+    return statistics.mean(losses[s] for s in steps) if all(s in losses for s in steps) else None
 
 
 def alternative_rows(results: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each run of a training alternative against the baseline run of the same task, variant
-    and seed: the settings that differ, validation loss at the alternative's last step and
-    the baseline's at that step, and the hashing health of the alternative."""
+    and seed: the settings that differ, the mean validation loss over the alternative's last
+    :data:`LAST_EVALUATIONS` evaluations and the baseline's over the same steps (one
+    evaluation is noisy), and the hashing health of the alternative."""
     ignore = ("steps", "eval_every")
     rows = []
     for run in results:
         base = next((b for b in baseline if (b["task"], b["variant"], b["seed"]) ==
                      (run["task"], run["variant"], run["seed"])), None)
         step = run["history"][-1]["step"]
-        base_loss = _loss_at_step(base, step) if base else None
+        steps = [h["step"] for h in run["history"][-LAST_EVALUATIONS:]]
+        base_loss = _mean_loss(base, steps) if base else None
         config, base_config = config_dict(run["config"]), config_dict(base["config"]) if base else {}
         changed = {k: v for k, v in config.items() if k not in ignore and base_config.get(k) != v}
         rows.append({"task": run["task"], "variant": run["variant"], "seed": run["seed"], "step": step,
                      "change": ", ".join(f"{k}={v}" for k, v in changed.items()) or "none",
-                     "val_loss": run["history"][-1]["val_loss"], "baseline_val_loss": base_loss,
+                     "val_loss": _mean_loss(run, steps), "baseline_val_loss": base_loss,
                      "max_mean_abs_z": max(_diagnostic([run], "mean_abs_z"), default=math.nan),
                      "min_rows_hit": min(_diagnostic([run], "rows_hit_vs_uniform", skip_first=True), default=math.nan)})
     return sorted(rows, key=lambda r: (r["task"], r["variant"], r["change"]))
@@ -357,7 +364,8 @@ def alternatives_table(rows: list[dict[str, Any]]) -> str:
               "-" if r["baseline_val_loss"] is None else f"{r['val_loss'] - r['baseline_val_loss']:+.3f}",
               "-" if math.isnan(r["max_mean_abs_z"]) else f"{r['max_mean_abs_z']:.2f}",
               "-" if math.isnan(r["min_rows_hit"]) else f"{r['min_rows_hit']:.0%}"] for r in rows]
-    headers = ["task", "FFN", "change", "step", "val loss", "baseline", "difference", "max mean abs(z)",
+    headers = ["task", "FFN", "change", "step", f"val loss (last {LAST_EVALUATIONS} evals)", "baseline", "difference",
+               "max mean abs(z)",
                "min rows hit (vs uniform codes)"]
     return tabulate(table, headers=headers, tablefmt="github")
 
