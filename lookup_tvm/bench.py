@@ -63,10 +63,10 @@ def format_rows(rows: list[Row], markdown: bool = False) -> str:
     memory = [r for r in rows if r.memory_mib is not None]
     if not memory:
         return timed
-    table = [[r.name, r.tokens, r.threads, f"{r.subject_ms:.0f}", f"{r.memory_mib['peak_extra']:.0f}",
-              f"{r.memory_mib['saved']:.0f}", f"{r.memory_mib['peak_extra'] / max(r.memory_mib['saved'], 1e-9):.2f}"]
-             for r in memory]
-    headers = ["memory", "tokens", "threads", "step ms", "peak extra MiB", "saved activations MiB", "ratio"]
+    table = [[r.name, r.tokens, r.threads, f"{r.memory_mib['peak_extra']:.0f}", f"{r.memory_mib['saved']:.0f}",
+              f"{r.memory_mib['peak_extra'] / max(r.memory_mib['saved'], 1e-9):.2f}"] for r in memory]
+    headers = ["memory (own process; its step times are not timings)", "tokens", "threads", "peak extra MiB",
+               "saved activations MiB", "ratio"]
     return timed + "\n\n" + tabulate(table, headers=headers, tablefmt="github" if markdown else "simple",
                                        disable_numparse=True)
 
@@ -102,7 +102,6 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     from lookup_tvm import LookupFFN
     from lookup_tvm.baselines import make_workload
     from lookup_tvm.functional import kernels
-    from lookup_tvm.memory import step_memory
     from lookup_tvm.timing import ParallelismProbe, interleaved
 
     torch.manual_seed(0)
@@ -151,11 +150,6 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     if not quick and tokens <= 4096:
         candidates["pure-PyTorch LookupFFN"] = step(reference, x_grad)
     measure("end to end", "training step (fwd+bwd)", candidates, "lookup_tvm", 3 * lookup_flops)
-    for name, module in (("training step, LookupFFN", lookup), ("training step, FFN fp32", ffn)):
-        used = step_memory(step(module, x_grad))
-        if used is not None:
-            rows.append(Row("memory", name, tokens, threads, used.seconds * 1e3, {}, {},
-                            memory_mib={"peak_extra": used.peak_extra_bytes / 2**20, "saved": used.saved_bytes / 2**20}))
 
     ck = kernels()
     ops = {"bh4", "hash", "gather", "gather_table_grad"} if quick else None
@@ -223,19 +217,55 @@ def _inference_breakdown(lookup, x, tokens: int, threads: int, rounds: int, prob
     return rows
 
 
+def run_memory(tokens: int) -> list[Row]:
+    """Training-step memory of LookupFFN and the fp32 FFN at one token count (1 thread), each
+    after a warm-up step. Run it where freed memory goes back to the system (see run_all)."""
+    import torch
+    from torch import nn
+
+    from lookup_tvm import LookupFFN
+    from lookup_tvm.memory import step_memory
+
+    torch.manual_seed(0)
+    models = {"training step, LookupFFN": LookupFFN(512, 128, 8),
+              "training step, FFN fp32": nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(),
+                                                       nn.Linear(2048, 512))}
+    x = torch.randn(tokens, 512, requires_grad=True)
+    rows = []
+    for name, module in models.items():
+        def step(module=module):
+            module.zero_grad(set_to_none=True)
+            module(x).sum().backward()
+
+        step()
+        used = step_memory(step)
+        if used is not None:
+            rows.append(Row("memory", name, tokens, 1, used.seconds * 1e3, {}, {},
+                            memory_mib={"peak_extra": used.peak_extra_bytes / 2**20, "saved": used.saved_bytes / 2**20}))
+    return rows
+
+
+def _run_worker(args: list[str], env: dict[str, str], what: str) -> list[Row]:
+    proc = subprocess.run([sys.executable, "-m", "lookup_tvm.bench", *args], env=env, stdout=subprocess.PIPE, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"benchmark worker ({what}) failed with exit code {proc.returncode}")
+    return [Row(**r) for r in json.loads(proc.stdout.strip().splitlines()[-1])]
+
+
 def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool) -> list[Row]:
-    """Each thread count in a fresh process; returns every Row."""
+    """Each thread count in a fresh process, then the memory of a training step in another
+    (1 thread; glibc told to return every freed block of 64 KiB or more to the system, so the
+    resident high-water mark follows the live tensors); returns every Row."""
     rows = []
     for count in threads:
         env = {**os.environ, "TVM_NUM_THREADS": str(count), "OMP_NUM_THREADS": str(count),
                "OMP_WAIT_POLICY": "PASSIVE"}
         env.pop("LOOKUP_TVM_SIZED_POOL", None)  # the worker's TVM_NUM_THREADS is a fixed choice
-        args = [sys.executable, "-m", "lookup_tvm.bench", "--worker", "--threads", str(count), "--rounds", str(rounds),
-                "--tokens", *map(str, tokens)] + (["--quick"] if quick else [])
-        proc = subprocess.run(args, env=env, stdout=subprocess.PIPE, text=True)
-        if proc.returncode:
-            raise RuntimeError(f"benchmark worker ({count} threads) failed with exit code {proc.returncode}")
-        rows += [Row(**r) for r in json.loads(proc.stdout.strip().splitlines()[-1])]
+        args = ["--worker", "--threads", str(count), "--rounds", str(rounds), "--tokens", *map(str, tokens)]
+        rows += _run_worker(args + (["--quick"] if quick else []), env, f"{count} threads")
+    env = {**os.environ, "TVM_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MALLOC_MMAP_THRESHOLD_": "65536"}
+    env.pop("LOOKUP_TVM_SIZED_POOL", None)
+    rows += _run_worker(["--memory", "--threads", "1", "--tokens", *map(str, tokens)], env, "memory")
     return rows
 
 
@@ -250,9 +280,13 @@ def _worker_main(argv: list[str]) -> None:
     p.add_argument("--rounds", type=int)
     p.add_argument("--tokens", type=int, nargs="+")
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--memory", action="store_true")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    rows = [r for t in args.tokens for r in run_one(t, args.threads, args.rounds, args.quick)]
+    if args.memory:
+        rows = [r for t in args.tokens for r in run_memory(t)]
+    else:
+        rows = [r for t in args.tokens for r in run_one(t, args.threads, args.rounds, args.quick)]
     print(json.dumps([r.to_json() for r in rows]))
 
 
