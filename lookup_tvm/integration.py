@@ -122,10 +122,12 @@ class _Builder:
 
 
 def _replace_pair(model: nn.Module, path: str, module: nn.Module, build: _Builder) -> Replacement | None:
+    act = _activation_attr(module)
+    if act is None:
+        return None
     for first_name, second_name in PAIRS:
         first, second = getattr(module, first_name, None), getattr(module, second_name, None)
-        act = _activation_attr(module)
-        if first is None or second is None or act is None:
+        if first is None or second is None:
             continue
         first_w, second_w = _widths(first), _widths(second)
         if first_w is None or second_w is None or first_w[1] != second_w[0]:
