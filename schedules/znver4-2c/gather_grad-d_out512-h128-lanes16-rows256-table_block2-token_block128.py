@@ -1,6 +1,6 @@
 # gather_grad-d_out512-h128-lanes16-rows256-table_block2-token_block128 for {'mcpu': 'znver4', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on AMD EPYC: 27.549 ms at 4096 tokens after 26 trials
-# knobs: {'lanes': 16, 'token_block': 128, 'table_block': 2}
+# knobs: {'lanes': 16, 'table_block': 2, 'token_block': 128}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 
