@@ -68,12 +68,10 @@ class LayerConfig:
     def inference_kernels(self) -> list[tuple[str, dict[str, int]]]:
         """The kernels the no-gradient forward runs, in order (BH4: fold, front end, gather;
         dense: hash, gather after torch's linear)."""
-        by_op = {op: params for op, params in self.kernels() if op != "bh4_fold"}
-        gather = ("gather", by_op["gather"])
-        if self.projection == "dense":
-            return [("hash", by_op["hash"]), gather]
-        fold = {"r": self.repeats, "nb": self.dim // self.b, "b": self.b, "mode": 0}
-        return [("bh4_fold", fold), ("front_end", by_op["front_end"]), gather]
+        ops = ("hash", "gather") if self.projection == "dense" else ("bh4_fold", "front_end", "gather")
+        needed = self.kernels()  # of the folds, the forward one (mode 0)
+        return [next((op, params) for op, params in needed if op == name and params.get("mode", 0) == 0)
+                for name in ops]
 
     def flops_per_token(self) -> int:
         """The spec's count: BH4 (or dense) projection + hash + gather."""

@@ -18,6 +18,7 @@ from torch import nn
 
 from lookup_tvm import integration
 from lookup_tvm.module import LookupFFN
+from lookup_tvm.validation import TVM_ALIGNMENT
 
 CONFIG_KEY = "lookup_ffn"
 RUNTIME_OPTIONS = ("backend", "table_init_std")  # not recorded: no effect on a loaded model's function
@@ -119,4 +120,15 @@ def from_pretrained(path_or_config: str | os.PathLike | Any, model_class: Any = 
         raise ValueError(f"{where}: replacing gave {paths}, but the saved model had {recorded['replaced']} replaced")
     del model.lookup_report
     model.__class__ = cls
+    _align_lookup_parameters(model)
     return model.eval()
+
+
+def _align_lookup_parameters(model: nn.Module) -> None:
+    """Give LookupFFN parameters that transformers left in a memory-mapped file at an odd
+    offset their own aligned memory, once, instead of an aligned copy at every kernel call."""
+    for layer in model.modules():
+        if isinstance(layer, LookupFFN):
+            for param in layer.parameters():
+                if param.data_ptr() % TVM_ALIGNMENT:
+                    param.data = param.data.clone()

@@ -65,8 +65,10 @@ class Kernel:
         return token_tile(self.spec)
 
     def __call__(self, *args: Any) -> None:
-        """Run on torch tensors. Arguments whose data is off TVM's 64-byte boundary (small
-        views inside a larger buffer) run on aligned copies, copied back afterwards."""
+        """Run on torch tensors. TVM's kernels read their buffers with aligned vector loads;
+        arguments whose data is off the 64-byte boundary (views at an offset, memory-mapped
+        checkpoints) run on aligned copies. A copy that the kernel changed (an output) is
+        copied back; inputs are never written, so read-only memory stays untouched."""
         staged = {i: a.clone() for i, a in enumerate(args)
                   if isinstance(a, torch.Tensor) and a.data_ptr() % TVM_ALIGNMENT}
         if not staged:
@@ -74,7 +76,8 @@ class Kernel:
             return
         self.func(*[staged.get(i, a) for i, a in enumerate(args)])
         for i, copy in staged.items():
-            args[i].copy_(copy)
+            if not torch.equal(copy.view(torch.uint8), args[i].view(torch.uint8)):  # bitwise: NaNs compare too
+                args[i].copy_(copy)
 
 
 class CompiledKernels:

@@ -132,10 +132,8 @@ class LookupFFN(nn.Module):
 
     def _z_reference(self, flat: torch.Tensor) -> torch.Tensor:
         """Pre-norm and projection in pure PyTorch: x [B, d] -> z [B, h*tau]."""
-        xn = nn.functional.layer_norm(flat, (self.config.d,), self.norm.weight, self.norm.bias, eps=1e-5)
-        if self.config.projection == "bh4":
-            return reference.bh4_projection(xn, self.projection_weight(), self.proj_bias)
-        return nn.functional.linear(xn, self.projection_weight(), self.proj_bias)
+        return reference.normed_projection(flat, self.norm.weight, self.norm.bias, self.projection_weight(),
+                                           self.proj_bias, self.config.projection)
 
     def _forward_tvm(self, x: torch.Tensor) -> torch.Tensor:
         """The custom ops directly: shapes hold by construction and codes come from our own

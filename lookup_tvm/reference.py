@@ -56,6 +56,20 @@ def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) ->
     return residual_mix(bh4(x_pad, weight), x_pad, bias)
 
 
+def normed_projection(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, proj_weight: torch.Tensor,
+                      proj_bias: torch.Tensor, projection: str = "bh4") -> torch.Tensor:
+    """Spec steps 1-2: LayerNorm (eps 1e-5), then the projection. x: [B, d] -> z: [B, h*tau].
+
+    projection "bh4": proj_weight [r, 4, D//b, b, b]; "dense": proj_weight [h*tau, d].
+    """
+    xn = torch.nn.functional.layer_norm(x, (x.shape[-1],), norm_weight, norm_bias, eps=1e-5)
+    if projection == "bh4":
+        return bh4_projection(xn, proj_weight, proj_bias)
+    if projection == "dense":
+        return torch.nn.functional.linear(xn, proj_weight, proj_bias)
+    raise ValueError(f"projection must be 'bh4' or 'dense', got {projection!r}")
+
+
 def front_end(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, proj_weight: torch.Tensor,
               proj_bias: torch.Tensor, tau: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Spec steps 1-5 with the BH4 projection: LayerNorm (eps 1e-5), projection, hash.
@@ -63,8 +77,7 @@ def front_end(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tenso
     x: [B, d]; norm_weight, norm_bias: [d]; proj_weight: [r, 4, D//b, b, b]; proj_bias: [h*tau].
     Returns (codes [B, h] int32, scores [B, h], z [B, h, tau]).
     """
-    xn = torch.nn.functional.layer_norm(x, (x.shape[-1],), norm_weight, norm_bias, eps=1e-5)
-    z = bh4_projection(xn, proj_weight, proj_bias).reshape(x.shape[0], -1, tau)
+    z = normed_projection(x, norm_weight, norm_bias, proj_weight, proj_bias).reshape(x.shape[0], -1, tau)
     codes, scores = hash_codes(z)
     return codes, scores, z
 
@@ -125,12 +138,6 @@ def lookup_ffn(
     """
     h, rows, _ = tables.shape
     tau = rows.bit_length() - 1
-    xn = torch.nn.functional.layer_norm(x, (x.shape[-1],), norm_weight, norm_bias, eps=1e-5)
-    if projection == "bh4":
-        z = bh4_projection(xn, proj_weight, proj_bias)
-    elif projection == "dense":
-        z = torch.nn.functional.linear(xn, proj_weight, proj_bias)
-    else:
-        raise ValueError(f"projection must be 'bh4' or 'dense', got {projection!r}")
+    z = normed_projection(x, norm_weight, norm_bias, proj_weight, proj_bias, projection)
     codes, scores = hash_codes(z.reshape(-1, h, tau))
     return gather_accumulate(codes, scores, tables) + out_bias

@@ -4,8 +4,8 @@ operator as one node instead of breaking the graph.
 
 Every op checks its arguments (dtype, shape, contiguity, code range) before any kernel runs
 and raises TypeError/ValueError: a direct call or a compiled graph gets an exception, never
-an out-of-bounds access. Inputs whose data does not start on TVM's 64-byte boundary (views
-at an offset, memory-mapped checkpoints) are copied first: the kernels assume it. The checks run inside the op, so they cause no graph break.
+an out-of-bounds access. The checks run inside the op, so they cause no graph break.
+Misaligned tensors are handled where they enter TVM (``Kernel``).
 
 Which compiled kernels an op runs on is an integer handle (custom ops take no Python
 objects): 0 is the process default (:func:`lookup_tvm.kernels.default_kernels`), others
@@ -21,7 +21,7 @@ from torch import Tensor
 from lookup_tvm import kernel_calls as calls
 from lookup_tvm.kernels import CompiledKernels, default_kernels
 from lookup_tvm.tvm_api import set_num_threads
-from lookup_tvm.validation import (aligned, check_bh4_args, check_bh4_grad_args, check_bias, check_front_end_args,
+from lookup_tvm.validation import (check_bh4_args, check_bh4_grad_args, check_bias, check_front_end_args,
                                    check_gather_args, check_hash_args, check_lookup_ffn_args)
 
 _HANDLES: list[CompiledKernels] = []
@@ -57,7 +57,7 @@ def _kernels(handle: int) -> CompiledKernels:
 @torch.library.custom_op("lookup_tvm::bh4", mutates_args=())
 def bh4(x: Tensor, weight: Tensor, handle: int) -> Tensor:
     check_bh4_args(x, weight)
-    return calls.bh4_forward(_kernels(handle), *aligned(x, weight))
+    return calls.bh4_forward(_kernels(handle), x, weight)
 
 
 @bh4.register_fake
@@ -69,7 +69,7 @@ def _(x, weight, handle):
 def bh4_projection(x: Tensor, weight: Tensor, bias: Tensor, handle: int) -> Tensor:
     r, nb, b = check_bh4_args(x, weight)
     check_bias(bias, r * nb * b)
-    return calls.bh4_projection(_kernels(handle), *aligned(x, weight, bias))
+    return calls.bh4_projection(_kernels(handle), x, weight, bias)
 
 
 @bh4_projection.register_fake
@@ -80,7 +80,7 @@ def _(x, weight, bias, handle):
 @torch.library.custom_op("lookup_tvm::bh4_train", mutates_args=())
 def bh4_train(x: Tensor, weight: Tensor, handle: int) -> tuple[Tensor, Tensor]:
     check_bh4_args(x, weight)
-    return calls.bh4_forward_train(_kernels(handle), *aligned(x, weight))
+    return calls.bh4_forward_train(_kernels(handle), x, weight)
 
 
 @bh4_train.register_fake
@@ -92,7 +92,7 @@ def _(x, weight, handle):
 @torch.library.custom_op("lookup_tvm::bh4_backward", mutates_args=())
 def bh4_backward(grad_out: Tensor, x: Tensor, weight: Tensor, acts: Tensor, handle: int) -> tuple[Tensor, Tensor]:
     check_bh4_grad_args(grad_out, x, weight, acts)
-    return calls.bh4_backward(_kernels(handle), *aligned(grad_out, x, weight, acts))
+    return calls.bh4_backward(_kernels(handle), grad_out, x, weight, acts)
 
 
 @bh4_backward.register_fake
@@ -119,7 +119,7 @@ bh4_train.register_autograd(_bh4_grad, setup_context=_bh4_setup)
 def front_end(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor, bias: Tensor, tau: int,
               handle: int) -> tuple[Tensor, Tensor]:
     check_front_end_args(x, norm_weight, norm_bias, weight, bias, tau)
-    return calls.front_end(_kernels(handle), *aligned(x, norm_weight, norm_bias, weight, bias), tau)
+    return calls.front_end(_kernels(handle), x, norm_weight, norm_bias, weight, bias, tau)
 
 
 @front_end.register_fake
@@ -133,8 +133,7 @@ def lookup_ffn_inference(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weig
                          tables: Tensor, out_bias: Tensor, handle: int) -> Tensor:
     """The whole layer without gradients (BH4 projection): x [B, d] -> y [B, d_out]."""
     check_lookup_ffn_args(x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias)
-    return calls.lookup_ffn_inference(_kernels(handle), *aligned(x, norm_weight, norm_bias, weight, proj_bias, tables,
-                                                                  out_bias))
+    return calls.lookup_ffn_inference(_kernels(handle), x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias)
 
 
 @lookup_ffn_inference.register_fake
@@ -147,7 +146,7 @@ def _(x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias, handle):
 @torch.library.custom_op("lookup_tvm::hash_codes", mutates_args=())
 def hash_codes(z: Tensor, handle: int) -> tuple[Tensor, Tensor]:
     check_hash_args(z)
-    return calls.hash_forward(_kernels(handle), *aligned(z))
+    return calls.hash_forward(_kernels(handle), z)
 
 
 @hash_codes.register_fake
@@ -158,7 +157,7 @@ def _(z, handle):
 @torch.library.custom_op("lookup_tvm::hash_backward", mutates_args=())
 def hash_backward(z: Tensor, grad_scores: Tensor, handle: int) -> Tensor:
     check_hash_args(z, grad_scores)
-    return calls.hash_backward(_kernels(handle), *aligned(z, grad_scores))
+    return calls.hash_backward(_kernels(handle), z, grad_scores)
 
 
 @hash_backward.register_fake
@@ -185,7 +184,7 @@ hash_codes.register_autograd(_hash_grad, setup_context=_hash_setup)
 @torch.library.custom_op("lookup_tvm::gather_accumulate", mutates_args=())
 def gather_accumulate(codes: Tensor, scores: Tensor, tables: Tensor, handle: int) -> Tensor:
     check_gather_args(codes, tables, scores=scores)
-    return calls.gather_forward(_kernels(handle), *aligned(codes, scores, tables))
+    return calls.gather_forward(_kernels(handle), codes, scores, tables)
 
 
 @gather_accumulate.register_fake
@@ -196,7 +195,7 @@ def _(codes, scores, tables, handle):
 @torch.library.custom_op("lookup_tvm::gather_score_grad", mutates_args=())
 def gather_score_grad(grad_out: Tensor, codes: Tensor, tables: Tensor, handle: int) -> Tensor:
     check_gather_args(codes, tables, grad_out=grad_out)
-    return calls.gather_score_grad(_kernels(handle), *aligned(grad_out, codes, tables))
+    return calls.gather_score_grad(_kernels(handle), grad_out, codes, tables)
 
 
 @gather_score_grad.register_fake
@@ -207,7 +206,7 @@ def _(grad_out, codes, tables, handle):
 @torch.library.custom_op("lookup_tvm::gather_table_grad", mutates_args=())
 def gather_table_grad(grad_out: Tensor, codes: Tensor, scores: Tensor, tables: Tensor, handle: int) -> Tensor:
     check_gather_args(codes, tables, scores=scores, grad_out=grad_out)
-    return calls.gather_table_grad(_kernels(handle), *aligned(grad_out, codes, scores, tables))
+    return calls.gather_table_grad(_kernels(handle), grad_out, codes, scores, tables)
 
 
 @gather_table_grad.register_fake
@@ -218,7 +217,7 @@ def _(grad_out, codes, scores, tables, handle):
 @torch.library.custom_op("lookup_tvm::gather_grad", mutates_args=())
 def gather_grad(grad_out: Tensor, codes: Tensor, scores: Tensor, tables: Tensor, handle: int) -> tuple[Tensor, Tensor]:
     check_gather_args(codes, tables, scores=scores, grad_out=grad_out)
-    return calls.gather_grad(_kernels(handle), *aligned(grad_out, codes, scores, tables))
+    return calls.gather_grad(_kernels(handle), grad_out, codes, scores, tables)
 
 
 @gather_grad.register_fake

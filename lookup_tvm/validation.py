@@ -5,6 +5,8 @@ from typing import Sequence
 
 import torch
 
+from lookup_tvm.reference import padded_dim
+
 
 def check_tensor(name: str, value: object, dtype: torch.dtype, ndim: int) -> torch.Tensor:
     """A CPU, contiguous tensor of the given dtype and rank, or TypeError/ValueError naming ``name``."""
@@ -22,13 +24,6 @@ def check_tensor(name: str, value: object, dtype: torch.dtype, ndim: int) -> tor
 
 
 TVM_ALIGNMENT = 64  # bytes: TVM's buffers (and so its compiled kernels) assume data starts on this boundary
-
-
-def aligned(*tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """Each tensor itself when its data starts on :data:`TVM_ALIGNMENT`, else an aligned copy.
-    A view at an offset or a memory-mapped checkpoint tensor can start anywhere; the kernels
-    would read it with aligned vector loads (wrong values or a crash)."""
-    return tuple(t if t.data_ptr() % TVM_ALIGNMENT == 0 else t.clone() for t in tensors)
 
 
 def check_dims(name: str, value: torch.Tensor, expected: Sequence[int | None]) -> None:
@@ -83,7 +78,7 @@ def check_front_end_args(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: 
     for name, value in (("norm_weight", norm_weight), ("norm_bias", norm_bias)):
         check_tensor(name, value, torch.float32, 1)
         check_dims(name, value, [d])
-    padded = torch.empty(0, 1 << max(0, (d - 1).bit_length()))
+    padded = torch.empty(0, padded_dim(d))
     r, nb, b = check_bh4_args(padded, weight)
     if not 1 <= tau <= MAX_CODE_BITS:
         raise ValueError(f"tau must be in [1, {MAX_CODE_BITS}] (int32 codes), got {tau}")

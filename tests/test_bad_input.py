@@ -122,6 +122,14 @@ def test_inputs_off_the_64_byte_boundary_give_the_aligned_answer():
         calls = {"bh4": (F.bh4, (x, w)), "bh4_projection": (F.bh4_projection, (x.detach(), w.detach(), torch.randn(128))),
                  "hash_codes": (lambda z: F.hash_codes(z)[1], (z,)),
                  "gather": (lambda s, t: F.gather_accumulate(codes, s, t), (scores, tables))}
+        # a read-only memory map at an odd offset (as safetensors leaves parameters): never written
+        import numpy as np, tempfile
+        path = tempfile.mktemp()
+        np.concatenate([np.zeros(1, np.float32), tables.detach().numpy().ravel()]).tofile(path)
+        read_only = torch.from_numpy(np.memmap(path, dtype=np.float32, mode="r")[1:]).view_as(tables)
+        assert read_only.data_ptr() % 64 and torch.equal(read_only, tables)
+        assert torch.equal(F.gather_accumulate(codes, scores.detach(), read_only),
+                           F.gather_accumulate(codes, scores.detach(), tables.detach()))
         for name, (fn, args) in calls.items():
             moved = [offset(a) for a in args]
             out, expected = fn(*moved), fn(*args)

@@ -91,6 +91,8 @@ def test_forward_matches_the_reference_backend_and_reloads_bit_for_bit(family, t
         assert_close(logits, reference(x).logits, tol=1e-4)
     if family == "gpt2":
         assert reloaded.lm_head.weight.data_ptr() == reloaded.transformer.wte.weight.data_ptr()
+    lookup_params = [p for m in reloaded.modules() if isinstance(m, LookupFFN) for p in m.parameters()]
+    assert all(p.data_ptr() % 64 == 0 for p in lookup_params)  # no per-call aligned copies
 
 
 @pytest.mark.parametrize("family", FAMILIES)
