@@ -12,7 +12,7 @@ from lookup_tvm import torch_ops
 from lookup_tvm.kernels import CompiledKernels, default_kernels
 from lookup_tvm.validation import MAX_CODE_BITS, check_bh4_args, check_bias
 
-__all__ = ["bh4", "bh4_projection", "front_end", "hash_codes", "gather_accumulate", "MAX_CODE_BITS"]
+__all__ = ["bh4", "bh4_projection", "residual_mix", "front_end", "hash_codes", "gather_accumulate", "MAX_CODE_BITS"]
 
 
 def kernels() -> CompiledKernels:
@@ -47,6 +47,48 @@ def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
     if torch.is_grad_enabled() and any(t.requires_grad for t in (x, weight, bias)):
         raise RuntimeError("bh4_projection is inference-only; compose bh4() with torch ops to train")
     return torch_ops.bh4_projection(x, weight, bias, torch_ops.kernels_handle(kernels))
+
+
+def residual_mix(projected: torch.Tensor, x_pad: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """``reference.residual_mix`` (``(0.7 * projected + 0.3 * tile(x_pad))[:, :F] + bias``), lean
+    in memory for training at large token counts: x_pad is broadcast over the repeats instead
+    of tiled, and the backward allocates only the gradients. projected [B, r*D], x_pad [B, D],
+    bias [F] -> z [B, F]."""
+    if bias.shape[0] % x_pad.shape[1]:
+        from lookup_tvm.reference import residual_mix as spec_formula
+
+        return spec_formula(projected, x_pad, bias)
+    return _ResidualMix.apply(projected, x_pad, bias)
+
+
+class _ResidualMix(torch.autograd.Function):
+    """F a multiple of D: z.view(B, F/D, D) = bias + 0.7 * projected[:, :F] + 0.3 * x_pad."""
+
+    @staticmethod
+    def forward(ctx, projected, x_pad, bias):
+        batch, dim = x_pad.shape
+        features = bias.shape[0]
+        ctx.shapes = projected.shape[1], features, dim
+        z = torch.add(bias, projected[:, :features], alpha=0.7)
+        z.view(batch, features // dim, dim).add_(x_pad.unsqueeze(1), alpha=0.3)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_z):
+        projected_width, features, dim = ctx.shapes
+        grad_projected = grad_x = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_projected = grad_z.mul(0.7)
+            if projected_width > features:
+                grad_projected = torch.nn.functional.pad(grad_projected, (0, projected_width - features))
+        if ctx.needs_input_grad[1]:  # summed over the repeats pairwise (a reduction over dim 1 zero-fills first)
+            repeats = grad_z.view(-1, features // dim, dim)
+            grad_x = repeats[:, 0].mul(0.3)
+            for k in range(1, repeats.shape[1]):
+                grad_x.add_(repeats[:, k], alpha=0.3)
+        if ctx.needs_input_grad[2]:
+            grad_bias = grad_z.sum(0)
+        return grad_projected, grad_x, grad_bias
 
 
 def front_end(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, weight: torch.Tensor,

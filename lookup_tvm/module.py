@@ -158,10 +158,12 @@ class LookupFFN(nn.Module):
         z = self._tempered(self._z_tvm(x, handle)).reshape(-1, c.h, c.tau).contiguous()
         codes, scores = torch_ops.hash_codes(z, handle)
         tables = self.tables.contiguous()
-        return torch_ops.gather_accumulate(codes, self._bounded(scores).contiguous(), tables, handle) + self.out_bias
+        out = torch_ops.gather_accumulate(codes, self._bounded(scores).contiguous(), tables, handle)
+        return out.add_(self.out_bias)  # in place: the gather's backward does not need its output
 
     def _z_tvm(self, x: torch.Tensor, handle: int) -> torch.Tensor:
         """Pre-norm and projection on the TVM kernels: x [B, d] -> z [B, h*tau]."""
+        from lookup_tvm import functional as F
         from lookup_tvm import torch_ops
 
         c = self.config
@@ -172,7 +174,7 @@ class LookupFFN(nn.Module):
         x_pad = (nn.functional.pad(xn, (0, c.dim - c.d)) if c.dim != c.d else xn).contiguous()
         if torch.is_grad_enabled() and any(t.requires_grad for t in (x_pad, weight, self.proj_bias)):
             projected = torch_ops.bh4_train(x_pad, weight, handle)[0]
-            return reference.residual_mix(projected, x_pad, self.proj_bias)
+            return F.residual_mix(projected, x_pad, self.proj_bias)
         return torch_ops.bh4_projection(x_pad, weight, self.proj_bias, handle)
 
     @torch.no_grad()

@@ -104,9 +104,13 @@ def _bh4_setup(ctx, inputs, output):
     x, weight, handle = inputs
     ctx.save_for_backward(x, weight, output[1])
     ctx.handle = handle
+    ctx.mark_non_differentiable(output[1])
+    ctx.set_materialize_grads(False)  # no zero-filled gradient for the stage inputs (3 x [B, r*D])
 
 
 def _bh4_grad(ctx, grad_out, _grad_acts):
+    if grad_out is None:  # the output did not reach the loss
+        return None, None, None
     x, weight, acts = ctx.saved_tensors
     grad_x, grad_weight = bh4_backward(grad_out.contiguous(), x, weight, acts, ctx.handle)
     return grad_x, grad_weight, None

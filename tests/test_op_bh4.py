@@ -81,3 +81,41 @@ def test_bh4_projection_refuses_training():
     x, weight = make(1, 2, 4, 3, requires_grad=True)
     with pytest.raises(RuntimeError, match="inference-only"):
         F.bh4_projection(x, weight, torch.zeros(8))
+
+
+@pytest.mark.parametrize("chunks", [1, 2, 8])
+@pytest.mark.parametrize("tile_rows,tile_vectors", [(1, 1), (8, 4), (2, 2)])
+@pytest.mark.parametrize("r_in", [1, 2])
+def test_weight_gradient_for_every_split_and_register_tile(chunks, tile_rows, tile_vectors, r_in, tmp_path):
+    """The K split with more chunks than token tiles and uneven ranges (5 tiles + a tail),
+    and register tiles from one accumulator to a full one, against an einsum."""
+    from lookup_tvm.kernels import CompiledKernels
+    from lookup_tvm.ops import registry
+    from lookup_tvm.tuning.source import ChosenSchedules, kernel_key
+
+    r, nb, b, batch = 2, 2, 64, 5 * 64 + 13
+    params = {"r": r, "r_in": r_in, "nb": nb, "b": b}
+    choice = {"chunks": chunks, "tile_rows": tile_rows, "tile_vectors": tile_vectors}
+    source = ChosenSchedules({kernel_key("bh4_weight_grad", params): {"choice": choice}}, "test", warn=False)
+    ck = CompiledKernels("host", source, cache_dir=tmp_path)
+    kernel = ck.get("bh4_weight_grad", **params)
+    assert source.choice(registry()["bh4_weight_grad"], kernel.spec, ck.target) == choice
+    grad_mm, stage_input = torch.randn(batch, r, nb, b), torch.randn(batch, r_in, nb, b)
+    out = torch.empty(r, nb, b, b)
+    calls.weight_grad(kernel, grad_mm, stage_input, out)
+    expected = torch.einsum("trni,trno->rnio", stage_input.expand(batch, r, nb, b).double(), grad_mm.double())
+    assert_close(out, expected.float())
+
+
+@pytest.mark.parametrize("r,dim,features", [(2, 512, 1024), (3, 8, 20), (1, 16, 5), (2, 4, 8)])
+def test_lean_residual_mix_matches_the_reference_and_its_gradients(r, dim, features):
+    projected = torch.randn(33, r * dim, dtype=torch.float64, requires_grad=True)
+    x_pad = torch.randn(33, dim, dtype=torch.float64, requires_grad=True)
+    bias = torch.randn(features, dtype=torch.float64, requires_grad=True)
+    got, want = F.residual_mix(projected, x_pad, bias), R.residual_mix(projected, x_pad, bias)
+    assert got.shape == want.shape
+    assert_close(got, want, 1e-12)
+    grad = torch.randn_like(want)
+    for g, w in zip(torch.autograd.grad(got, (projected, x_pad, bias), grad),
+                    torch.autograd.grad(want, (projected, x_pad, bias), grad)):
+        assert_close(g, w, 1e-12)

@@ -274,3 +274,36 @@ def test_a_log_from_another_core_count_is_used_with_this_hosts_threads(tuned_log
     selection = select_host_log(bigger, roots=[tuned_log.directory])
     assert selection.log.directory == tuned_log.directory and selection.warning is None
     assert selection.target.attrs["num-cores"] == here.cores + 14
+
+
+def test_records_and_choices_of_an_older_search_space_are_passed_over(tuned_log, tmp_path):
+    """After an operator's knobs change, its old records stay in the database but are not
+    chosen, and a stale summary choice is not exported (the kernel runs its default)."""
+    import dataclasses
+    import shutil
+
+    from lookup_tvm.ops import registry
+    from lookup_tvm.tuning import metaschedule
+    from lookup_tvm.tuning.export import export_schedules
+
+    kernels = CompiledKernels(tuned_log.target, check_isa=False)
+    spec = kernels.spec("gather", h=4, rows=8, d_out=12)
+    operator = registry()["gather"]
+    func = operator.define(spec, 64)  # as tuned: 64 tokens
+    database = metaschedule.open_database(tuned_log.directory, allow_missing=False)
+    assert metaschedule.records_in_space(database, operator, spec, func, tuned_log.target, 1)
+    renamed = dataclasses.replace(operator, knobs=lambda s, p: {
+        ("unroll_outer" if k == "unroll" else k): v for k, v in operator.knobs(s, p).items()})
+    assert metaschedule.records_in_space(database, renamed, spec, func, tuned_log.target, 8) == []
+    assert metaschedule.ranked_choices(database, renamed, spec, func, tuned_log.target, 8) == []
+
+    copy = tmp_path / "log"
+    shutil.copytree(tuned_log.directory, copy)
+    log = TuningLog.open(copy)
+    directory = export_schedules(log, TINY, tmp_path / "schedules")
+    (gather,) = directory.glob("gather-*.json")
+    key = next(k for k, e in log.summary.items() if e["op"] == "gather")
+    log.summary[key]["choice"] = {**log.summary[key]["choice"], "retired_knob": 1}
+    with pytest.warns(UserWarning, match="not in its search space"):
+        export_schedules(log, TINY, directory)
+    assert not gather.exists() and not gather.with_suffix(".py").exists()

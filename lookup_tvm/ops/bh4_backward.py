@@ -10,7 +10,7 @@ from __future__ import annotations
 from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
 from lookup_tvm.ops.bh4 import check_bh4_kernels, default_token_tile, stage_flops, stage_torch
-from lookup_tvm.ops.common import batch_extent, vector_lanes
+from lookup_tvm.ops.common import batch_extent, divisors, vector_lanes, vector_registers
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
 
@@ -81,21 +81,45 @@ def define_weight_grad(spec: OpSpec, batch=None):
 
 
 def weight_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
-    return {"unroll": [0, 1]}
+    """``chunks``: token ranges reduced in parallel into private copies of the gradient, then
+    summed (the K split; default one per core, so every thread streams whole token rows).
+    ``tile_rows`` x ``tile_vectors``: the register tile of accumulators (input rows x output vectors of
+    one block), the default filling half of the vector registers."""
+    lanes = vector_lanes(spec["b"], profile)
+    vectors = divisors(spec["b"] // lanes, [4, 2, 1, 8])
+    budget = max(1, vector_registers(profile) // 2 // vectors[0])
+    rows = divisors(spec["b"], [r for r in (8, 6, 4, 3, 2, 1) if r <= budget] + [1, 2, 4, 8])
+    return {"chunks": divisors(64, [profile.cores, 1, 2, 4, 8, 16, 32]), "tile_rows": rows, "tile_vectors": vectors}
 
 
 def schedule_weight_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
-    """Parallel over (repeat, block); the b x b block stays in L1 while token tiles stream."""
+    """K split: the token tiles in ``chunks`` ranges (parallel), each reduced into its own copy
+    of dWf (rfactor), whose [r, nb, b, b] block (16 KiB per 64 x 64 block) stays in L2 while its
+    token range streams through once, whole rows at a time; per token tile and block, a
+    ``tile_rows`` x ``tile_vectors`` register tile accumulates over the tile's tokens. Then the copies are
+    summed (parallel over rows of dWf)."""
+    lanes = vector_lanes(spec["b"], profile)
     block = sch.get_sblock("grad_weight")
-    rr, n, i, o, q, t = sch.get_loops(block)
-    rn = sch.fuse(rr, n)
-    sch.parallel(rn)
-    o_o, o_i = sch.split(o, [None, vector_lanes(spec["b"], profile)])
-    sch.reorder(rn, q, i, t, o_o, o_i)
-    sch.vectorize(o_i)
-    if choice["unroll"]:
-        sch.unroll(o_o)
-    sch.decompose_reduction(block, q)
+    *_, q, _ = sch.get_loops(block)
+    q_chunk, _ = sch.split(q, [choice["chunks"], None])
+    partial = sch.rfactor(q_chunk, 0)
+    rr, n, i, o, q_chunk, q_tile, t = sch.get_loops(partial)
+    blocks = sch.fuse(rr, n)
+    i_o, i_i = sch.split(i, [None, choice["tile_rows"]])
+    o_o, o_v, o_l = sch.split(o, [None, choice["tile_vectors"], lanes])
+    sch.reorder(q_chunk, q_tile, blocks, i_o, o_o, t, i_i, o_v, o_l)
+    sch.parallel(q_chunk)
+    sch.unroll(i_i)
+    sch.unroll(o_v)
+    sch.vectorize(o_l)
+    sch.decompose_reduction(partial, q_tile)
+    rr, n, i, o, q_chunk = sch.get_loops(block)
+    rows = sch.fuse(rr, n, i)
+    o_o, o_l = sch.split(o, [None, lanes])
+    sch.reorder(rows, q_chunk, o_o, o_l)
+    sch.parallel(rows)
+    sch.vectorize(o_l)
+    sch.decompose_reduction(block, q_chunk)
 
 
 def weight_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:

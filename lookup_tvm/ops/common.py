@@ -12,6 +12,12 @@ def vector_lanes(extent: int, profile: CpuProfile, dtype_bits: int = 32) -> int:
     return lanes
 
 
+def vector_registers(profile: CpuProfile) -> int:
+    """Architectural vector registers: 32 with 512-bit vectors (AVX-512), else 16 (AVX2's
+    count; Arm's 32 are under-counted, which only shrinks register tiles)."""
+    return 32 if profile.vector_bits >= 512 else 16
+
+
 def token_tile_for(row_bytes: int, profile: CpuProfile, cap: int = 64) -> int:
     """Tokens per tile so that one tile of rows fits in half of L1d (a power of two <= cap)."""
     tile = 1

@@ -7,25 +7,36 @@ Per kernel, ``<kernel>.json`` (the knob choice, the time, the target and host) a
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 from lookup_tvm.config import LayerConfig
 from lookup_tvm.kernels import CompiledKernels
+from lookup_tvm.ops import registry
 from lookup_tvm.tuning.logs import TuningLog, write_json_atomic
 from lookup_tvm.tuning.source import kernel_key, tuned_schedules
 
 
 def export_schedules(log: TuningLog, config: LayerConfig, directory: Path) -> Path:
-    """Write each tuned kernel's files and remove older files for the same kernels."""
+    """Write each tuned kernel's files and remove older files for the same kernels. A choice
+    from an older search space (a knob the operator no longer has) is not exported, and its
+    old files are removed: that kernel runs its default schedule until it is tuned again."""
     directory.mkdir(parents=True, exist_ok=True)
-    written: dict[str, str] = {}
+    written: dict[str, str | None] = {}
     kernels = CompiledKernels(log.target, tuned_schedules(log), check_isa=False)
+    operators = registry()
     for op, params in config.kernels():
         entry = log.summary.get(kernel_key(op, params))
         if entry is None:
             continue
         spec = kernels.spec(op, **params)
         choice = entry.get("choice")
+        knobs = operators[op].knobs(spec, log.target.profile)
+        if choice is not None and any(k not in knobs or v not in knobs[k] for k, v in choice.items()):
+            warnings.warn(f"{log.directory}: {spec.name}'s recorded choice {choice} is not in its search space "
+                          f"{knobs}; not exported (re-tune it)", stacklevel=2)
+            written[kernel_key(op, params)] = None
+            continue
         header = (f"# {spec.name} for {dict(log.target.attrs)}\n"
                   f"# measured on {log.info['measured_on']['cpu_model']}: {entry['best_ms']:.3f} ms at "
                   f"{entry['tokens']} tokens after {entry['trials']} trials\n"
@@ -42,7 +53,8 @@ def export_schedules(log: TuningLog, config: LayerConfig, directory: Path) -> Pa
 
 
 def _remove_stale(directory: Path, written: dict[str, str]) -> None:
-    """Delete exported files of the kernels just written that carry another name (an older layout)."""
+    """Delete exported files of the kernels just written that carry another name (an older
+    layout), and every file of the kernels whose choice was stale (None)."""
     for path in directory.glob("*.json"):
         try:
             data = json.loads(path.read_text())

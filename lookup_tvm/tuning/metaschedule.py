@@ -124,27 +124,36 @@ def open_database(directory: Path, allow_missing: bool) -> Any:
     )
 
 
-def best_record(database: Any, func: Any, target: TargetSpec) -> Any | None:
-    """The best measured record for a workload, or None."""
-    mod = tvm.IRModule({"main": func})
-    if not database.has_workload(mod):
-        return None
-    records = database.get_top_k(database.commit_workload(mod), 1)
-    return records[0] if records else None
-
-
 def ranked_choices(database: Any, operator: Operator, spec: OpSpec, func: Any, target: TargetSpec,
                    count: int) -> list[Choice]:
     """The knob choices of a workload's best ``count`` records, fastest first, without repeats."""
-    mod = tvm.IRModule({"main": func})
-    if not database.has_workload(mod):
-        return []
     choices: list[Choice] = []
-    for record in database.get_top_k(database.commit_workload(mod), count):
-        choice = choice_from_trace(operator, spec, target, func, record.trace)
+    for _, choice in records_in_space(database, operator, spec, func, target, count):
         if choice not in choices:
             choices.append(choice)
     return choices
+
+
+def records_in_space(database: Any, operator: Operator, spec: OpSpec, func: Any, target: TargetSpec,
+                     count: int) -> list[tuple[Any, Choice]]:
+    """The best ``count`` records of a workload with their choices, fastest first. Records
+    that measured knobs the operator no longer has (an older search space) stay in the
+    database but are passed over."""
+    mod = tvm.IRModule({"main": func})
+    if not database.has_workload(mod):
+        return []
+    found = []
+    for record in database.get_top_k(database.commit_workload(mod), RECORDS_SCANNED):
+        try:
+            found.append((record, choice_from_trace(operator, spec, target, func, record.trace)))
+        except ValueError:
+            continue
+        if len(found) == count:
+            break
+    return found
+
+
+RECORDS_SCANNED = 512  # more than any tuning budget writes per kernel
 
 
 def record_seconds(record: Any) -> float:

@@ -91,13 +91,14 @@ def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, l
         options.trials - done, options.seed + done, dict(spec.params).get("rows", 1), report, options.rpc)
     if out.isatty():
         print(file=out, flush=True)
-    record = metaschedule.best_record(database, func, options.target)
-    if record is None:
+    best = metaschedule.records_in_space(database, operator, spec, func, options.target, 1)
+    if not best:
         raise RuntimeError(f"{label}: no valid measurement (MetaSchedule's logs: {log.directory / 'work'})")
+    record, choice = best[0]
     result = {
         "trials": done + len(history),
         "best_ms": metaschedule.record_seconds(record) * 1e3,
-        "choice": metaschedule.choice_from_trace(operator, spec, options.target, func, record.trace),
+        "choice": choice,
         "history_ms": entry.get("history_ms", []) + [None if s is None else s * 1e3 for s in history],
     }
     if options.rpc is None:
