@@ -80,8 +80,8 @@ def _format_timed(rows: list[Row], markdown: bool) -> str:
                       "-" if r.gflops is None else f"{r.gflops:.1f}", "-" if r.gbytes is None else f"{r.gbytes:.1f}",
                       "-" if r.peak_percent is None else f"{r.peak_percent:.0f}%",
                       "-" if r.share is None else f"{r.share:.0%}", r.rejected])
-    headers = ["group", "what", "tokens", "threads", "lookup_tvm ms", "PyTorch ms", "speed-up", "GFLOP/s",
-               "GB/s", "% fp32 peak", "share of forward", "rejected rounds"]
+    headers = ["group", "what", "tokens", "threads", "lookup_tvm ms (per call)", "PyTorch ms", "speed-up", "GFLOP/s",
+               "GB/s", "% fp32 peak", "share of forward / step", "rejected rounds"]
     return tabulate(table, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True)
 
 
@@ -135,7 +135,9 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
         if not quick and tokens <= 4096:
             candidates["pure-PyTorch LookupFFN"] = lambda: reference(x)
         measure("end to end", "inference (eval)", candidates, "lookup_tvm", lookup_flops)
-        rows.extend(_inference_breakdown(lookup, x, tokens, threads, rounds, probe, peak))
+        rows.extend(_breakdown("inference breakdown", lambda: lookup(x),
+                               [(op, params, 1) for op, params in lookup.config.inference_kernels()],
+                               tokens, threads, rounds, probe, peak))
     lookup.train()
 
     def step(module, inp):
@@ -150,6 +152,9 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     if not quick and tokens <= 4096:
         candidates["pure-PyTorch LookupFFN"] = step(reference, x_grad)
     measure("end to end", "training step (fwd+bwd)", candidates, "lookup_tvm", 3 * lookup_flops)
+    if not quick:
+        rows.extend(_breakdown("training breakdown", step(lookup, x_grad), lookup.config.training_kernels(), tokens,
+                               threads, rounds, probe, peak))
 
     ck = kernels()
     ops = {"bh4", "hash", "gather", "gather_table_grad"} if quick else None
@@ -183,37 +188,38 @@ def _dynamic_int8(ffn):
         return torch.ao.quantization.quantize_dynamic(copy.deepcopy(ffn), {torch.nn.Linear}, dtype=torch.qint8)
 
 
-def _inference_breakdown(lookup, x, tokens: int, threads: int, rounds: int, probe, peak: float) -> list[Row]:
-    """Each kernel of the no-gradient forward (on inputs of its shapes) and the whole forward,
-    interleaved: time, rates, % of peak, share of the forward; the rest is framework time."""
+def _breakdown(group: str, whole: Callable[[], object], used: list[tuple[str, dict[str, int], int]], tokens: int,
+               threads: int, rounds: int, probe, peak: float) -> list[Row]:
+    """Each kernel that ``whole`` (a forward or a training step) runs, on inputs of its shapes,
+    interleaved with ``whole``: time per call, rates, % of peak and the share of ``whole`` taken
+    by all its calls; the rest is framework time (torch ops, allocation, Python)."""
     from lookup_tvm.baselines import make_workload
     from lookup_tvm.functional import kernels
     from lookup_tvm.timing import interleaved
 
     ck = kernels()
     parts = []
-    for op, params in lookup.config.inference_kernels():
+    for op, params, calls in used:
         kernel = ck.get(op, **params)
-        parts.append((kernel.spec.name, kernel, make_workload(kernel.spec, tokens)))
-    candidates = {"forward": lambda: lookup(x)}
-    candidates.update({name: (lambda k=kernel, a=load.args: k(*a)) for name, kernel, load in parts})
+        parts.append((kernel.spec.name, calls, kernel, make_workload(kernel.spec, tokens)))
+    candidates = {"whole": whole}
+    candidates.update({name: (lambda k=kernel, a=load.args: k(*a)) for name, _, kernel, load in parts})
     try:
         samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
     except RuntimeError as err:
-        print(f"inference breakdown at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
+        print(f"{group} at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
         return []
     medians = samples.medians()
-    whole = medians["forward"]
     rows = []
-    for name, _, load in parts:
+    for name, calls, _, load in parts:
         seconds = medians[name]
         gflops = load.flops / seconds / 1e9 if load.flops else None
-        rows.append(Row("inference breakdown", name, tokens, threads, seconds * 1e3, {}, {}, gflops,
-                        load.bytes / seconds / 1e9, 100 * gflops / peak if gflops else None, samples.rejected,
-                        share=seconds / whole))
-    rest = whole - sum(medians[name] for name, _, _ in parts)
-    rows.append(Row("inference breakdown", "framework and bias (the rest)", tokens, threads, rest * 1e3, {}, {},
-                    rejected=samples.rejected, share=rest / whole))
+        rows.append(Row(group, name if calls == 1 else f"{name} (x{calls})", tokens, threads, seconds * 1e3, {}, {},
+                        gflops, load.bytes / seconds / 1e9, 100 * gflops / peak if gflops else None,
+                        samples.rejected, share=calls * seconds / medians["whole"]))
+    rest = medians["whole"] - sum(calls * medians[name] for name, calls, _, _ in parts)
+    rows.append(Row(group, "framework: torch ops, allocation, Python (the rest)", tokens, threads, rest * 1e3, {}, {},
+                    rejected=samples.rejected, share=rest / medians["whole"]))
     return rows
 
 

@@ -73,6 +73,29 @@ class LayerConfig:
         return [next((op, params) for op, params in needed if op == name and params.get("mode", 0) == 0)
                 for name in ops]
 
+    def training_kernels(self) -> list[tuple[str, dict[str, int], int]]:
+        """(operator, shape parameters, calls) of the kernels one training step runs, in order:
+        forward (fold, 4 BH4 stages, hash, gather; dense: torch's linear, hash, gather), then
+        backward (fused gather gradient, hash gradient, BH4 stage and weight gradients, the
+        folds)."""
+        steps: list[tuple[str, dict[str, int], int]] = []
+        if self.projection == "bh4":
+            shape = {"r": self.repeats, "nb": self.dim // self.b, "b": self.b}
+            later = 3 if self.repeats > 1 else 0  # stages 2-4 read r repeats (or the shared x when r == 1)
+
+            def stages(op: str) -> list[tuple[str, dict[str, int], int]]:
+                return [(op, {**shape, "r_in": 1}, 4 - later)] + ([(op, {**shape, "r_in": self.repeats}, later)]
+                                                                   if later else [])
+
+            steps += [("bh4_fold", {**shape, "mode": 0}, 1), *stages("bh4_stage")]
+        gather = {"h": self.h, "rows": self.rows, "d_out": self.d_out}
+        steps += [("hash", {"h": self.h, "tau": self.tau}, 1), ("gather", gather, 1), ("gather_grad", gather, 1),
+                  ("hash_grad", {"h": self.h, "tau": self.tau}, 1)]
+        if self.projection == "bh4":
+            steps += [("bh4_fold", {**shape, "mode": 1}, 1), *stages("bh4_stage_grad"), *stages("bh4_weight_grad"),
+                      ("bh4_fold", {**shape, "mode": 2}, 1)]
+        return steps
+
     def flops_per_token(self) -> int:
         """The spec's count: BH4 (or dense) projection + hash + gather."""
         if self.projection == "bh4":

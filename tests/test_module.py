@@ -106,3 +106,31 @@ def test_output_dropout_only_in_training():
     x = torch.randn(20, 64)
     assert (ffn(x) == 0).float().mean() > 0.3
     assert (ffn.eval()(x) == 0).float().mean() == 0
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"projection": "dense"}, {"d_model": 48, "num_tables": 4, "block_size": 8}])
+def test_the_kernel_lists_name_what_a_forward_and_a_step_run(kwargs, monkeypatch):
+    """LayerConfig.inference_kernels / training_kernels (the bench's breakdowns) list exactly
+    the kernels, and the number of calls, that the module runs."""
+    from collections import Counter
+
+    from lookup_tvm import kernels as compiled
+    from lookup_tvm.tuning.source import kernel_key
+
+    args = {"d_model": 64, "num_tables": 16, "code_bits": 4, "block_size": 16, **kwargs}
+    layer = LookupFFN(**args)
+    calls = Counter()
+    original = compiled.Kernel.__call__
+
+    def counting(kernel, *tensors):
+        calls[kernel_key(kernel.spec.op, dict(kernel.spec.params))] += 1
+        original(kernel, *tensors)
+
+    monkeypatch.setattr(compiled.Kernel, "__call__", counting)
+    x = torch.randn(128, layer.config.d, requires_grad=True)  # whole token tiles: one call per kernel
+    with torch.no_grad():
+        layer.eval()(x)
+    assert calls == Counter(kernel_key(op, p) for op, p in layer.config.inference_kernels())
+    calls.clear()
+    layer.train()(x).sum().backward()
+    assert calls == Counter({kernel_key(op, p): n for op, p, n in layer.config.training_kernels()})
