@@ -152,9 +152,8 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     if not quick and tokens <= 4096:
         candidates["pure-PyTorch LookupFFN"] = step(reference, x_grad)
     measure("end to end", "training step (fwd+bwd)", candidates, "lookup_tvm", 3 * lookup_flops)
-    if not quick:
-        rows.extend(_breakdown("training breakdown", step(lookup, x_grad), lookup.config.training_kernels(), tokens,
-                               threads, rounds, probe, peak))
+    rows.extend(_breakdown("training breakdown", step(lookup, x_grad), lookup.config.training_kernels(), tokens,
+                           threads, rounds, probe, peak))
 
     ck = kernels()
     ops = {"bh4", "hash", "gather", "gather_table_grad"} if quick else None

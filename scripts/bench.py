@@ -18,7 +18,7 @@ def main(argv=None) -> int:
     p.add_argument("--tokens", type=int, nargs="+", default=[4096, 32768], help="token counts (default 4096 32768)")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)")
     p.add_argument("--rounds", type=int, default=7, help="clean rounds per comparison (default 7)")
-    p.add_argument("--quick", action="store_true", help="4096 tokens, 1 thread, 3 rounds, forward kernels: < 2 min")
+    p.add_argument("--quick", action="store_true", help="4096 tokens, 1 thread, 3 rounds, 4 of the kernels: < 2 min")
     p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     p.add_argument("--markdown", action="store_true", help="print a GitHub markdown table")
     args = p.parse_args(argv)

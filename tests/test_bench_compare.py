@@ -9,6 +9,7 @@ import pytest
 from conftest import REPO
 from lookup_tvm.bench import Row, format_rows, summarize
 from lookup_tvm.compare import differing_choices, format_comparison, trials_to_fraction
+from lookup_tvm.config import LayerConfig
 from lookup_tvm.timing import Samples, interleaved
 
 
@@ -85,7 +86,7 @@ def test_bench_quick_smoke(tmp_path):
     rows = json.loads(out_json.read_text())
     groups = {(r["group"], r["name"]) for r in rows}
     assert ("end to end", "inference (eval)") in groups and ("end to end", "training step (fwd+bwd)") in groups
-    compared = [r for r in rows if r["group"] not in ("inference breakdown", "memory")]
+    compared = [r for r in rows if r["group"] not in ("inference breakdown", "training breakdown", "memory")]
     assert all(r["subject_ms"] > 0 and r["baselines_ms"] for r in compared)
     assert "FFN bf16" in proc.stdout
     import torch
@@ -93,9 +94,13 @@ def test_bench_quick_smoke(tmp_path):
     inference = next(r for r in rows if r["name"] == "inference (eval)")
     assert ("FFN int8 dynamic" in inference["baselines_ms"]) == ("x86" in torch.backends.quantized.supported_engines)
     parts = [r for r in rows if r["group"] == "inference breakdown"]
-    assert [r["name"].split("-")[0] for r in parts] == ["bh4_fold", "front_end", "gather", "framework and bias (the rest)"]
+    assert [r["name"].split("-")[0] for r in parts] == ["bh4_fold", "front_end", "gather", "framework: torch ops, "
+                                                         "allocation, Python (the rest)"]
     assert sum(r["share"] for r in parts) == pytest.approx(1.0)
     assert all(r["subject_ms"] > 0 for r in parts[:-1])
+    step = [r for r in rows if r["group"] == "training breakdown"]
+    assert [r["name"].split("-")[0] for r in step[:-1]] == [op for op, _, _ in LayerConfig().training_kernels()]
+    assert "(x3)" in step[2]["name"] and sum(r["share"] for r in step) == pytest.approx(1.0)
     memory = {r["name"]: r["memory_mib"] for r in rows if r["group"] == "memory"}
     assert set(memory) == {"training step, LookupFFN", "training step, FFN fp32"}
     assert all(m["saved"] > 0 and m["peak_extra"] >= 0 for m in memory.values())
