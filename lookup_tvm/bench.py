@@ -3,7 +3,8 @@
 Each thread count runs in its own process (TVM sizes its pool once). Candidates are timed
 interleaved round by round with warm-up; with 2+ threads, rounds on a busy machine are
 rejected by a parallelism probe (see lookup_tvm.timing). Rates are GFLOP/s by the spec's
-FLOP counts; "% peak" is against torch.mm 2048^3 fp32 measured in the same run.
+FLOP counts; "% peak" is against torch.mm 2048^3 fp32 measured in the same run, "% L2
+read" against the L2 read bandwidth of one core (lookup_tvm.calibration) times the threads.
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Row:
     peak_gflops: float | None = None
     share: float | None = None
     memory_mib: dict[str, float] | None = None
+    l2_gbytes: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -79,9 +81,10 @@ def _format_timed(rows: list[Row], markdown: bool) -> str:
         table.append([r.group, r.name, r.tokens, r.threads, f"{r.subject_ms:.2f}", baselines or "-", speedups or "-",
                       "-" if r.gflops is None else f"{r.gflops:.1f}", "-" if r.gbytes is None else f"{r.gbytes:.1f}",
                       "-" if r.peak_percent is None else f"{r.peak_percent:.0f}%",
+                      "-" if r.gbytes is None or not r.l2_gbytes else f"{100 * r.gbytes / r.l2_gbytes:.0f}%",
                       "-" if r.share is None else f"{r.share:.0%}", r.rejected])
     headers = ["group", "what", "tokens", "threads", "lookup_tvm ms (per call)", "PyTorch ms", "speed-up", "GFLOP/s",
-               "GB/s", "% fp32 peak", "share of forward / step", "rejected rounds"]
+               "GB/s", "% fp32 peak", "% L2 read", "share of forward / step", "rejected rounds"]
     return tabulate(table, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True)
 
 
@@ -101,7 +104,9 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
 
     from lookup_tvm import LookupFFN
     from lookup_tvm.baselines import make_workload
+    from lookup_tvm.calibration import l2_read_gbytes_per_core
     from lookup_tvm.functional import kernels
+    from lookup_tvm.target import parse_target
     from lookup_tvm.timing import ParallelismProbe, interleaved
 
     torch.manual_seed(0)
@@ -166,8 +171,9 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
                 "lookup_tvm", load.flops, load.bytes)
     if probe:
         probe.close()
+    l2 = threads * l2_read_gbytes_per_core(parse_target("host"))  # one L2 per core
     for row in rows:
-        row.peak_gflops = peak
+        row.peak_gflops, row.l2_gbytes = peak, l2
     return rows
 
 

@@ -1,4 +1,5 @@
-"""The fp32 FMA rate of one core, measured: the peak that "% of peak" figures rest on.
+"""The fp32 FMA rate and the L2 read bandwidth of one core, measured: the ceilings that
+"% of peak" and "% of L2" figures rest on.
 
 A nominal peak (clock x FMA units x lanes) is often wrong on VMs and on CPUs whose wide
 vectors are split: the Zen 4 VM reports 2.6 GHz in ``cpu MHz`` and two 512-bit FMA units,
@@ -16,6 +17,8 @@ from lookup_tvm.target import TargetSpec
 
 CHAINS = 12  # independent accumulators: latency 4-5 cycles x up to 2 FMA issues per cycle
 STEPS = 4096  # FMAs per chain per call
+L2_RESIDENT_BYTES = 512 * 1024  # over every L1d we meet (32-64 KiB), within every L2 (1-2 MiB)
+PASSES = 16  # reads of the buffer per call
 
 
 def _fma_kernel(target: TargetSpec):
@@ -43,13 +46,44 @@ def fma_gflops_per_core(target: TargetSpec, seconds: float = 0.3) -> float:
     kernel, lanes = _fma_kernel(target)  # no parallel loop: it runs on the calling thread
     a, b, out = torch.rand(CHAINS, lanes), torch.rand(STEPS) * 1e-3, torch.empty(CHAINS, lanes)
     kernel(a, b, out)
-    calls = max(1, int(seconds / 10 / max(_time(kernel, a, b, out, 1), 1e-7)))
-    best = min(_time(kernel, a, b, out, calls) for _ in range(10))
+    calls = max(1, int(seconds / 10 / max(_time(kernel, a, b, out, calls=1), 1e-7)))
+    best = min(_time(kernel, a, b, out, calls=calls) for _ in range(10))
     return 2.0 * CHAINS * lanes * STEPS / best / 1e9
 
 
-def _time(kernel, a, b, out, calls: int) -> float:
+def _time(kernel, *args, calls: int) -> float:
     start = time.perf_counter()
     for _ in range(calls):
-        kernel(a, b, out)
+        kernel(*args)
     return (time.perf_counter() - start) / calls
+
+
+def _read_kernel(target: TargetSpec, nbytes: int):
+    """out[c, l] = sum over PASSES passes and k of a[k, c, l]: streams ``nbytes`` of a, PASSES
+    times per call (so call overhead does not count), with CHAINS vector loads and adds per step."""
+    from lookup_tvm.tvm_api import Schedule, build, te
+
+    lanes = target.profile.lanes(32)
+    steps = nbytes // (4 * CHAINS * lanes)
+    a = te.placeholder((steps, CHAINS, lanes), "float32", name="a")
+    passes, k = te.reduce_axis((0, PASSES), "passes"), te.reduce_axis((0, steps), "k")
+    out = te.compute((CHAINS, lanes), lambda c, lane: te.sum(a[k, c, lane], axis=[passes, k]), name="read")
+    sch = Schedule(te.create_prim_func([a, out]))
+    block = sch.get_sblock("read")
+    c, lane, again, red = sch.get_loops(block)
+    sch.reorder(again, red, c, lane)
+    sch.unroll(c)
+    sch.vectorize(lane)
+    sch.decompose_reduction(block, again)
+    return build(sch.mod["main"], target)["main"], (steps, CHAINS, lanes)
+
+
+def l2_read_gbytes_per_core(target: TargetSpec, seconds: float = 0.3) -> float:
+    """Sustained read bandwidth of one thread from L2 in GB/s: a 512 KiB buffer (L1 misses, L2
+    hits) summed over and over, the best of several timed batches."""
+    kernel, shape = _read_kernel(target, L2_RESIDENT_BYTES)
+    a, out = torch.rand(shape), torch.empty(shape[1:])
+    kernel(a, out)
+    calls = max(1, int(seconds / 10 / max(_time(kernel, a, out, calls=1), 1e-7)))
+    best = min(_time(kernel, a, out, calls=calls) for _ in range(10))
+    return PASSES * a.numel() * 4 / best / 1e9
