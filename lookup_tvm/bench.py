@@ -116,6 +116,8 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     lookup = LookupFFN(512, 128, 8)
     reference = LookupFFN(512, 128, 8, backend="reference")
     reference.load_state_dict(lookup.state_dict())
+    lookup_bf16 = LookupFFN(512, 128, 8, dtype=torch.bfloat16)
+    lookup_bf16.load_state_dict(lookup.state_dict())
     ffn = nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(), nn.Linear(2048, 512))
     ffn_bf16 = nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(), nn.Linear(2048, 512)).bfloat16()
     ffn_int8 = _dynamic_int8(ffn)
@@ -143,7 +145,14 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
         rows.extend(_breakdown("inference breakdown", lambda: lookup(x),
                                [(op, params, 1) for op, params in lookup.config.inference_kernels()],
                                tokens, threads, rounds, probe, peak))
-    lookup.train()
+        lookup_bf16.eval()
+        measure("end to end", "inference (eval), bf16", {"lookup_tvm": lambda: lookup_bf16(x_bf16),
+                                                         "FFN bf16": lambda: ffn_bf16(x_bf16)}, "lookup_tvm",
+                lookup_flops)
+        rows.extend(_breakdown("inference breakdown, bf16", lambda: lookup_bf16(x_bf16),
+                               [(op, params, 1) for op, params in lookup.config.inference_kernels(bf16=True)],
+                               tokens, threads, rounds, probe, peak))
+    lookup.train(), lookup_bf16.train()
 
     def step(module, inp):
         def run():
@@ -157,6 +166,9 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     if not quick and tokens <= 4096:
         candidates["pure-PyTorch LookupFFN"] = step(reference, x_grad)
     measure("end to end", "training step (fwd+bwd)", candidates, "lookup_tvm", 3 * lookup_flops)
+    measure("end to end", "training step (fwd+bwd), bf16", {"lookup_tvm": step(lookup_bf16, x_grad_bf16),
+                                                            "FFN bf16": step(ffn_bf16, x_grad_bf16)},
+            "lookup_tvm", 3 * lookup_flops)
     rows.extend(_breakdown("training breakdown", step(lookup, x_grad), lookup.config.training_kernels(), tokens,
                            threads, rounds, probe, peak))
 
@@ -167,8 +179,12 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
             continue
         kernel = ck.get(op, **params)
         load = make_workload(kernel.spec, tokens)
-        measure("kernel", kernel.spec.name, {"lookup_tvm": lambda: kernel(*load.args), load.torch_name: load.torch_fn},
-                "lookup_tvm", load.flops, load.bytes)
+        candidates = {"lookup_tvm": lambda: kernel(*load.args), load.torch_name: load.torch_fn}
+        if params.get("bf16"):  # the same kernel with float32 storage, on the same token count
+            wide = ck.get(op, **{k: v for k, v in params.items() if k != "bf16"})
+            wide_load = make_workload(wide.spec, tokens)
+            candidates["lookup_tvm fp32"] = lambda: wide(*wide_load.args)
+        measure("kernel", kernel.spec.name, candidates, "lookup_tvm", load.flops, load.bytes)
     if probe:
         probe.close()
     l2 = threads * l2_read_gbytes_per_core(parse_target("host"))  # one L2 per core

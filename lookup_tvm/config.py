@@ -9,6 +9,9 @@ from typing import Any
 from lookup_tvm.reference import padded_dim
 
 
+BF16 = {"bf16": 1}  # the spec parameter of a kernel's bfloat16-storage variant
+
+
 @dataclasses.dataclass(frozen=True)
 class LayerConfig:
     """d: model size; h: tables; tau: code bits; b: BH4 block; d_out: output size (default d)."""
@@ -57,20 +60,24 @@ class LayerConfig:
             needed += [("bh4_fold", {**shape, "mode": mode}) for mode in (0, 1, 2)]
             needed.append(("bh4", shape))
             needed.append(("bh4_projection", {**shape, "features": h * tau}))
-            needed.append(("front_end", {**shape, "d": self.d, "h": h, "tau": tau}))
+            needed += [("front_end", {**shape, "d": self.d, "h": h, "tau": tau, **bf16}) for bf16 in ({}, BF16)]
             for r_in in sorted({1, self.repeats}):
                 needed += [(op, {**shape, "r_in": r_in}) for op in ("bh4_stage", "bh4_stage_grad", "bh4_weight_grad")]
         needed += [("hash", {"h": h, "tau": tau}), ("hash_grad", {"h": h, "tau": tau})]
         gather = {"h": h, "rows": rows, "d_out": d_out}
         needed += [(op, gather) for op in ("gather", "gather_score_grad", "gather_table_grad", "gather_grad")]
+        needed.append(("gather", {**gather, **BF16}))
         return needed
 
-    def inference_kernels(self) -> list[tuple[str, dict[str, int]]]:
+    def inference_kernels(self, bf16: bool = False) -> list[tuple[str, dict[str, int]]]:
         """The kernels the no-gradient forward runs, in order (BH4: fold, front end, gather;
-        dense: hash, gather after torch's linear)."""
+        dense: hash, gather after torch's linear), in their bfloat16-storage variants for a
+        bfloat16 layer (the fold and the hash stay float32)."""
         ops = ("hash", "gather") if self.projection == "dense" else ("bh4_fold", "front_end", "gather")
         needed = self.kernels()  # of the folds, the forward one (mode 0)
-        return [next((op, params) for op, params in needed if op == name and params.get("mode", 0) == 0)
+        wanted = BF16 if bf16 and self.projection == "bh4" else {}
+        return [next((op, params) for op, params in needed if op == name and params.get("mode", 0) == 0
+                     and params.get("bf16", 0) == (wanted.get("bf16", 0) if op in ("front_end", "gather") else 0))
                 for name in ops]
 
     def training_kernels(self) -> list[tuple[str, dict[str, int], int]]:

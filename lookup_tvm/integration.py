@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from lookup_tvm.module import LookupFFN
+from lookup_tvm.validation import STORAGE_DTYPES
 
 PAIRS = (("linear1", "linear2"), ("fc1", "fc2"), ("c_fc", "c_proj"), ("lin1", "lin2"))
 GATED = ("gate_proj", "up_proj", "down_proj")
@@ -113,11 +114,11 @@ class _Builder:
         param = next(replaced.parameters(), None)
         if param is None:
             return layer
-        if param.dtype != torch.float32 and layer.backend == "tvm":
+        if param.dtype not in STORAGE_DTYPES and layer.backend == "tvm":
             raise TypeError(
-                f"replace_ffn: the model's FFN is {param.dtype}; LookupFFN(backend='tvm') runs float32 kernels. "
-                "Keep the model in float32 (model.float()) and run it under torch.autocast('cpu', "
-                "dtype=torch.bfloat16), or pass backend='reference' for a pure-PyTorch layer in this dtype")
+                f"replace_ffn: the model's FFN is {param.dtype}; LookupFFN(backend='tvm') runs float32 or bfloat16 "
+                "kernels. Convert the model (model.float() or model.bfloat16(); torch.autocast('cpu', "
+                "dtype=torch.bfloat16) works too), or pass backend='reference' for a pure-PyTorch layer in this dtype")
         return layer.to(device=param.device, dtype=param.dtype)
 
 

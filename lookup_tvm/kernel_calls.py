@@ -18,6 +18,11 @@ def hadamard_matrix(size: int) -> torch.Tensor:
     return hadamard(torch.eye(size, dtype=torch.float32)).contiguous()
 
 
+def storage(t: torch.Tensor) -> dict[str, int]:
+    """The spec parameter that selects a kernel's bfloat16 storage variant for tensor t."""
+    return {"bf16": 1} if t.dtype == torch.bfloat16 else {}
+
+
 def run_tiled(kernel: Kernel, batched_in: Sequence[torch.Tensor], shared: Sequence[torch.Tensor],
               batched_out: Sequence[torch.Tensor]) -> None:
     """Call a kernel over all tokens; a token-tiled kernel gets whole tiles, the tail padded."""
@@ -45,7 +50,7 @@ def run_tiled(kernel: Kernel, batched_in: Sequence[torch.Tensor], shared: Sequen
 
 def fold(ck: CompiledKernels, weight: torch.Tensor, mode: int) -> torch.Tensor:
     """Fold H_b into BH4 weights [r, 4, nb, b, b] (FOLD, FOLD_TRANSPOSED -> [4, r, nb, b, b]),
-    or unfold a folded-weight gradient back (UNFOLD: [4, r, ...] -> [r, 4, ...])."""
+    or unfold a folded-weight gradient back (UNFOLD: [4, r, ...] -> [r, 4, ...]); float32."""
     if mode == UNFOLD:
         _, r, nb, b, _ = weight.shape
         out = weight.new_empty((r, STAGES, nb, b, b))
@@ -80,13 +85,13 @@ def bh4_projection(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor, b
 def front_end(ck: CompiledKernels, x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor,
               weight: torch.Tensor, bias: torch.Tensor, tau: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Inference front end in one kernel: LayerNorm, BH4 projection and hash.
-    x [B, d], norm_weight/norm_bias [d], weight [r, 4, nb, b, b], bias [h*tau]
-    -> (codes [B, h] int32, scores [B, h])."""
+    x [B, d], norm_weight/norm_bias [d], bias [h*tau]: float32 or bfloat16; weight [r, 4, nb, b,
+    b] float32 -> (codes [B, h] int32, scores [B, h] float32)."""
     r, _, nb, b, _ = weight.shape
     batch, d = x.shape
     h = bias.shape[0] // tau
-    codes, scores = x.new_empty((batch, h), dtype=torch.int32), x.new_empty((batch, h))
-    run_tiled(ck.get("front_end", d=d, r=r, nb=nb, b=b, h=h, tau=tau), [x],
+    codes, scores = x.new_empty((batch, h), dtype=torch.int32), x.new_empty((batch, h), dtype=torch.float32)
+    run_tiled(ck.get("front_end", d=d, r=r, nb=nb, b=b, h=h, tau=tau, **storage(x)), [x],
               [norm_weight, norm_bias, fold(ck, weight, FOLD), hadamard_matrix(nb), bias], [codes, scores])
     return codes, scores
 
@@ -95,10 +100,12 @@ def lookup_ffn_inference(ck: CompiledKernels, x: torch.Tensor, norm_weight: torc
                          weight: torch.Tensor, proj_bias: torch.Tensor, tables: torch.Tensor,
                          out_bias: torch.Tensor) -> torch.Tensor:
     """The whole layer without gradients: front end kernel, gather kernel, bias added in place.
-    x [B, d], tables [h, 2**tau, d_out], out_bias [d_out] -> y [B, d_out]."""
+    x [B, d], tables [h, 2**tau, d_out], out_bias [d_out] -> y [B, d_out], all float32 or all
+    bfloat16 (accumulated in float32, rounded to bfloat16 once at the end)."""
     tau = tables.shape[1].bit_length() - 1
     codes, scores = front_end(ck, x, norm_weight, norm_bias, weight, proj_bias, tau)
-    return gather_forward(ck, codes, scores, tables).add_(out_bias)
+    out = gather_forward(ck, codes, scores, tables).add_(out_bias)
+    return out if out.dtype == x.dtype else out.to(x.dtype)
 
 
 def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -174,9 +181,10 @@ def hash_backward(ck: CompiledKernels, z: torch.Tensor, grad_scores: torch.Tenso
 
 
 def gather_forward(ck: CompiledKernels, codes: torch.Tensor, scores: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
+    """codes [B, h] int32, scores [B, h] float32, tables float32 or bfloat16 -> [B, d_out] float32."""
     h, rows, d_out = tables.shape
     out = scores.new_empty((codes.shape[0], d_out))
-    ck.get("gather", h=h, rows=rows, d_out=d_out)(codes, scores, tables, out)
+    ck.get("gather", h=h, rows=rows, d_out=d_out, **storage(tables))(codes, scores, tables, out)
     return out
 
 

@@ -8,16 +8,23 @@ from torch import nn
 
 from lookup_tvm import reference
 from lookup_tvm.config import LayerConfig, note_in_use
+from lookup_tvm.validation import STORAGE_DTYPES
 
+_NAMES = " or ".join(str(d) for d in STORAGE_DTYPES)
 BACKENDS = ("tvm", "reference")
 
 
 class LookupFFN(nn.Module):
     """A feed-forward block made of hashing and table look-ups (spec steps 1-6).
 
-    Input ``[..., d_model]`` float32, output ``[..., d_out]``; the residual is added outside.
-    ``backend="tvm"`` runs the TVM kernels (forward and backward), ``"reference"`` the
-    pure-PyTorch path; both share one ``state_dict`` format.
+    Input ``[..., d_model]``, output ``[..., d_out]``, both in the parameters' dtype (float32, or
+    bfloat16: ``dtype=torch.bfloat16`` or ``model.to(torch.bfloat16)``); the residual is added
+    outside. Under ``torch.autocast('cpu', dtype=torch.bfloat16)`` float32 parameters are the
+    master weights and the layer computes from bfloat16 copies. Every kernel accumulates in
+    float32; bfloat16 inference runs bfloat16-storage kernels (front end, gather), training
+    widens to the float32 kernels. ``backend="tvm"`` runs the TVM kernels (forward and
+    backward), ``"reference"`` the pure-PyTorch path in any dtype; both share one
+    ``state_dict`` format.
 
     The projection weight is stored at unit scale and multiplied by :attr:`weight_scale`
     (``1/sqrt(b*D)`` for BH4, ``1/sqrt(d)`` dense) in the forward: the function at init is the
@@ -37,8 +44,11 @@ class LookupFFN(nn.Module):
 
     def __init__(self, d_model: int, num_tables: int = 128, code_bits: int = 8, *, d_out: int | None = None,
                  projection: str = "bh4", block_size: int = 64, backend: str = "tvm", table_init_std: float = 0.02,
-                 score_temperature: float = 1.0, bounded_scores: bool = False, output_dropout: float = 0.0):
+                 score_temperature: float = 1.0, bounded_scores: bool = False, output_dropout: float = 0.0,
+                 dtype: torch.dtype | None = None):
         super().__init__()
+        if dtype is not None and backend == "tvm" and dtype not in STORAGE_DTYPES:
+            raise TypeError(f"LookupFFN(backend='tvm') stores its parameters in {_NAMES}, got dtype={dtype}")
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         if score_temperature <= 0 or not 0.0 <= output_dropout < 1.0:
@@ -63,6 +73,8 @@ class LookupFFN(nn.Module):
         self.score_temperature = score_temperature
         self.bounded_scores = bounded_scores
         self.dropout = nn.Dropout(output_dropout) if output_dropout else nn.Identity()
+        if dtype is not None:
+            self.to(dtype)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
@@ -143,39 +155,56 @@ class LookupFFN(nn.Module):
         from lookup_tvm import torch_ops
 
         c = self.config
-        if x.dtype != torch.float32 or x.device.type != "cpu":
-            raise TypeError(
-                f"LookupFFN(backend='tvm') computes in float32 on the CPU, got {x.dtype} on {x.device}. Keep the "
-                "LookupFFN layers in float32 (model.float()) and use torch.autocast('cpu', dtype=torch.bfloat16) for "
-                "the rest of the model, or use backend='reference' for other dtypes")
+        storage = self._storage_dtype(x)
+        x = x.to(storage)
         handle = torch_ops.kernels_handle(self.kernels)
-        weight = self.projection_weight()
+        norm_weight, norm_bias, proj_bias, tables, out_bias = (
+            t.to(storage) for t in (self.norm.weight, self.norm.bias, self.proj_bias, self.tables, self.out_bias))
+        weight = self.proj_weight.float() * self.weight_scale  # scaled in float32: a transient, folded in float32
         needs_grad = torch.is_grad_enabled() and any(
-            t.requires_grad for t in (x, weight, self.norm.weight, self.norm.bias, self.proj_bias))
+            t.requires_grad for t in (x, weight, norm_weight, norm_bias, proj_bias, tables, out_bias))
         if c.projection == "bh4" and self.score_temperature == 1.0 and not self.bounded_scores and not needs_grad:
-            return torch_ops.lookup_ffn_inference(x, self.norm.weight, self.norm.bias, weight, self.proj_bias,
-                                                  self.tables, self.out_bias, handle)
-        z = self._tempered(self._z_tvm(x, handle)).reshape(-1, c.h, c.tau).contiguous()
-        codes, scores = torch_ops.hash_codes(z, handle)
-        tables = self.tables.contiguous()
-        out = torch_ops.gather_accumulate(codes, self._bounded(scores).contiguous(), tables, handle)
-        return out.add_(self.out_bias)  # in place: the gather's backward does not need its output
+            return torch_ops.lookup_ffn_inference(x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias,
+                                                  handle)
+        # Training runs the float32 kernels: bfloat16 parameters and inputs are widened here and
+        # their gradients rounded back by autograd.
+        x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias = (
+            t.float() for t in (x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias))
+        z = self._tempered(self._z_tvm(x, norm_weight, norm_bias, weight, proj_bias, handle))
+        codes, scores = torch_ops.hash_codes(z.reshape(-1, c.h, c.tau).contiguous(), handle)
+        out = torch_ops.gather_accumulate(codes, self._bounded(scores).contiguous(), tables.contiguous(), handle)
+        return out.add_(out_bias).to(storage)  # bias in place: the gather's backward does not need its output
 
-    def _z_tvm(self, x: torch.Tensor, handle: int) -> torch.Tensor:
-        """Pre-norm and projection on the TVM kernels: x [B, d] -> z [B, h*tau]."""
+    def _storage_dtype(self, x: torch.Tensor) -> torch.dtype:
+        """The dtype this call computes in: the parameters' (float32 or bfloat16), or under
+        ``torch.autocast('cpu')`` the autocast dtype (the parameters stay the fp32 masters)."""
+        if x.device.type != "cpu":
+            raise TypeError(f"LookupFFN(backend='tvm') runs on the CPU, got an input on {x.device}")
+        storage = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else self.tables.dtype
+        if storage not in STORAGE_DTYPES:
+            raise TypeError(f"LookupFFN(backend='tvm') computes with {_NAMES} parameters (or under "
+                            f"torch.autocast('cpu', dtype=torch.bfloat16)), got {storage}; use backend='reference' "
+                            "for other dtypes")
+        if x.dtype != storage and not torch.is_autocast_enabled("cpu"):
+            raise TypeError(f"LookupFFN's parameters are {storage} but its input is {x.dtype}: cast one to the "
+                            "other (model.to(dtype)), or run under torch.autocast('cpu', dtype=torch.bfloat16)")
+        return storage
+
+    def _z_tvm(self, x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, weight: torch.Tensor,
+               proj_bias: torch.Tensor, handle: int) -> torch.Tensor:
+        """Pre-norm and projection on the TVM kernels (float32): x [B, d] -> z [B, h*tau]."""
         from lookup_tvm import functional as F
         from lookup_tvm import torch_ops
 
         c = self.config
-        xn = self.norm(x)
-        weight = self.projection_weight()
+        xn = nn.functional.layer_norm(x, (c.d,), norm_weight, norm_bias, eps=self.norm.eps)
         if c.projection == "dense":
-            return nn.functional.linear(xn, weight, self.proj_bias)
+            return nn.functional.linear(xn, weight, proj_bias)
         x_pad = (nn.functional.pad(xn, (0, c.dim - c.d)) if c.dim != c.d else xn).contiguous()
-        if torch.is_grad_enabled() and any(t.requires_grad for t in (x_pad, weight, self.proj_bias)):
+        if torch.is_grad_enabled() and any(t.requires_grad for t in (x_pad, weight, proj_bias)):
             projected = torch_ops.bh4_train(x_pad, weight, handle)[0]
-            return F.residual_mix(projected, x_pad, self.proj_bias)
-        return torch_ops.bh4_projection(x_pad, weight, self.proj_bias, handle)
+            return F.residual_mix(projected, x_pad, proj_bias)
+        return torch_ops.bh4_projection(x_pad, weight, proj_bias, handle)
 
     @torch.no_grad()
     def diagnostics(self, x: torch.Tensor) -> dict[str, float]:

@@ -21,8 +21,8 @@ from torch import Tensor
 from lookup_tvm import kernel_calls as calls
 from lookup_tvm.kernels import CompiledKernels, default_kernels
 from lookup_tvm.tvm_api import set_num_threads
-from lookup_tvm.validation import (check_bh4_args, check_bh4_grad_args, check_bias, check_front_end_args,
-                                   check_gather_args, check_hash_args, check_lookup_ffn_args)
+from lookup_tvm.validation import (STORAGE_DTYPES, check_bh4_args, check_bh4_grad_args, check_bias,
+                                   check_front_end_args, check_gather_args, check_hash_args, check_lookup_ffn_args)
 
 _HANDLES: list[CompiledKernels] = []
 _HANDLES_LOCK = threading.Lock()
@@ -129,7 +129,7 @@ def front_end(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor,
 @front_end.register_fake
 def _(x, norm_weight, norm_bias, weight, bias, tau, handle):
     h = bias.shape[0] // tau
-    return x.new_empty((x.shape[0], h), dtype=torch.int32), x.new_empty((x.shape[0], h))
+    return x.new_empty((x.shape[0], h), dtype=torch.int32), x.new_empty((x.shape[0], h), dtype=torch.float32)
 
 
 @torch.library.custom_op("lookup_tvm::lookup_ffn_inference", mutates_args=())
@@ -187,7 +187,7 @@ hash_codes.register_autograd(_hash_grad, setup_context=_hash_setup)
 
 @torch.library.custom_op("lookup_tvm::gather_accumulate", mutates_args=())
 def gather_accumulate(codes: Tensor, scores: Tensor, tables: Tensor, handle: int) -> Tensor:
-    check_gather_args(codes, tables, scores=scores)
+    check_gather_args(codes, tables, scores=scores, table_dtypes=STORAGE_DTYPES)
     return calls.gather_forward(_kernels(handle), codes, scores, tables)
 
 

@@ -8,12 +8,18 @@ import torch
 from lookup_tvm.reference import padded_dim
 
 
-def check_tensor(name: str, value: object, dtype: torch.dtype, ndim: int) -> torch.Tensor:
-    """A CPU, contiguous tensor of the given dtype and rank, or TypeError/ValueError naming ``name``."""
+STORAGE_DTYPES = (torch.float32, torch.bfloat16)  # what layer parameters and activations may be stored in
+
+
+def check_tensor(name: str, value: object, dtype: torch.dtype | tuple[torch.dtype, ...], ndim: int) -> torch.Tensor:
+    """A CPU, contiguous tensor of the given dtype (or one of them) and rank, or
+    TypeError/ValueError naming ``name``."""
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
-    if value.dtype != dtype:
-        raise TypeError(f"{name} must have dtype {dtype}, got {value.dtype}")
+    allowed = dtype if isinstance(dtype, tuple) else (dtype,)
+    if value.dtype not in allowed:
+        names = " or ".join(str(d) for d in allowed)
+        raise TypeError(f"{name} must have dtype {names}, got {value.dtype}")
     if value.device.type != "cpu":
         raise ValueError(f"{name} must be on the CPU, got device {value.device}")
     if value.dim() != ndim:
@@ -72,17 +78,18 @@ def check_bh4_args(x: torch.Tensor, weight: torch.Tensor) -> tuple[int, int, int
 def check_front_end_args(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, weight: torch.Tensor,
                          bias: torch.Tensor, tau: int) -> None:
     """x [B, d], norm_weight/norm_bias [d], weight [r, 4, D//b, b, b] with D the power of two
-    >= d, bias [h*tau] with h*tau <= r*D, 1 <= tau <= 30; all float32."""
-    check_tensor("x", x, torch.float32, 2)
+    >= d, bias [h*tau] with h*tau <= r*D, 1 <= tau <= 30; weight float32, the others float32 or
+    all bfloat16."""
+    check_tensor("x", x, STORAGE_DTYPES, 2)
     d = x.shape[1]
     for name, value in (("norm_weight", norm_weight), ("norm_bias", norm_bias)):
-        check_tensor(name, value, torch.float32, 1)
+        check_tensor(name, value, x.dtype, 1)
         check_dims(name, value, [d])
     padded = torch.empty(0, padded_dim(d))
     r, nb, b = check_bh4_args(padded, weight)
     if not 1 <= tau <= MAX_CODE_BITS:
         raise ValueError(f"tau must be in [1, {MAX_CODE_BITS}] (int32 codes), got {tau}")
-    check_bias(bias, r * nb * b)
+    check_bias(bias, r * nb * b, x.dtype)
     if bias.shape[0] % tau:
         raise ValueError(f"bias length {bias.shape[0]} must be h * tau, a multiple of tau = {tau}")
 
@@ -90,8 +97,9 @@ def check_front_end_args(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: 
 def check_lookup_ffn_args(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, weight: torch.Tensor,
                           proj_bias: torch.Tensor, tables: torch.Tensor, out_bias: torch.Tensor) -> None:
     """The whole layer's arguments: as :func:`check_front_end_args`, with tau from tables
-    [h, 2**tau, d_out] (h*tau = proj_bias length) and out_bias [d_out]; all float32."""
-    check_tensor("tables", tables, torch.float32, 3)
+    [h, 2**tau, d_out] (h*tau = proj_bias length) and out_bias [d_out]; weight float32, the
+    others all float32 or all bfloat16."""
+    check_tensor("tables", tables, STORAGE_DTYPES, 3)
     h, rows, d_out = tables.shape
     if not is_power_of_two(rows) or rows < 2:
         raise ValueError(f"tables.shape[1] must be 2**tau rows (tau >= 1), got {rows}")
@@ -99,7 +107,8 @@ def check_lookup_ffn_args(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias:
     check_front_end_args(x, norm_weight, norm_bias, weight, proj_bias, tau)
     if proj_bias.shape[0] != h * tau:
         raise ValueError(f"proj_bias has {proj_bias.shape[0]} values, the tables need h * tau = {h * tau}")
-    check_tensor("out_bias", out_bias, torch.float32, 1)
+    for name, value in (("x", x), ("out_bias", out_bias)):
+        check_tensor(name, value, tables.dtype, 1 if name == "out_bias" else 2)
     check_dims("out_bias", out_bias, [d_out])
 
 
@@ -112,9 +121,9 @@ def check_bh4_grad_args(grad_out: torch.Tensor, x: torch.Tensor, weight: torch.T
     check_dims("acts", acts, [STAGES - 1, x.shape[0], r, nb, b])
 
 
-def check_bias(bias: torch.Tensor, width: int) -> None:
-    """bias [F] float32 with 1 <= F <= width (= r*D)."""
-    check_tensor("bias", bias, torch.float32, 1)
+def check_bias(bias: torch.Tensor, width: int, dtype: torch.dtype = torch.float32) -> None:
+    """bias [F] of ``dtype`` with 1 <= F <= width (= r*D)."""
+    check_tensor("bias", bias, dtype, 1)
     if not 1 <= bias.shape[0] <= width:
         raise ValueError(f"bias length F must be in [1, r*D = {width}], got {bias.shape[0]}")
 
@@ -132,11 +141,12 @@ def check_hash_args(z: torch.Tensor, grad_scores: torch.Tensor | None = None) ->
 
 
 def check_gather_args(codes: torch.Tensor, tables: torch.Tensor, scores: torch.Tensor | None = None,
-                      grad_out: torch.Tensor | None = None) -> None:
-    """codes [B, h] int32 in [0, rows), tables [h, rows, d_out] float32, scores [B, h] and
-    grad_out [B, d_out] float32 when given."""
+                      grad_out: torch.Tensor | None = None,
+                      table_dtypes: tuple[torch.dtype, ...] = (torch.float32,)) -> None:
+    """codes [B, h] int32 in [0, rows), tables [h, rows, d_out] of one of ``table_dtypes``,
+    scores [B, h] and grad_out [B, d_out] float32 when given."""
     check_tensor("codes", codes, torch.int32, 2)
-    check_tensor("tables", tables, torch.float32, 3)
+    check_tensor("tables", tables, table_dtypes, 3)
     h, rows, d_out = tables.shape
     if min(h, rows, d_out) < 1:
         raise ValueError(f"tables must have non-empty shape [h, rows, d_out], got {tuple(tables.shape)}")

@@ -31,6 +31,9 @@ def parse_args(argv=None):
     p.add_argument("--eval-every", type=int, default=100, help="steps between validation losses (default 100)")
     p.add_argument("--eval-batches", type=int, default=8, help="validation batches per evaluation (default 8)")
     p.add_argument("--threads", type=int, default=None, help="torch/TVM threads (default: torch's)")
+    p.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32",
+                   help="bf16: forward and backward under torch.autocast('cpu', dtype=torch.bfloat16), the "
+                        "optimizer on the float32 master weights (default fp32)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint", type=Path, default=None, help="where to save the model (default: none)")
     p.add_argument("--diagnostics", action="store_true",
@@ -59,10 +62,14 @@ def main(argv=None) -> int:
     gen, eval_gen = torch.Generator().manual_seed(args.seed), torch.Generator().manual_seed(1234)
     eval_set = [batches(valid, args.batch, args.context, eval_gen) for _ in range(args.eval_batches)]
 
+    def precision():
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.dtype == "bf16")
+
     def validation_loss() -> float:
         model.eval()
-        with torch.no_grad():
-            losses = [nn.functional.cross_entropy(model(x).reshape(-1, 256), y.reshape(-1)).item() for x, y in eval_set]
+        with torch.no_grad(), precision():
+            losses = [nn.functional.cross_entropy(model(x).reshape(-1, 256).float(), y.reshape(-1)).item()
+                      for x, y in eval_set]
         model.train()
         return sum(losses) / len(losses)
 
@@ -76,7 +83,8 @@ def main(argv=None) -> int:
     for step in range(1, args.steps + 1):
         x, y = batches(train, args.batch, args.context, gen)
         start = time.perf_counter()
-        loss = nn.functional.cross_entropy(model(x).reshape(-1, 256), y.reshape(-1))
+        with precision():
+            loss = nn.functional.cross_entropy(model(x).reshape(-1, 256).float(), y.reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -95,7 +103,7 @@ def main(argv=None) -> int:
                       f"rows hit {stats['rows_hit']:.0%} ({stats['rows_hit_vs_uniform']:.2f} of uniform), output/residual norm "
                       f"{stats['output_norm']:.3g}/{stats['residual_norm']:.3g}", flush=True)
     median = sorted(step_times)[len(step_times) // 2]
-    print(json.dumps({"ffn": args.ffn, "steps": args.steps, "final_val_loss": history[-1]["val_loss"],
+    print(json.dumps({"ffn": args.ffn, "dtype": args.dtype, "steps": args.steps, "final_val_loss": history[-1]["val_loss"],
                       "median_ms_per_step": round(1e3 * median, 1), "history": history}))
     if args.checkpoint:
         torch.save({"args": vars(args) | {"checkpoint": str(args.checkpoint)}, "model": model.state_dict()},

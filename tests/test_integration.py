@@ -122,8 +122,12 @@ def test_strict_names_the_mlp_modules_it_did_not_recognise():
 
 
 def test_follows_device_and_refuses_other_dtypes_on_the_tvm_backend():
-    model = nn.Sequential(Mlp(16, 64)).to(torch.bfloat16)
-    with pytest.raises(TypeError, match="autocast"):
+    model = nn.Sequential(Mlp(16, 64)).to(torch.float16)
+    with pytest.raises(TypeError, match="bfloat16"):
         replace_ffn(model, num_tables=4, code_bits=4, block_size=8)
     [report] = replace_ffn(model, num_tables=4, code_bits=4, block_size=8, backend="reference")
-    assert model[0].tables.dtype == torch.bfloat16 and report.kind == "fc1/act/fc2"
+    assert model[0].tables.dtype == torch.float16 and report.kind == "fc1/act/fc2"
+    model = nn.Sequential(Mlp(16, 64)).to(torch.bfloat16)
+    replace_ffn(model, num_tables=4, code_bits=4, block_size=8)
+    assert model[0].tables.dtype == torch.bfloat16
+    assert model(torch.randn(3, 16, dtype=torch.bfloat16)).dtype == torch.bfloat16

@@ -61,8 +61,12 @@ def test_extra_repr_and_bad_input():
         ffn(torch.randn(2, 100))
     with pytest.raises(ValueError, match="backend"):
         LookupFFN(512, backend="cuda")
-    with pytest.raises(TypeError, match="torch.autocast"):
-        ffn.to(torch.bfloat16)(torch.randn(2, 512, dtype=torch.bfloat16))
+    with pytest.raises(TypeError, match="float32 or torch.bfloat16"):
+        ffn.to(torch.float64)(torch.randn(2, 512, dtype=torch.float64))
+    with pytest.raises(TypeError, match="float32 or torch.bfloat16"):
+        LookupFFN(512, dtype=torch.float16)
+    with pytest.raises(TypeError, match="input is torch.float32"):
+        ffn.to(torch.bfloat16)(torch.randn(2, 512))
 
 
 def test_defaults_are_the_specs_math():

@@ -4,6 +4,20 @@ from __future__ import annotations
 from lookup_tvm.target import CpuProfile
 
 
+BF16 = "bfloat16"
+
+
+def storage_dtype(spec) -> str:
+    """The dtype a kernel stores its parameters and activations in: ``bfloat16`` for specs with
+    ``bf16=1`` (fp32 accumulation inside), else ``float32``."""
+    return BF16 if dict(spec.params).get("bf16", 0) else "float32"
+
+
+def as_float32(value):
+    """A TE expression widened to float32 (bf16 -> fp32 is exact: a 16-bit shift)."""
+    return value if value.dtype == "float32" else value.astype("float32")
+
+
 def vector_lanes(extent: int, profile: CpuProfile, dtype_bits: int = 32) -> int:
     """The widest power-of-two lane count <= the target's vector width that divides ``extent``."""
     lanes = profile.lanes(dtype_bits)

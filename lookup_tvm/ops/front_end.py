@@ -9,7 +9,8 @@ and the stage inputs for the backward.
 
 Arguments (float32 unless noted): x [tiles, tile, d], norm weight and bias [d], folded
 weights [4, r, nb, b, b], cross [nb, nb], bias [h*tau] -> codes [tiles, tile, h] int32,
-scores [tiles, tile, h].
+scores [tiles, tile, h]. With ``bf16=1``, x, the norm weight and bias and the bias are
+bfloat16 (widened on load; everything after is float32).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
 from lookup_tvm.ops.bh4 import (default_token_tile, order_stage_loops, stage, stage_block_names, stage_flops,
                                 stage_torch)
-from lookup_tvm.ops.common import batch_extent, relative_error, vector_lanes
+from lookup_tvm.ops.common import BF16, as_float32, batch_extent, relative_error, storage_dtype, vector_lanes
 from lookup_tvm.ops.hashing import code_and_score
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te, tirx
@@ -31,22 +32,36 @@ def define_front_end(spec: OpSpec, batch=None):
     d, r, nb, b, h, tau, tile = (spec[k] for k in ("d", "r", "nb", "b", "h", "tau", "token_tile"))
     dim = nb * b
     tiles = batch_extent(batch)
-    x = te.placeholder((tiles, tile, d), "float32", name="x")
-    gamma = te.placeholder((d,), "float32", name="norm_weight")
-    beta = te.placeholder((d,), "float32", name="norm_bias")
+    storage = storage_dtype(spec)
+    x_in = te.placeholder((tiles, tile, d), storage, name="x")
+    gamma_in = te.placeholder((d,), storage, name="norm_weight")
+    beta_in = te.placeholder((d,), storage, name="norm_bias")
     w = te.placeholder((STAGES, r, nb, b, b), "float32", name="folded_weight")
     cross = te.placeholder((nb, nb), "float32", name="cross")
-    bias = te.placeholder((h * tau,), "float32", name="bias")
+    bias_in = te.placeholder((h * tau,), storage, name="bias")
+
+    def x(q, t, col):
+        return as_float32(x_in[q, t, col])
+
+    def gamma(col):
+        return as_float32(gamma_in[col])
+
+    def beta(col):
+        return as_float32(beta_in[col])
+
+    def bias(f):
+        return as_float32(bias_in[f])
+
     inv_d = tirx.const(1.0 / d, "float32")
     k = te.reduce_axis((0, d), "ln_k")
-    mean = te.compute((tiles, tile), lambda q, t: te.sum(x[q, t, k] * inv_d, axis=k), name="ln_mean")
+    mean = te.compute((tiles, tile), lambda q, t: te.sum(x(q, t, k) * inv_d, axis=k), name="ln_mean")
     k2 = te.reduce_axis((0, d), "ln_k2")
-    var = te.compute((tiles, tile), lambda q, t: te.sum((x[q, t, k2] - mean[q, t]) * (x[q, t, k2] - mean[q, t]) * inv_d,
+    var = te.compute((tiles, tile), lambda q, t: te.sum((x(q, t, k2) - mean[q, t]) * (x(q, t, k2) - mean[q, t]) * inv_d,
                                                         axis=k2), name="ln_var")
 
     def normalised(q, t, _, n, i):
         col = tirx.min(n * b + i, d - 1)
-        value = (x[q, t, col] - mean[q, t]) * tirx.rsqrt(var[q, t] + LAYER_NORM_EPS) * gamma[col] + beta[col]
+        value = (x(q, t, col) - mean[q, t]) * tirx.rsqrt(var[q, t] + LAYER_NORM_EPS) * gamma(col) + beta(col)
         return value if d == dim else tirx.if_then_else(n * b + i < d, value, tirx.const(0.0, "float32"))
 
     xn = te.compute((tiles, tile, 1, nb, b), normalised, name="ln")
@@ -57,12 +72,12 @@ def define_front_end(spec: OpSpec, batch=None):
 
     def mixed(q, t, f):
         lane = f % dim
-        return 0.7 * y[q, t, f // dim, lane // b, lane % b] + 0.3 * xn[q, t, 0, lane // b, lane % b] + bias[f]
+        return 0.7 * y[q, t, f // dim, lane // b, lane % b] + 0.3 * xn[q, t, 0, lane // b, lane % b] + bias(f)
 
     z = te.compute((tiles, tile, h * tau), mixed, name="z")
     codes, scores = te.compute((tiles, tile, h),
                                lambda q, t, table: code_and_score(lambda j: z[q, t, table * tau + j], tau), name="hash")
-    return te.create_prim_func([x, gamma, beta, w, cross, bias, codes, scores])
+    return te.create_prim_func([x_in, gamma_in, beta_in, w, cross, bias_in, codes, scores])
 
 
 def front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
@@ -87,20 +102,22 @@ def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
 
 def check_front_end_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     """Codes (exactly, where no z of the code lies within 1e-3 of 0) and all scores against the
-    reference's LayerNorm + projection + hash; inf for a wrong code."""
+    reference's LayerNorm + projection + hash (on the widened inputs for the bfloat16 variant);
+    inf for a wrong code."""
     import torch
 
     from lookup_tvm import functional as F
     from lookup_tvm import reference as R
 
     d, r, nb, b, h, tau = (spec[k] for k in ("d", "r", "nb", "b", "h", "tau"))
-    x = torch.randn(tokens, d) * 3 + 1
-    norm_weight, norm_bias = 1 + 0.1 * torch.randn(d), 0.1 * torch.randn(d)
+    storage = torch.bfloat16 if storage_dtype(spec) == BF16 else torch.float32
+    x, norm_weight, norm_bias, bias = (t.to(storage) for t in (
+        torch.randn(tokens, d) * 3 + 1, 1 + 0.1 * torch.randn(d), 0.1 * torch.randn(d), 0.1 * torch.randn(h * tau)))
     weight = torch.randn(r, STAGES, nb, b, b) / (b * nb * b) ** 0.5
-    bias = 0.1 * torch.randn(h * tau)
     with torch.no_grad():
         codes, scores = F.front_end(x, norm_weight, norm_bias, weight, bias, tau, kernels)
-        want_codes, want_scores, z = R.front_end(x, norm_weight, norm_bias, weight, bias, tau)
+        want_codes, want_scores, z = R.front_end(x.float(), norm_weight.float(), norm_bias.float(), weight,
+                                                 bias.float(), tau)
     clear = z.abs().amin(-1) > 1e-3
     if not torch.equal(codes[clear], want_codes[clear]):
         return float("inf")
@@ -117,21 +134,23 @@ def front_end_workload(spec: OpSpec, tokens: int) -> Workload:
     d, r, nb, b, h, tau = (spec[k] for k in ("d", "r", "nb", "b", "h", "tau"))
     tokens, tiled = whole_tiles(spec, tokens)
     dim = nb * b
-    x, gamma, beta = torch.randn(tokens, d), torch.ones(d), torch.zeros(d)
-    w, cross, bias = torch.randn(STAGES, r, nb, b, b) / b, hadamard(torch.eye(nb)), torch.randn(h * tau)
+    storage = torch.bfloat16 if storage_dtype(spec) == BF16 else torch.float32
+    x, gamma, beta = torch.randn(tokens, d).to(storage), torch.ones(d, dtype=storage), torch.zeros(d, dtype=storage)
+    w, cross, bias = torch.randn(STAGES, r, nb, b, b) / b, hadamard(torch.eye(nb)), torch.randn(h * tau).to(storage)
     codes, scores = torch.empty(tokens, h, dtype=torch.int32), torch.empty(tokens, h)
 
     def run_torch():
-        x_pad = torch.nn.functional.pad(torch.nn.functional.layer_norm(x, (d,), gamma, beta, eps=1e-5), (0, dim - d))
+        normed = torch.nn.functional.layer_norm(x.float(), (d,), gamma.float(), beta.float(), eps=1e-5)
+        x_pad = torch.nn.functional.pad(normed, (0, dim - d))
         y = x_pad.view(tokens, nb, b).permute(1, 0, 2).unsqueeze(0)
         for s in range(STAGES):
             y = stage_torch(y, w[s], cross)
         z = 0.7 * y.permute(2, 0, 1, 3).reshape(tokens, -1) + 0.3 * x_pad.repeat(1, r)
-        return hash_codes((z[:, : h * tau] + bias).view(tokens, h, tau))
+        return hash_codes((z[:, : h * tau] + bias.float()).view(tokens, h, tau))
 
     return Workload([tiled(x), gamma, beta, w, cross, bias, tiled(codes), tiled(scores)], run_torch,
                     "layer_norm + torch.matmul (batched) + torch ops", stage_flops(spec, tokens, STAGES),
-                    F32_BYTES * tokens * (d + 2 * h))
+                    x.element_size() * tokens * d + F32_BYTES * tokens * 2 * h)
 
 
 OPERATORS = [

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from lookup_tvm.baselines import F32_BYTES, Workload
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.common import batch_extent, divisors, relative_error, vector_lanes
+from lookup_tvm.ops.common import (BF16, as_float32, batch_extent, divisors, relative_error, storage_dtype,
+                                   vector_lanes)
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
 
@@ -11,15 +12,17 @@ TABLE_MAJOR, TOKEN_MAJOR = 0, 1
 
 
 def define_gather(spec: OpSpec, batch=None):
-    """codes [B, h] int32, scores [B, h], tables [h, rows, d_out] -> out [B, d_out]."""
+    """codes [B, h] int32, scores [B, h] float32, tables [h, rows, d_out] (float32, or bfloat16
+    with ``bf16=1``) -> out [B, d_out] float32 (accumulated in float32)."""
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     batch = batch_extent(batch)
     codes = te.placeholder((batch, h), "int32", name="codes")
     scores = te.placeholder((batch, h), "float32", name="scores")
-    tables = te.placeholder((h, rows, d_out), "float32", name="tables")
+    tables = te.placeholder((h, rows, d_out), storage_dtype(spec), name="tables")
     k = te.reduce_axis((0, h), "k")
     out = te.compute(
-        (batch, d_out), lambda t, d: te.sum(scores[t, k] * tables[k, codes[t, k], d], axis=k), name="gather"
+        (batch, d_out), lambda t, d: te.sum(scores[t, k] * as_float32(tables[k, codes[t, k], d]), axis=k),
+        name="gather"
     )
     return te.create_prim_func([codes, scores, tables, out])
 
@@ -38,7 +41,8 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     lanes = vector_lanes(d_out, profile)
     cols = divisors(d_out, [lanes * m for m in (32, 16, 8, 4, 2, 1)])
-    fitting = [t for t in divisors(h, [64, 32, 16, 8, 4, 2, 1]) if t * rows * cols[0] * 4 <= profile.l2_bytes]
+    row_bytes = cols[0] * (2 if storage_dtype(spec) == BF16 else 4)
+    fitting = [t for t in divisors(h, [64, 32, 16, 8, 4, 2, 1]) if t * rows * row_bytes <= profile.l2_bytes]
     return {
         "order": [TABLE_MAJOR, TOKEN_MAJOR],
         "cols": cols,
@@ -46,22 +50,30 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
         "tokens": [64, 16, 32, 128, 256],
         "unroll": [1, 0],
         "register_tables": [0, 1],
+        "register_vectors": [1, 2, 4, 8],
     }
 
 
 def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """Table-major: for a column chunk and a table tile, sweep all tokens (parallel), so the
     table slice stays in cache. Token-major: per token tile, sweep column chunks and tables.
-    ``register_tables`` puts the table loop inside each output vector, which then stays in a
-    register across the tile's tables (one load and store per tile instead of per table)."""
+    ``register_tables`` puts the table loop inside each group of ``register_vectors`` output
+    vectors, which then stay in registers across the tile's tables (one load and store per
+    tile instead of per table)."""
     lanes = vector_lanes(spec["d_out"], profile)
     block = sch.get_sblock("gather")
     t, d, k = sch.get_loops(block)
     t_o, t_i = sch.split(t, [None, choice["tokens"]])
     d_o, d_i = sch.split(d, [None, choice["cols"]])
-    d_io, d_ii = sch.split(d_i, [None, lanes])
     k_o, k_i = sch.split(k, [None, choice["tables"]])
-    inner = (d_io, k_i, d_ii) if choice["register_tables"] else (k_i, d_io, d_ii)
+    if choice["register_tables"]:
+        vectors = max(1, min(choice["register_vectors"], choice["cols"] // lanes))
+        d_io, d_iv, d_ii = sch.split(d_i, [None, vectors, lanes])
+        sch.unroll(d_iv)
+        inner = (d_io, k_i, d_iv, d_ii)
+    else:
+        d_io, d_ii = sch.split(d_i, [None, lanes])
+        inner = (k_i, d_io, d_ii)
     if choice["order"] == TABLE_MAJOR:
         sch.reorder(d_o, k_o, t_o, t_i, *inner)
     else:
@@ -74,7 +86,8 @@ def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
 
 
 def check_gather_kernels(kernels, spec: OpSpec, tokens: int) -> float:
-    """The gather and its gradients to scores and tables against the reference."""
+    """The gather and its gradients to scores and tables against the reference (the bfloat16
+    variant: its forward, against the reference on the widened tables)."""
     import torch
 
     from lookup_tvm import functional as F
@@ -82,6 +95,11 @@ def check_gather_kernels(kernels, spec: OpSpec, tokens: int) -> float:
 
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     codes = torch.randint(0, rows, (tokens, h), dtype=torch.int32)
+    if storage_dtype(spec) == BF16:
+        scores, tables = torch.randn(tokens, h), torch.randn(h, rows, d_out).bfloat16()
+        with torch.no_grad():
+            return relative_error(F.gather_accumulate(codes, scores, tables, kernels),
+                                  R.gather_accumulate(codes, scores, tables.float()))
     scores = torch.randn(tokens, h, requires_grad=True)
     tables = torch.randn(h, rows, d_out, requires_grad=True)
     out, expected = F.gather_accumulate(codes, scores, tables, kernels), R.gather_accumulate(codes, scores, tables)
@@ -98,32 +116,36 @@ def check_gather_kernels(kernels, spec: OpSpec, tokens: int) -> float:
 
 
 class GatherInputs:
-    """Random codes, scores, tables and output gradient of the gather family at ``tokens``
-    tokens, with the flat layout ``embedding_bag`` takes and the bytes of the rows read."""
+    """Random codes, scores, tables (in the spec's storage dtype) and output gradient of the
+    gather family at ``tokens`` tokens, with the flat layout ``embedding_bag`` takes and the
+    bytes of the rows read."""
 
     def __init__(self, spec: OpSpec, tokens: int):
         import torch
 
         h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
+        bf16 = storage_dtype(spec) == BF16
         self.tokens, self.h, self.rows, self.d_out = tokens, h, rows, d_out
         self.codes = torch.randint(0, rows, (tokens, h), dtype=torch.int32)
         self.scores, self.grad = torch.randn(tokens, h), torch.randn(tokens, d_out)
-        self.tables = torch.randn(h, rows, d_out) * 0.02
+        self.tables = (torch.randn(h, rows, d_out) * 0.02).to(torch.bfloat16 if bf16 else torch.float32)
         self.flat_codes = (self.codes.long() + torch.arange(h) * rows).contiguous()
         self.flat_tables = self.tables.view(-1, d_out)
-        self.row_bytes = F32_BYTES * tokens * h * d_out
+        self.row_bytes = (2 if bf16 else F32_BYTES) * tokens * h * d_out
         self.flops = 2.0 * tokens * h * d_out
 
 
 def gather_workload(spec: OpSpec, tokens: int) -> Workload:
-    """The weighted gather; PyTorch: ``embedding_bag`` with per-sample weights."""
+    """The weighted gather; PyTorch: ``embedding_bag`` with per-sample weights, on tables (and
+    weights) in the spec's storage dtype."""
     import torch
 
     g = GatherInputs(spec, tokens)
+    weights = g.scores.to(g.tables.dtype)
     return Workload(
         [g.codes, g.scores, g.tables, torch.empty(tokens, g.d_out)],
-        lambda: torch.nn.functional.embedding_bag(g.flat_codes, g.flat_tables, per_sample_weights=g.scores, mode="sum"),
-        "embedding_bag", g.flops, g.row_bytes + F32_BYTES * tokens * g.d_out)
+        lambda: torch.nn.functional.embedding_bag(g.flat_codes, g.flat_tables, per_sample_weights=weights, mode="sum"),
+        f"embedding_bag ({g.tables.dtype})".replace("torch.", ""), g.flops, g.row_bytes + F32_BYTES * tokens * g.d_out)
 
 
 OPERATORS = [Operator("gather", define_gather, schedule_gather, gather_knobs, check=check_gather_kernels,

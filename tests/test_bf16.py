@@ -1,0 +1,91 @@
+"""bfloat16 storage: kernels and the layer against the float32 reference computed from the
+same bfloat16-rounded parameters and inputs, training through bf16 parameters and autocast.
+
+Tolerances: the kernels accumulate in float32 exactly as the float32 kernels do (REL_TOL);
+the layer rounds its output to bfloat16 once (relative error <= 2**-8 of the magnitude);
+codes are exact away from 0.
+"""
+import pytest
+import torch
+
+from conftest import REL_TOL, assert_close, max_rel_error
+from lookup_tvm import LookupFFN
+from lookup_tvm import functional as F
+from lookup_tvm import reference as R
+from lookup_tvm.functional import kernels
+from lookup_tvm.ops import OpSpec, registry
+
+BF16_OUTPUT_TOL = 2.0**-8
+
+
+@pytest.mark.parametrize("h,rows,d_out,batch", [(128, 256, 512, 300), (3, 4, 24, 1), (5, 8, 40, 67)])
+def test_bf16_gather_matches_the_reference_on_widened_tables(h, rows, d_out, batch):
+    codes = torch.randint(0, rows, (batch, h), dtype=torch.int32)
+    scores, tables = torch.randn(batch, h), torch.randn(h, rows, d_out).bfloat16()
+    out = F.gather_accumulate(codes, scores, tables)
+    assert out.dtype == torch.float32
+    assert_close(out, R.gather_accumulate(codes, scores, tables.float()), REL_TOL)
+
+
+@pytest.mark.parametrize("op,params", [("gather", {"h": 6, "rows": 16, "d_out": 48}),
+                                       ("front_end", {"d": 40, "r": 1, "nb": 4, "b": 16, "h": 8, "tau": 4})])
+def test_bf16_variants_pass_their_operator_checks(op, params):
+    ck = kernels()
+    spec = ck.spec(op, **params, bf16=1)
+    assert registry()[op].check(ck, spec, 131) <= 1e-4
+
+
+@pytest.mark.parametrize("d,h,tau,b", [(512, 128, 8, 64), (48, 6, 5, 16)])
+def test_bf16_layer_inference_matches_the_reference_on_the_same_rounded_values(d, h, tau, b):
+    torch.manual_seed(0)
+    layer = LookupFFN(d, h, tau, block_size=b, dtype=torch.bfloat16).eval()
+    reference = LookupFFN(d, h, tau, block_size=b, backend="reference")
+    reference.load_state_dict({k: v.float() for k, v in layer.state_dict().items()})
+    x = (torch.randn(257, d) * 2).bfloat16()
+    with torch.no_grad():
+        y = layer(x)
+        xn = torch.nn.functional.layer_norm(x.float(), (d,), reference.norm.weight, reference.norm.bias, eps=1e-5)
+        z = R.bh4_projection(torch.nn.functional.pad(xn, (0, reference.config.dim - d)), reference.projection_weight(),
+                             reference.proj_bias).reshape(-1, h, tau)
+        clear = z.abs().amin(-1).amin(-1) > 1e-4  # tokens none of whose codes sit at a sign change
+        expected = reference(x.float())
+    assert y.dtype == torch.bfloat16 and clear.float().mean() > 0.5
+    assert max_rel_error(y.float()[clear], expected[clear]) <= BF16_OUTPUT_TOL
+
+
+def test_bf16_parameters_train_with_gradients_of_the_widened_reference():
+    torch.manual_seed(1)
+    layer = LookupFFN(48, 6, 5, block_size=16, dtype=torch.bfloat16)
+    reference = LookupFFN(48, 6, 5, block_size=16, backend="reference")
+    reference.load_state_dict({k: v.float() for k, v in layer.state_dict().items()})
+    x = torch.randn(90, 48).bfloat16()
+    grad = torch.randn(90, 48)
+    y = layer(x)
+    y.float().backward(grad)
+    expected = reference(x.float())
+    expected.backward(grad)
+    assert y.dtype == torch.bfloat16 and max_rel_error(y.float(), expected) <= BF16_OUTPUT_TOL
+    for name, param in layer.named_parameters():
+        want = dict(reference.named_parameters())[name].grad
+        assert param.grad.dtype == torch.bfloat16, name
+        assert max_rel_error(param.grad.float(), want) <= 2 * BF16_OUTPUT_TOL, name
+
+
+def test_model_to_bfloat16_and_autocast_give_the_bf16_path():
+    layer = LookupFFN(48, 6, 5, block_size=16)
+    x = torch.randn(20, 48)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = layer(x)
+    assert y.dtype == torch.bfloat16
+    y.float().sum().backward()
+    assert layer.tables.grad.dtype == torch.float32  # the fp32 master weights get the gradients
+    with torch.no_grad():
+        assert layer.to(torch.bfloat16).eval()(x.bfloat16()).dtype == torch.bfloat16
+    with pytest.raises(TypeError, match="float32 or torch.bfloat16"):
+        layer.to(torch.float64)(x.double())
+
+
+def test_bf16_kernels_have_their_own_specs():
+    ck = kernels()
+    assert ck.spec("gather", h=4, rows=8, d_out=16, bf16=1) != ck.spec("gather", h=4, rows=8, d_out=16)
+    assert "bf16" in OpSpec.make("gather", h=4, rows=8, d_out=16, bf16=1).name
