@@ -66,7 +66,7 @@ class LayerConfig:
         needed += [("hash", {"h": h, "tau": tau}), ("hash_grad", {"h": h, "tau": tau})]
         gather = {"h": h, "rows": rows, "d_out": d_out}
         needed += [(op, gather) for op in ("gather", "gather_score_grad", "gather_table_grad", "gather_grad")]
-        needed.append(("gather", {**gather, **BF16}))
+        needed += [(op, {**gather, **BF16}) for op in ("gather", "gather_grad")]
         return needed
 
     def inference_kernels(self, bf16: bool = False) -> list[tuple[str, dict[str, int]]]:

@@ -198,10 +198,13 @@ def gather_score_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.
 
 def gather_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor, scores: torch.Tensor,
                 tables: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Both gradients of the gather in one pass over the rows: (grad_scores [B, h], grad_tables)."""
+    """Both gradients of the gather in one pass over the rows: (grad_scores [B, h], grad_tables
+    [h, rows, d_out]), float32 (accumulated there) even for bfloat16 tables."""
     h, rows, d_out = tables.shape
-    grad_scores, grad_tables = grad_out.new_empty((codes.shape[0], h)), torch.empty_like(tables)
-    ck.get("gather_grad", h=h, rows=rows, d_out=d_out)(codes, scores, grad_out, tables, grad_scores, grad_tables)
+    grad_scores = grad_out.new_empty((codes.shape[0], h))
+    grad_tables = torch.empty(tables.shape, dtype=torch.float32)
+    ck.get("gather_grad", h=h, rows=rows, d_out=d_out, **storage(tables))(codes, scores, grad_out, tables,
+                                                                         grad_scores, grad_tables)
     return grad_scores, grad_tables
 
 

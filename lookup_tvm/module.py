@@ -166,10 +166,10 @@ class LookupFFN(nn.Module):
         if c.projection == "bh4" and self.score_temperature == 1.0 and not self.bounded_scores and not needs_grad:
             return torch_ops.lookup_ffn_inference(x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias,
                                                   handle)
-        # Training runs the float32 kernels: bfloat16 parameters and inputs are widened here and
-        # their gradients rounded back by autograd.
-        x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias = (
-            t.float() for t in (x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias))
+        # Training: the gather reads bfloat16 tables as they are (float32 gradients, rounded once);
+        # the other parameters and the input are widened here (autograd rounds their gradients back).
+        x, norm_weight, norm_bias, weight, proj_bias, out_bias = (
+            t.float() for t in (x, norm_weight, norm_bias, weight, proj_bias, out_bias))
         z = self._tempered(self._z_tvm(x, norm_weight, norm_bias, weight, proj_bias, handle))
         codes, scores = torch_ops.hash_codes(z.reshape(-1, c.h, c.tau).contiguous(), handle)
         out = torch_ops.gather_accumulate(codes, self._bounded(scores).contiguous(), tables.contiguous(), handle)
@@ -205,6 +205,22 @@ class LookupFFN(nn.Module):
             projected = torch_ops.bh4_train(x_pad, weight, handle)[0]
             return F.residual_mix(projected, x_pad, proj_bias)
         return torch_ops.bh4_projection(x_pad, weight, proj_bias, handle)
+
+    @torch.no_grad()
+    def bf16_code_flips(self, x: torch.Tensor) -> float:
+        """The fraction of codes (token, table) that change when the input and the parameters are
+        rounded to bfloat16 (the bf16 path; z computed in float32 both times). x [..., d_model]."""
+        c = self.config
+        flat = x.reshape(-1, c.d).float()
+        params = (self.norm.weight, self.norm.bias, self.proj_weight, self.proj_bias)
+
+        def codes(round_to_bf16: bool) -> torch.Tensor:
+            norm_w, norm_b, proj_w, proj_b = (t.bfloat16().float() if round_to_bf16 else t.float() for t in params)
+            inputs = flat.bfloat16().float() if round_to_bf16 else flat
+            z = reference.normed_projection(inputs, norm_w, norm_b, proj_w * self.weight_scale, proj_b, c.projection)
+            return reference.hash_codes(self._tempered(z).reshape(-1, c.h, c.tau))[0]
+
+        return float((codes(False) != codes(True)).float().mean())
 
     @torch.no_grad()
     def diagnostics(self, x: torch.Tensor) -> dict[str, float]:

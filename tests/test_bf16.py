@@ -28,6 +28,7 @@ def test_bf16_gather_matches_the_reference_on_widened_tables(h, rows, d_out, bat
 
 
 @pytest.mark.parametrize("op,params", [("gather", {"h": 6, "rows": 16, "d_out": 48}),
+                                       ("gather_grad", {"h": 6, "rows": 16, "d_out": 48}),
                                        ("front_end", {"d": 40, "r": 1, "nb": 4, "b": 16, "h": 8, "tau": 4})])
 def test_bf16_variants_pass_their_operator_checks(op, params):
     ck = kernels()
@@ -89,3 +90,15 @@ def test_bf16_kernels_have_their_own_specs():
     ck = kernels()
     assert ck.spec("gather", h=4, rows=8, d_out=16, bf16=1) != ck.spec("gather", h=4, rows=8, d_out=16)
     assert "bf16" in OpSpec.make("gather", h=4, rows=8, d_out=16, bf16=1).name
+
+
+def test_bf16_code_flips_count_codes_that_change():
+    layer = LookupFFN(48, 6, 5, block_size=16)
+    x = torch.randn(300, 48)
+    flips = layer.bf16_code_flips(x)
+    assert 0.0 < flips < 0.2  # rounding moves some z across 0, not most
+    exact = x.bfloat16().float()
+    with torch.no_grad():
+        for p in layer.parameters():
+            p.copy_(p.bfloat16().float())
+    assert layer.bf16_code_flips(exact) == 0.0  # values bf16 already holds do not move

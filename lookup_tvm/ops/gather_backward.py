@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lookup_tvm.baselines import F32_BYTES, Workload
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.common import batch_extent, vector_lanes
+from lookup_tvm.ops.common import batch_extent, storage_dtype, vector_lanes
 from lookup_tvm.ops.gather import GatherInputs, check_gather_kernels
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, T, te
@@ -87,8 +87,11 @@ def define_table_grad(spec: OpSpec, batch=None):
 
 
 def define_gather_grad(spec: OpSpec, batch=None):
-    """codes [B, h] int32, scores [B, h], g [B, d_out], tables [h, rows, d_out]
-    -> (dscores [B, h], dtables [h, rows, d_out]) in one pass over the rows.
+    """codes [B, h] int32, scores [B, h], g [B, d_out], tables [h, rows, d_out] (float32, or
+    bfloat16 with ``bf16=1``) -> (dscores [B, h], dtables [h, rows, d_out]) in one pass over the
+    rows; all float32 but the tables. The table gradient stays float32 for bfloat16 tables:
+    each row sums the contributions of ~B/rows tokens, which bfloat16 (8 bits of mantissa)
+    would round away; the caller rounds the finished gradient once.
 
     The scatter-add of :func:`define_table_grad` (each thread owns whole tables, so it is
     race-free) also forms the score gradient from the row it touches: per (token, table)
@@ -98,10 +101,11 @@ def define_gather_grad(spec: OpSpec, batch=None):
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     lanes, tb, kb = spec["lanes"], spec["token_block"], spec["table_block"]
     groups = (h + kb - 1) // kb
+    table_dtype = storage_dtype(spec)
 
     @T.prim_func
     def gather_grad(codes_h: T.handle, scores_h: T.handle, grad_h: T.handle,
-                    tables: T.Buffer((h, rows, d_out), "float32"), dscores_h: T.handle,
+                    tables: T.Buffer((h, rows, d_out), table_dtype), dscores_h: T.handle,
                     dtables: T.Buffer((h, rows, d_out), "float32")):
         T.func_attr({"global_symbol": "main", "tirx.noalias": True})
         batch = T.int32()
@@ -123,8 +127,8 @@ def define_gather_grad(spec: OpSpec, batch=None):
                             acc[d1] = T.float32(0)
                         for d0 in range(d_out // lanes):
                             for d1 in T.vectorized(lanes):
-                                acc[d1] = acc[d1] + grad[t0 * tb + t1, d0 * lanes + d1] * tables[
-                                    group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1]
+                                acc[d1] = acc[d1] + grad[t0 * tb + t1, d0 * lanes + d1] * T.Cast("float32", tables[
+                                    group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1])
                                 dtables[group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1] = (
                                     dtables[group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1]
                                     + scores[t0 * tb + t1, group * kb + k0] * grad[t0 * tb + t1, d0 * lanes + d1]

@@ -21,7 +21,7 @@ def main(codes: T.Buffer(("batch", 128), "int32"), scores: T.Buffer((batch, 128)
                     acc[d1] = T.float32(0.0)
                 for d0 in range(32):
                     for d1 in T.vectorized(16):
-                        acc[d1] = acc[d1] + grad[t0 * 128 + t1, d0 * 16 + d1] * tables[group * 2 + k0, codes[t0 * 128 + t1, group * 2 + k0], d0 * 16 + d1]
+                        acc[d1] = acc[d1] + grad[t0 * 128 + t1, d0 * 16 + d1] * T.Cast("float32", tables[group * 2 + k0, codes[t0 * 128 + t1, group * 2 + k0], d0 * 16 + d1])
                         dtables[group * 2 + k0, codes[t0 * 128 + t1, group * 2 + k0], d0 * 16 + d1] = dtables[group * 2 + k0, codes[t0 * 128 + t1, group * 2 + k0], d0 * 16 + d1] + scores[t0 * 128 + t1, group * 2 + k0] * grad[t0 * 128 + t1, d0 * 16 + d1]
                 dscores[t0 * 128 + t1, group * 2 + k0] = T.float32(0.0)
                 for d1 in range(16):
