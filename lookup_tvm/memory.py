@@ -1,5 +1,6 @@
 """Memory of a training step: the peak resident memory it adds, against the activations
-autograd keeps for its backward (the tensors saved in the forward, counted once per storage).
+autograd keeps for its backward (the tensors saved in the forward, counted once per storage);
+and an opt-in allocator policy that keeps freed memory for the next step.
 
 The peak comes from Linux's high-water mark (``VmHWM``), reset before the step through
 ``/proc/self/clear_refs``; elsewhere the measurement is unavailable (None).
@@ -63,3 +64,23 @@ def step_memory(step: Callable[[], None]) -> StepMemory | None:
         step()
     seconds = time.perf_counter() - start
     return StepMemory(seconds, max(0, _status_kib("VmHWM") - base) * 1024, sum(saved.values()))
+
+
+M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4  # glibc's mallopt parameters
+
+
+def keep_freed_memory() -> bool:
+    """Tell glibc's malloc to serve every allocation from its heap and keep freed memory
+    (no mmap per large tensor, no trimming), so the next training step reuses pages instead of
+    faulting in fresh ones: each first touch of a 4 KiB page costs a page fault (about 1.7 us on
+    the development VM, 55 ms per 128 MiB). Process-wide and opt-in: the resident size stays
+    at its high-water mark. Returns False where the C library is not glibc."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, 2**31 - 1))

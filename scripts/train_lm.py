@@ -34,6 +34,9 @@ def parse_args(argv=None):
     p.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32",
                    help="bf16: forward and backward under torch.autocast('cpu', dtype=torch.bfloat16), the "
                         "optimizer on the float32 master weights (default fp32)")
+    p.add_argument("--keep-freed-memory", action="store_true",
+                   help="lookup_tvm.keep_freed_memory(): malloc keeps freed memory, so steps reuse pages "
+                        "instead of page-faulting fresh ones (faster at large batches; resident size stays high)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoint", type=Path, default=None, help="where to save the model (default: none)")
     p.add_argument("--diagnostics", action="store_true",
@@ -47,6 +50,10 @@ def main(argv=None) -> int:
     from lookup_tvm.threads import use_threads
 
     use_threads(args.threads)
+    if args.keep_freed_memory:
+        from lookup_tvm.memory import keep_freed_memory
+
+        keep_freed_memory()
     import torch
     from torch import nn
 

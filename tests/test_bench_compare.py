@@ -105,3 +105,16 @@ def test_bench_quick_smoke(tmp_path):
     assert set(memory) == {"training step, LookupFFN", "training step, FFN fp32"}
     assert all(m["saved"] > 0 and m["peak_extra"] >= 0 for m in memory.values())
     assert "saved activations MiB" in proc.stdout
+
+
+def test_every_kernel_has_a_workload_whose_baseline_and_kernel_run():
+    from lookup_tvm.baselines import make_workload
+    from lookup_tvm.functional import kernels
+
+    ck = kernels()
+    for op, params in LayerConfig(d=64, h=8, tau=4, b=16).kernels():
+        kernel = ck.get(op, **params)
+        load = make_workload(kernel.spec, 96)
+        load.torch_fn()
+        kernel(*load.args)
+        assert load.flops >= 0 and load.bytes > 0, kernel.spec.name

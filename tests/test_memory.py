@@ -26,3 +26,18 @@ def test_saved_activations_and_peak_of_a_step():
     """)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split()[-1] in ("ok", "unavailable")
+
+
+def test_keep_freed_memory_sets_glibc_malloc_and_training_still_runs():
+    from conftest import run_python
+
+    proc = run_python("""
+        import torch
+        from lookup_tvm import LookupFFN, keep_freed_memory
+        assert keep_freed_memory()
+        layer = LookupFFN(64, 8, 4, block_size=16)
+        for _ in range(2):
+            layer(torch.randn(300, 64)).sum().backward()
+        print("ok")
+    """)
+    assert proc.returncode == 0 and "ok" in proc.stdout, proc.stderr[-2000:]

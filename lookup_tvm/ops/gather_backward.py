@@ -169,11 +169,13 @@ def gather_grad_workload(spec: OpSpec, tokens: int) -> Workload:
     import torch
 
     g = GatherInputs(spec, tokens)
-    weights, leaf = g.scores.clone().requires_grad_(), g.flat_tables.clone().requires_grad_()
+    weights = g.scores.to(g.tables.dtype).requires_grad_()
+    leaf = g.flat_tables.clone().requires_grad_()
     out = torch.nn.functional.embedding_bag(g.flat_codes, leaf, per_sample_weights=weights, mode="sum")
+    grad = g.grad.to(g.tables.dtype)
     return Workload([g.codes, g.scores, g.grad, g.tables, torch.empty(tokens, g.h), torch.empty(g.h, g.rows, g.d_out)],
-                    lambda: torch.autograd.grad(out, (weights, leaf), g.grad, retain_graph=True),
-                    "embedding_bag backward (weights and table)", 2 * g.flops,
+                    lambda: torch.autograd.grad(out, (weights, leaf), grad, retain_graph=True),
+                    f"embedding_bag backward (weights and table, {g.tables.dtype})".replace("torch.", ""), 2 * g.flops,
                     2 * g.row_bytes + F32_BYTES * (g.h * g.rows * g.d_out + tokens * g.d_out))
 
 
