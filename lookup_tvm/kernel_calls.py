@@ -3,6 +3,7 @@ chain and its backward. Every function takes the :class:`CompiledKernels` to run
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Sequence
 
 import torch
@@ -16,6 +17,24 @@ from lookup_tvm.reference import hadamard
 def hadamard_matrix(size: int) -> torch.Tensor:
     """The unnormalised Hadamard matrix [size, size] float32 (symmetric, entries +-1)."""
     return hadamard(torch.eye(size, dtype=torch.float32)).contiguous()
+
+
+_SCRATCH = threading.local()
+
+
+def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+    """A per-thread buffer for intermediates that never leave a call (the inference op's codes,
+    scores and float32 output before rounding to bf16), grown as needed and reused, so an
+    inference call allocates only its output."""
+    buffers = _SCRATCH.__dict__.setdefault("buffers", {})
+    numel = 1
+    for size in shape:
+        numel *= size
+    held = buffers.get((name, dtype))
+    if held is None or held.numel() < numel:
+        with torch.inference_mode(False):  # a normal tensor: written in place in and out of inference mode
+            held = buffers[(name, dtype)] = torch.empty(max(numel, 1), dtype=dtype)
+    return held[:numel].view(shape)
 
 
 def storage(t: torch.Tensor) -> dict[str, int]:
@@ -83,14 +102,15 @@ def bh4_projection(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor, b
 
 
 def front_end(ck: CompiledKernels, x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor,
-              weight: torch.Tensor, bias: torch.Tensor, tau: int) -> tuple[torch.Tensor, torch.Tensor]:
+              weight: torch.Tensor, bias: torch.Tensor, tau: int,
+              into: tuple[torch.Tensor, torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Inference front end in one kernel: LayerNorm, BH4 projection and hash.
     x [B, d], norm_weight/norm_bias [d], bias [h*tau]: float32 or bfloat16; weight [r, 4, nb, b,
-    b] float32 -> (codes [B, h] int32, scores [B, h] float32)."""
+    b] float32 -> (codes [B, h] int32, scores [B, h] float32), written ``into`` given buffers."""
     r, _, nb, b, _ = weight.shape
     batch, d = x.shape
     h = bias.shape[0] // tau
-    codes, scores = x.new_empty((batch, h), dtype=torch.int32), x.new_empty((batch, h), dtype=torch.float32)
+    codes, scores = into or (x.new_empty((batch, h), dtype=torch.int32), x.new_empty((batch, h), dtype=torch.float32))
     run_tiled(ck.get("front_end", d=d, r=r, nb=nb, b=b, h=h, tau=tau, **storage(x)), [x],
               [norm_weight, norm_bias, fold(ck, weight, FOLD), hadamard_matrix(nb), bias], [codes, scores])
     return codes, scores
@@ -103,9 +123,13 @@ def lookup_ffn_inference(ck: CompiledKernels, x: torch.Tensor, norm_weight: torc
     x [B, d], tables [h, 2**tau, d_out], out_bias [d_out] -> y [B, d_out], all float32 or all
     bfloat16 (accumulated in float32, rounded to bfloat16 once at the end)."""
     tau = tables.shape[1].bit_length() - 1
-    codes, scores = front_end(ck, x, norm_weight, norm_bias, weight, proj_bias, tau)
-    out = gather_forward(ck, codes, scores, tables).add_(out_bias)
-    return out if out.dtype == x.dtype else out.to(x.dtype)
+    batch, (h, _, d_out) = x.shape[0], tables.shape
+    codes, scores = front_end(ck, x, norm_weight, norm_bias, weight, proj_bias, tau,
+                              into=(scratch("codes", (batch, h), torch.int32), scratch("scores", (batch, h), torch.float32)))
+    out = x.new_empty((batch, d_out))
+    summed = out if out.dtype == torch.float32 else scratch("summed", (batch, d_out), torch.float32)
+    gather_forward(ck, codes, scores, tables, into=summed)
+    return torch.add(summed, out_bias, out=out)
 
 
 def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -180,10 +204,12 @@ def hash_backward(ck: CompiledKernels, z: torch.Tensor, grad_scores: torch.Tenso
     return grad_z
 
 
-def gather_forward(ck: CompiledKernels, codes: torch.Tensor, scores: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
-    """codes [B, h] int32, scores [B, h] float32, tables float32 or bfloat16 -> [B, d_out] float32."""
+def gather_forward(ck: CompiledKernels, codes: torch.Tensor, scores: torch.Tensor, tables: torch.Tensor,
+                   into: torch.Tensor | None = None) -> torch.Tensor:
+    """codes [B, h] int32, scores [B, h] float32, tables float32 or bfloat16 -> [B, d_out] float32
+    (written ``into`` a given buffer)."""
     h, rows, d_out = tables.shape
-    out = scores.new_empty((codes.shape[0], d_out))
+    out = scores.new_empty((codes.shape[0], d_out)) if into is None else into
     ck.get("gather", h=h, rows=rows, d_out=d_out, **storage(tables))(codes, scores, tables, out)
     return out
 

@@ -138,3 +138,18 @@ def test_the_kernel_lists_name_what_a_forward_and_a_step_run(kwargs, monkeypatch
     calls.clear()
     layer.train()(x).sum().backward()
     assert calls == Counter({kernel_key(op, p): n for op, p, n in layer.config.training_kernels()})
+
+
+def test_inference_reuses_its_scratch_across_inference_mode_and_batch_sizes():
+    """The inference op keeps codes and scores in per-thread scratch: calls in and out of
+    inference mode, growing and shrinking batches with tails, give the reference's outputs."""
+    torch.manual_seed(0)
+    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    reference = LookupFFN(48, 6, 5, block_size=16, backend="reference").eval()
+    reference.load_state_dict(layer.state_dict())
+    for batch, mode in ((7, torch.inference_mode), (301, torch.no_grad), (5, torch.no_grad), (64, torch.inference_mode)):
+        x = torch.randn(batch, 48)
+        with mode():
+            first, again = layer(x).clone(), layer(x)
+            assert_close(first, reference(x))
+        assert torch.equal(first, again)
