@@ -86,7 +86,8 @@ def test_bench_quick_smoke(tmp_path):
     rows = json.loads(out_json.read_text())
     groups = {(r["group"], r["name"]) for r in rows}
     assert ("end to end", "inference (eval)") in groups and ("end to end", "training step (fwd+bwd)") in groups
-    compared = [r for r in rows if r["group"] not in ("inference breakdown", "training breakdown", "memory")]
+    compared = [r for r in rows if "breakdown" not in r["group"] and r["group"] != "memory"]
+    assert {"inference breakdown, bf16", "training breakdown"} <= {r["group"] for r in rows}
     assert all(r["subject_ms"] > 0 and r["baselines_ms"] for r in compared)
     assert "FFN bf16" in proc.stdout
     import torch
