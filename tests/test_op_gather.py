@@ -62,3 +62,24 @@ def test_fused_backward_equals_the_separate_kernels(h, rows, d_out):
     grad_scores, grad_tables = ops.gather_grad(grad, codes, scores, tables, 0)
     assert_close(grad_scores, ops.gather_score_grad(grad, codes, tables, 0))
     assert torch.equal(grad_tables, ops.gather_table_grad(grad, codes, scores, tables, 0))  # same summation order
+
+
+@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("bf16", [0, 1])
+def test_gather_token_blocks_with_a_tail(order, bf16, tmp_path):
+    """Token blocks (``l3_tokens``) smaller than the batch, the last one partial, both loop
+    orders and both storage dtypes, against the reference."""
+    from lookup_tvm.kernels import CompiledKernels
+    from lookup_tvm.tuning.source import ChosenSchedules, kernel_key
+
+    params = {"h": 8, "rows": 16, "d_out": 64, **({"bf16": 1} if bf16 else {})}
+    choice = {"order": order, "cols": 64, "tables": 4, "tokens": 16, "unroll": 0, "register_tables": 1,
+              "register_vectors": 2, "l3_tokens": 1024}
+    source = ChosenSchedules({kernel_key("gather", params): {"choice": choice}}, "test", warn=False)
+    kernel = CompiledKernels("host", source, cache_dir=tmp_path).get("gather", **params)
+    batch = 2 * 1024 + 77
+    codes = torch.randint(0, 16, (batch, 8), dtype=torch.int32)
+    scores, tables = torch.randn(batch, 8), torch.randn(8, 16, 64).to(torch.bfloat16 if bf16 else torch.float32)
+    out = torch.empty(batch, 64)
+    kernel(codes, scores, tables, out)
+    assert_close(out, R.gather_accumulate(codes, scores, tables.float()))

@@ -44,7 +44,8 @@ Choice = dict[str, int]
 
 # Knobs that only size a split (sampled by MetaSchedule); every other knob changes the
 # loop structure and gets a design space of its own.
-SPLIT_KNOBS = frozenset({"tokens", "cols", "tables", "chunks", "tile_rows", "tile_vectors", "register_vectors"})
+SPLIT_KNOBS = frozenset({"tokens", "cols", "tables", "chunks", "tile_rows", "tile_vectors", "register_vectors",
+                         "l3_tokens"})
 
 
 @dataclasses.dataclass(frozen=True)
