@@ -112,6 +112,7 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     torch.manual_seed(0)
     probe = ParallelismProbe() if threads > 1 else None
     peak = _peak_gflops(torch, probe)
+    l2 = threads * l2_read_gbytes_per_core(parse_target("host"))  # one L2 per core
     rows = []
     lookup = LookupFFN(512, 128, 8)
     reference = LookupFFN(512, 128, 8, backend="reference")
@@ -187,7 +188,6 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
         measure("kernel", kernel.spec.name, candidates, "lookup_tvm", load.flops, load.bytes)
     if probe:
         probe.close()
-    l2 = threads * l2_read_gbytes_per_core(parse_target("host"))  # one L2 per core
     for row in rows:
         row.peak_gflops, row.l2_gbytes = peak, l2
     return rows

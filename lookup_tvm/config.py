@@ -51,12 +51,17 @@ class LayerConfig:
     def rows(self) -> int:
         return 1 << self.tau
 
+    @property
+    def bh4_shape(self) -> dict[str, int]:
+        """The BH4 kernels' shape parameters: repeats r, blocks nb, block size b."""
+        return {"r": self.repeats, "nb": self.dim // self.b, "b": self.b}
+
     def kernels(self) -> list[tuple[str, dict[str, int]]]:
         """(operator, shape parameters) of every kernel, forward and backward."""
         h, tau, rows, d_out = self.h, self.tau, self.rows, self.d_out
         needed: list[tuple[str, dict[str, int]]] = []
         if self.projection == "bh4":
-            shape = {"r": self.repeats, "nb": self.dim // self.b, "b": self.b}
+            shape = self.bh4_shape
             needed += [("bh4_fold", {**shape, "mode": mode}) for mode in (0, 1, 2)]
             needed.append(("bh4", shape))
             needed.append(("bh4_projection", {**shape, "features": h * tau}))
@@ -73,12 +78,12 @@ class LayerConfig:
         """The kernels the no-gradient forward runs, in order (BH4: fold, front end, gather;
         dense: hash, gather after torch's linear), in their bfloat16-storage variants for a
         bfloat16 layer (the fold and the hash stay float32)."""
-        ops = ("hash", "gather") if self.projection == "dense" else ("bh4_fold", "front_end", "gather")
-        needed = self.kernels()  # of the folds, the forward one (mode 0)
-        wanted = BF16 if bf16 and self.projection == "bh4" else {}
-        return [next((op, params) for op, params in needed if op == name and params.get("mode", 0) == 0
-                     and params.get("bf16", 0) == (wanted.get("bf16", 0) if op in ("front_end", "gather") else 0))
-                for name in ops]
+        storage = BF16 if bf16 and self.projection == "bh4" else {}
+        gather = ("gather", {"h": self.h, "rows": self.rows, "d_out": self.d_out, **storage})
+        if self.projection == "dense":
+            return [("hash", {"h": self.h, "tau": self.tau}), gather]
+        front_end = {**self.bh4_shape, "d": self.d, "h": self.h, "tau": self.tau, **storage}
+        return [("bh4_fold", {**self.bh4_shape, "mode": 0}), ("front_end", front_end), gather]
 
     def training_kernels(self) -> list[tuple[str, dict[str, int], int]]:
         """(operator, shape parameters, calls) of the kernels one training step runs, in order:
@@ -87,7 +92,7 @@ class LayerConfig:
         folds)."""
         steps: list[tuple[str, dict[str, int], int]] = []
         if self.projection == "bh4":
-            shape = {"r": self.repeats, "nb": self.dim // self.b, "b": self.b}
+            shape = self.bh4_shape
             later = 3 if self.repeats > 1 else 0  # stages 2-4 read r repeats (or the shared x when r == 1)
 
             def stages(op: str) -> list[tuple[str, dict[str, int], int]]:

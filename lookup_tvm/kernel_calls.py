@@ -3,11 +3,13 @@ chain and its backward. Every function takes the :class:`CompiledKernels` to run
 from __future__ import annotations
 
 import functools
+import math
 import threading
 from typing import Sequence
 
 import torch
 
+from lookup_tvm.config import BF16
 from lookup_tvm.kernels import CompiledKernels, Kernel
 from lookup_tvm.ops.bh4 import FOLD, FOLD_TRANSPOSED, STAGES, UNFOLD
 from lookup_tvm.reference import hadamard
@@ -27,9 +29,7 @@ def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tens
     scores and float32 output before rounding to bf16), grown as needed and reused, so an
     inference call allocates only its output."""
     buffers = _SCRATCH.__dict__.setdefault("buffers", {})
-    numel = 1
-    for size in shape:
-        numel *= size
+    numel = math.prod(shape)
     held = buffers.get((name, dtype))
     if held is None or held.numel() < numel:
         with torch.inference_mode(False):  # a normal tensor: written in place in and out of inference mode
@@ -39,7 +39,7 @@ def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tens
 
 def storage(t: torch.Tensor) -> dict[str, int]:
     """The spec parameter that selects a kernel's bfloat16 storage variant for tensor t."""
-    return {"bf16": 1} if t.dtype == torch.bfloat16 else {}
+    return dict(BF16) if t.dtype == torch.bfloat16 else {}
 
 
 def run_tiled(kernel: Kernel, batched_in: Sequence[torch.Tensor], shared: Sequence[torch.Tensor],

@@ -107,8 +107,8 @@ def check_lookup_ffn_args(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias:
     check_front_end_args(x, norm_weight, norm_bias, weight, proj_bias, tau)
     if proj_bias.shape[0] != h * tau:
         raise ValueError(f"proj_bias has {proj_bias.shape[0]} values, the tables need h * tau = {h * tau}")
-    for name, value in (("x", x), ("out_bias", out_bias)):
-        check_tensor(name, value, tables.dtype, 1 if name == "out_bias" else 2)
+    check_tensor("x", x, tables.dtype, 2)
+    check_tensor("out_bias", out_bias, tables.dtype, 1)
     check_dims("out_bias", out_bias, [d_out])
 
 

@@ -135,6 +135,8 @@ def test_the_kernel_lists_name_what_a_forward_and_a_step_run(kwargs, monkeypatch
     with torch.no_grad():
         layer.eval()(x)
     assert calls == Counter(kernel_key(op, p) for op, p in layer.config.inference_kernels())
+    for bf16 in (False, True):  # what tune.py tunes covers every forward
+        assert all(kernel in layer.config.kernels() for kernel in layer.config.inference_kernels(bf16))
     calls.clear()
     layer.train()(x).sum().backward()
     assert calls == Counter({kernel_key(op, p): n for op, p, n in layer.config.training_kernels()})

@@ -13,9 +13,21 @@ def storage_dtype(spec) -> str:
     return BF16 if dict(spec.params).get("bf16", 0) else "float32"
 
 
+def storage_torch_dtype(spec):
+    """:func:`storage_dtype` as a torch dtype (for checks and benchmark inputs)."""
+    import torch
+
+    return torch.bfloat16 if storage_dtype(spec) == BF16 else torch.float32
+
+
 def as_float32(value):
     """A TE expression widened to float32 (bf16 -> fp32 is exact: a 16-bit shift)."""
     return value if value.dtype == "float32" else value.astype("float32")
+
+
+def widened(tensor):
+    """A reader of a TE tensor that returns its elements widened to float32: ``widened(x)(i, j)``."""
+    return lambda *index: as_float32(tensor[index])
 
 
 def vector_lanes(extent: int, profile: CpuProfile, dtype_bits: int = 32) -> int:

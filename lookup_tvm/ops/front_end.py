@@ -18,7 +18,8 @@ from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
 from lookup_tvm.ops.bh4 import (default_token_tile, order_stage_loops, stage, stage_block_names, stage_flops,
                                 stage_torch)
-from lookup_tvm.ops.common import BF16, as_float32, batch_extent, relative_error, storage_dtype, vector_lanes
+from lookup_tvm.ops.common import (batch_extent, relative_error, storage_dtype, storage_torch_dtype, vector_lanes,
+                                   widened)
 from lookup_tvm.ops.hashing import code_and_score
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te, tirx
@@ -39,18 +40,7 @@ def define_front_end(spec: OpSpec, batch=None):
     w = te.placeholder((STAGES, r, nb, b, b), "float32", name="folded_weight")
     cross = te.placeholder((nb, nb), "float32", name="cross")
     bias_in = te.placeholder((h * tau,), storage, name="bias")
-
-    def x(q, t, col):
-        return as_float32(x_in[q, t, col])
-
-    def gamma(col):
-        return as_float32(gamma_in[col])
-
-    def beta(col):
-        return as_float32(beta_in[col])
-
-    def bias(f):
-        return as_float32(bias_in[f])
+    x, gamma, beta, bias = (widened(t) for t in (x_in, gamma_in, beta_in, bias_in))
 
     inv_d = tirx.const(1.0 / d, "float32")
     k = te.reduce_axis((0, d), "ln_k")
@@ -110,7 +100,7 @@ def check_front_end_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     from lookup_tvm import reference as R
 
     d, r, nb, b, h, tau = (spec[k] for k in ("d", "r", "nb", "b", "h", "tau"))
-    storage = torch.bfloat16 if storage_dtype(spec) == BF16 else torch.float32
+    storage = storage_torch_dtype(spec)
     x, norm_weight, norm_bias, bias = (t.to(storage) for t in (
         torch.randn(tokens, d) * 3 + 1, 1 + 0.1 * torch.randn(d), 0.1 * torch.randn(d), 0.1 * torch.randn(h * tau)))
     weight = torch.randn(r, STAGES, nb, b, b) / (b * nb * b) ** 0.5
@@ -134,7 +124,7 @@ def front_end_workload(spec: OpSpec, tokens: int) -> Workload:
     d, r, nb, b, h, tau = (spec[k] for k in ("d", "r", "nb", "b", "h", "tau"))
     tokens, tiled = whole_tiles(spec, tokens)
     dim = nb * b
-    storage = torch.bfloat16 if storage_dtype(spec) == BF16 else torch.float32
+    storage = storage_torch_dtype(spec)
     x, gamma, beta = torch.randn(tokens, d).to(storage), torch.ones(d, dtype=storage), torch.zeros(d, dtype=storage)
     w, cross, bias = torch.randn(STAGES, r, nb, b, b) / b, hadamard(torch.eye(nb)), torch.randn(h * tau).to(storage)
     codes, scores = torch.empty(tokens, h, dtype=torch.int32), torch.empty(tokens, h)

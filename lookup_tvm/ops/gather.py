@@ -4,7 +4,7 @@ from __future__ import annotations
 from lookup_tvm.baselines import F32_BYTES, Workload
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
 from lookup_tvm.ops.common import (BF16, as_float32, batch_extent, divisors, relative_error, storage_dtype,
-                                   vector_lanes)
+                                   storage_torch_dtype, vector_lanes)
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
 
@@ -151,14 +151,13 @@ class GatherInputs:
         import torch
 
         h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
-        bf16 = storage_dtype(spec) == BF16
         self.tokens, self.h, self.rows, self.d_out = tokens, h, rows, d_out
         self.codes = torch.randint(0, rows, (tokens, h), dtype=torch.int32)
         self.scores, self.grad = torch.randn(tokens, h), torch.randn(tokens, d_out)
-        self.tables = (torch.randn(h, rows, d_out) * 0.02).to(torch.bfloat16 if bf16 else torch.float32)
+        self.tables = (torch.randn(h, rows, d_out) * 0.02).to(storage_torch_dtype(spec))
         self.flat_codes = (self.codes.long() + torch.arange(h) * rows).contiguous()
         self.flat_tables = self.tables.view(-1, d_out)
-        self.row_bytes = (2 if bf16 else F32_BYTES) * tokens * h * d_out
+        self.row_bytes = self.tables.element_size() * tokens * h * d_out
         self.flops = 2.0 * tokens * h * d_out
 
 
