@@ -9,8 +9,10 @@ This module does not import TVM; :func:`target_isa` asks LLVM through ``tvm_api`
 """
 from __future__ import annotations
 
+import functools
+import json
 import re
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 # Extensions whose instructions LLVM may emit in our kernels (vector, bit manipulation,
 # crypto, conversions). System instructions (xsave, rdpid, ...) never appear in them.
@@ -52,9 +54,20 @@ def cpuinfo_isa(flags: Iterable[str]) -> frozenset[str]:
     return isa_part(names)
 
 
-def target_isa(attrs: dict) -> frozenset[str]:
+def target_isa(attrs: Mapping[str, Any]) -> frozenset[str]:
     """The extensions code compiled for a TVM target (JSON-dict attributes) may use."""
+    return _target_isa(json.dumps(dict(attrs), sort_keys=True))
+
+
+@functools.lru_cache(maxsize=None)
+def _target_isa(attrs_json: str) -> frozenset[str]:
     from lookup_tvm.tvm_api import llvm_cpu_features
 
-    return isa_part(llvm_cpu_features(attrs))
+    return isa_part(llvm_cpu_features(json.loads(attrs_json)))
+
+
+def has_bf16_dot_products(attrs: Mapping[str, Any]) -> bool:
+    """Whether a target may use AVX512-BF16's ``vdpbf16ps`` (16 fp32 lanes, each the sum of two
+    bf16 products): the BH4 block matmuls of bfloat16 layers use it where it is."""
+    return {"avx512bf16", "avx512f"} <= target_isa(attrs)
 

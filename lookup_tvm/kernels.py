@@ -50,7 +50,7 @@ class DefaultSchedules:
         return sch.mod["main"]
 
     def layout(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> OpSpec:
-        return operator.layout(spec, target.profile)
+        return operator.layout(spec, target.isa_profile)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -207,20 +207,36 @@ class LookupFFN(nn.Module):
         return torch_ops.bh4_projection(x_pad, weight, proj_bias, handle)
 
     @torch.no_grad()
-    def bf16_code_flips(self, x: torch.Tensor) -> float:
-        """The fraction of codes (token, table) that change when the input and the parameters are
-        rounded to bfloat16 (the bf16 path; z computed in float32 both times). x [..., d_model]."""
+    def bf16_code_flips(self, x: torch.Tensor, bf16_operands: bool | None = None) -> float:
+        """The fraction of codes (token, table) that change on the bf16 path: the input and the
+        parameters rounded to bfloat16 and, with ``bf16_operands`` (default: where this layer's
+        kernels use bf16 dot products, see :meth:`uses_bf16_dot`), the BH4 stages' operands too;
+        against float32 throughout. x [..., d_model]."""
         c = self.config
         flat = x.reshape(-1, c.d).float()
         params = (self.norm.weight, self.norm.bias, self.proj_weight, self.proj_bias)
+        if bf16_operands is None:
+            bf16_operands = self.uses_bf16_dot()
 
         def codes(round_to_bf16: bool) -> torch.Tensor:
             norm_w, norm_b, proj_w, proj_b = (t.bfloat16().float() if round_to_bf16 else t.float() for t in params)
             inputs = flat.bfloat16().float() if round_to_bf16 else flat
-            z = reference.normed_projection(inputs, norm_w, norm_b, proj_w * self.weight_scale, proj_b, c.projection)
+            z = reference.normed_projection(inputs, norm_w, norm_b, proj_w * self.weight_scale, proj_b, c.projection,
+                                            bf16_operands=round_to_bf16 and bf16_operands)
             return reference.hash_codes(self._tempered(z).reshape(-1, c.h, c.tau))[0]
 
         return float((codes(False) != codes(True)).float().mean())
+
+    def uses_bf16_dot(self) -> bool:
+        """Whether bfloat16 inference multiplies the BH4 stages' operands in bfloat16 (the
+        ``bf16_dot`` front end, chosen for targets with AVX512-BF16)."""
+        c = self.config
+        if c.projection != "bh4":
+            return False
+        from lookup_tvm.kernels import default_kernels
+
+        spec = (self.kernels or default_kernels()).spec("front_end", **c.bh4_shape, d=c.d, h=c.h, tau=c.tau, bf16=1)
+        return bool(dict(spec.params).get("bf16_dot", 0))
 
     @torch.no_grad()
     def diagnostics(self, x: torch.Tensor) -> dict[str, float]:

@@ -45,39 +45,65 @@ def bh4(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     return torch.cat(outs, dim=1)
 
 
-def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+def bh4_bf16_operands(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """BH4 as a bfloat16 matmul computes it (the ``bf16_dot`` kernels): H_D = H_(D/b) (x) H_b,
+    so each stage is a block matmul with H_b folded into the block weights, then H_(D/b) across
+    blocks. The stage input and the folded weights are rounded to bfloat16, their products
+    summed in float32; the cross-block transform is float32. Shapes as :func:`bh4`."""
+    repeats, stages, blocks, bsize, _ = weight.shape
+    batch, dim = x.shape
+    folded = torch.einsum("po,rsnoi->rsnpi", hadamard(torch.eye(bsize)), weight).bfloat16().float()
+    cross = hadamard(torch.eye(blocks))
+    outs = []
+    for r in range(repeats):
+        y = x
+        for s in range(stages):
+            within = torch.einsum("bni,npi->bnp", y.bfloat16().float().reshape(batch, blocks, bsize), folded[r, s])
+            y = torch.einsum("mn,bnp->bmp", cross, within).reshape(batch, dim)
+        outs.append(y)
+    return torch.cat(outs, dim=1)
+
+
+def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
+                   bf16_operands: bool = False) -> torch.Tensor:
     """BH4 projection of the spec, step 2: ``0.7*BH4 + 0.3*tile(x)``, sliced, plus bias.
 
     x: [B, d] float32 (zero-padded here to D = weight.shape[2]*weight.shape[3]).
     weight: [r, 4, D//b, b, b]. bias: [F] with F <= r*D. Returns z: [B, F].
+    ``bf16_operands``: BH4 as :func:`bh4_bf16_operands` computes it.
     """
     _, _, blocks, bsize, _ = weight.shape
     x_pad = torch.nn.functional.pad(x, (0, blocks * bsize - x.shape[1]))
-    return residual_mix(bh4(x_pad, weight), x_pad, bias)
+    projected = bh4_bf16_operands(x_pad, weight) if bf16_operands else bh4(x_pad, weight)
+    return residual_mix(projected, x_pad, bias)
 
 
 def normed_projection(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, proj_weight: torch.Tensor,
-                      proj_bias: torch.Tensor, projection: str = "bh4") -> torch.Tensor:
+                      proj_bias: torch.Tensor, projection: str = "bh4", bf16_operands: bool = False) -> torch.Tensor:
     """Spec steps 1-2: LayerNorm (eps 1e-5), then the projection. x: [B, d] -> z: [B, h*tau].
 
     projection "bh4": proj_weight [r, 4, D//b, b, b]; "dense": proj_weight [h*tau, d].
+    ``bf16_operands``: the BH4 stages as a bfloat16 matmul computes them (:func:`bh4_bf16_operands`).
     """
     xn = torch.nn.functional.layer_norm(x, (x.shape[-1],), norm_weight, norm_bias, eps=1e-5)
     if projection == "bh4":
-        return bh4_projection(xn, proj_weight, proj_bias)
+        return bh4_projection(xn, proj_weight, proj_bias, bf16_operands)
     if projection == "dense":
         return torch.nn.functional.linear(xn, proj_weight, proj_bias)
     raise ValueError(f"projection must be 'bh4' or 'dense', got {projection!r}")
 
 
 def front_end(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, proj_weight: torch.Tensor,
-              proj_bias: torch.Tensor, tau: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+              proj_bias: torch.Tensor, tau: int, bf16_operands: bool = False
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Spec steps 1-5 with the BH4 projection: LayerNorm (eps 1e-5), projection, hash.
 
     x: [B, d]; norm_weight, norm_bias: [d]; proj_weight: [r, 4, D//b, b, b]; proj_bias: [h*tau].
-    Returns (codes [B, h] int32, scores [B, h], z [B, h, tau]).
+    Returns (codes [B, h] int32, scores [B, h], z [B, h, tau]). ``bf16_operands``: see
+    :func:`normed_projection`.
     """
-    z = normed_projection(x, norm_weight, norm_bias, proj_weight, proj_bias).reshape(x.shape[0], -1, tau)
+    z = normed_projection(x, norm_weight, norm_bias, proj_weight, proj_bias,
+                          bf16_operands=bf16_operands).reshape(x.shape[0], -1, tau)
     codes, scores = hash_codes(z)
     return codes, scores, z
 

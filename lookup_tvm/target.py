@@ -23,6 +23,7 @@ znver4). Override with ``{"vector_bits": 256}`` in the JSON form: that adds
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -45,6 +46,8 @@ class CpuProfile:
     cores: int
     ghz: float = 2.5
     fma_units: int = 2
+    bf16_dot_products: bool = False  # AVX512-BF16 vdpbf16ps: set only in TargetSpec.isa_profile
+
 
     def lanes(self, dtype_bits: int = 32) -> int:
         """SIMD lanes for one vector register of the given element width."""
@@ -83,7 +86,7 @@ _TABLE_TRIPLES = {"neoverse-v1": AARCH64_TRIPLE, "neoverse-v2": AARCH64_TRIPLE}
 PREFER_512_BIT = "-prefer-256-bit"
 PREFER_256_BIT = "+prefer-256-bit"
 _LIST_KEYS = {"mattr", "keys", "libs"}
-_PROFILE_FIELDS = {f.name for f in dataclasses.fields(CpuProfile)} - {"name"}
+_PROFILE_FIELDS = {f.name for f in dataclasses.fields(CpuProfile)} - {"name", "bf16_dot_products"}
 _FLOAT_FIELDS = {"ghz"}
 
 
@@ -93,6 +96,14 @@ class TargetSpec:
 
     attrs: Mapping[str, Any]
     profile: CpuProfile
+
+    @functools.cached_property
+    def isa_profile(self) -> CpuProfile:
+        """The profile with its ISA-derived fields (``bf16_dot_products``) filled in from LLVM's
+        feature set for the attributes: what kernel layouts are chosen from (imports TVM)."""
+        from lookup_tvm.isa import has_bf16_dot_products
+
+        return dataclasses.replace(self.profile, bf16_dot_products=has_bf16_dot_products(self.attrs))
 
     @property
     def mcpu(self) -> str:

@@ -33,25 +33,30 @@ def test_bf16_gather_matches_the_reference_on_widened_tables(h, rows, d_out, bat
 def test_bf16_variants_pass_their_operator_checks(op, params):
     ck = kernels()
     spec = ck.spec(op, **params, bf16=1)
-    assert registry()[op].check(ck, spec, 131) <= 1e-4
+    assert registry()[op].check(ck, spec, 131) <= registry()[op].tolerance(spec)
 
 
 @pytest.mark.parametrize("d,h,tau,b", [(512, 128, 8, 64), (48, 6, 5, 16)])
 def test_bf16_layer_inference_matches_the_reference_on_the_same_rounded_values(d, h, tau, b):
+    """Against the reference on the same bf16 values, with the BH4 operands rounded as the
+    kernels round them (``bf16_dot``, where the CPU has AVX512-BF16). The front end's codes
+    are checked by its operator check; here the output is compared on the tokens whose codes
+    all agree with the reference's (a code can differ where a z sits within ~1e-3 of 0)."""
     torch.manual_seed(0)
     layer = LookupFFN(d, h, tau, block_size=b, dtype=torch.bfloat16).eval()
-    reference = LookupFFN(d, h, tau, block_size=b, backend="reference")
-    reference.load_state_dict({k: v.float() for k, v in layer.state_dict().items()})
+    ref = {k: v.float() for k, v in layer.state_dict().items()}
+    weight = ref["proj_weight"] * layer.weight_scale
     x = (torch.randn(257, d) * 2).bfloat16()
     with torch.no_grad():
         y = layer(x)
-        xn = torch.nn.functional.layer_norm(x.float(), (d,), reference.norm.weight, reference.norm.bias, eps=1e-5)
-        z = R.bh4_projection(torch.nn.functional.pad(xn, (0, reference.config.dim - d)), reference.projection_weight(),
-                             reference.proj_bias).reshape(-1, h, tau)
-        clear = z.abs().amin(-1).amin(-1) > 1e-4  # tokens none of whose codes sit at a sign change
-        expected = reference(x.float())
-    assert y.dtype == torch.bfloat16 and clear.float().mean() > 0.5
-    assert max_rel_error(y.float()[clear], expected[clear]) <= BF16_OUTPUT_TOL
+        codes, _ = F.front_end(x, layer.norm.weight, layer.norm.bias, weight, layer.proj_bias, tau)
+        z = R.normed_projection(x.float(), ref["norm.weight"], ref["norm.bias"], weight, ref["proj_bias"],
+                                bf16_operands=layer.uses_bf16_dot()).reshape(-1, h, tau)
+        want_codes, want_scores = R.hash_codes(z)
+        expected = R.gather_accumulate(want_codes, want_scores, ref["tables"]) + ref["out_bias"]
+    agree = (codes == want_codes).all(-1)
+    assert y.dtype == torch.bfloat16 and agree.float().mean() > 0.9
+    assert max_rel_error(y.float()[agree], expected[agree]) <= BF16_OUTPUT_TOL
 
 
 def test_bf16_parameters_train_with_gradients_of_the_widened_reference():
@@ -101,4 +106,5 @@ def test_bf16_code_flips_count_codes_that_change():
     with torch.no_grad():
         for p in layer.parameters():
             p.copy_(p.bfloat16().float())
-    assert layer.bf16_code_flips(exact) == 0.0  # values bf16 already holds do not move
+    assert layer.bf16_code_flips(exact, bf16_operands=False) == 0.0  # values bf16 already holds do not move
+    assert 0.0 < layer.bf16_code_flips(exact, bf16_operands=True) < 0.1  # rounded stage inputs move a few

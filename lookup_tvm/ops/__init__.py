@@ -48,6 +48,9 @@ SPLIT_KNOBS = frozenset({"tokens", "cols", "tables", "chunks", "tile_rows", "til
                          "l3_tokens"})
 
 
+CHECK_TOLERANCE = 1e-4  # float32 accumulation in another order than the reference's
+
+
 @dataclasses.dataclass(frozen=True)
 class Operator:
     """How to define and schedule one kernel.
@@ -64,7 +67,8 @@ class Operator:
     ``check(kernels, spec, tokens)`` runs the kernel of ``spec`` from a
     :class:`~lookup_tvm.kernels.CompiledKernels`, through the functional API, on random
     inputs of ``tokens`` tokens and returns its error against the pure-PyTorch reference
-    (max abs difference over the reference's max magnitude; inf for a wrong code).
+    (max abs difference over the reference's max magnitude; inf for a wrong code), which
+    ``tolerance(spec)`` bounds.
     ``workload(spec, tokens)`` gives the benchmark inputs, the PyTorch baseline and the FLOP
     and byte counts (:class:`lookup_tvm.baselines.Workload`).
     """
@@ -76,6 +80,7 @@ class Operator:
     layout: Callable[[OpSpec, CpuProfile], OpSpec] = lambda spec, profile: spec
     check: Callable[[Any, OpSpec, int], float] | None = None
     workload: Callable[[OpSpec, int], Any] | None = None
+    tolerance: Callable[[OpSpec], float] = lambda spec: CHECK_TOLERANCE
 
     def default_choice(self, spec: OpSpec, profile: CpuProfile) -> Choice:
         return {name: values[0] for name, values in self.knobs(spec, profile).items()}

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
+from lookup_tvm.ops.bf16_dot import LANES as DOT_LANES
+from lookup_tvm.ops.bf16_dot import bf16_bits, dot_intrinsic, from_bf16_bits
 from lookup_tvm.ops.common import batch_extent, relative_error, vector_lanes
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
@@ -73,18 +75,41 @@ def stage(y, weight_at, cross, spec: OpSpec, r_in: int, name: str):
     ``weight_at(rr, n, i, o)`` reads the folded block weight (input i, output o).
     """
     r, nb, b, tile = spec["r"], spec["nb"], spec["b"], spec["token_tile"]
-    shape = (y.shape[0], tile, r, nb, b)
     k = te.reduce_axis((0, b), f"{name}_k")
     mm = te.compute(
-        shape,
+        (y.shape[0], tile, r, nb, b),
         lambda q, t, rr, n, o: te.sum(weight_at(rr, n, k, o) * y[q, t, rr if r_in > 1 else 0, n, k], axis=k),
         name=f"{name}_mm",
     )
+    return _cross_blocks(mm, cross, nb, name)
+
+
+def bf16_dot_stage(y, pair_weight_at, cross, spec: OpSpec, r_in: int, name: str):
+    """One stage whose block matmul multiplies bfloat16 operands (float32 accumulation), for
+    :mod:`~lookup_tvm.ops.bf16_dot`: y [tiles, tile, r_in, nb, b] float32 is rounded into
+    bf16 pairs [tiles, tile, r_in, nb, b/2, 2] (block ``<name>_pairs``); ``pair_weight_at(rr,
+    n, kk, o, p)`` reads the bf16 bits of folded weight (input 2*kk + p, output o).
+    -> [tiles, tile, r, nb, b] float32."""
+    r, nb, b, tile = spec["r"], spec["nb"], spec["b"], spec["token_tile"]
+    pairs = te.compute((y.shape[0], tile, r_in, nb, b // 2, 2),
+                       lambda q, t, rr, n, kk, p: bf16_bits(y[q, t, rr, n, kk * 2 + p]), name=f"{name}_pairs")
+    kk, kp = te.reduce_axis((0, b // 2), f"{name}_kk"), te.reduce_axis((0, 2), f"{name}_kp")
+    mm = te.compute(
+        (y.shape[0], tile, r, nb, b),
+        lambda q, t, rr, n, o: te.sum(from_bf16_bits(pair_weight_at(rr, n, kk, o, kp))
+                                      * from_bf16_bits(pairs[q, t, rr if r_in > 1 else 0, n, kk, kp]), axis=[kk, kp]),
+        name=f"{name}_mm",
+    )
+    return _cross_blocks(mm, cross, nb, name)
+
+
+def _cross_blocks(mm, cross, nb: int, name: str):
+    """The cross-block transform of a stage's block-matmul output (none when nb == 1)."""
     if nb == 1:
         return mm
     m = te.reduce_axis((0, nb), f"{name}_m")
     return te.compute(
-        shape, lambda q, t, rr, n, o: te.sum(cross[n, m] * mm[q, t, rr, m, o], axis=m), name=f"{name}_cross"
+        mm.shape, lambda q, t, rr, n, o: te.sum(cross[n, m] * mm[q, t, rr, m, o], axis=m), name=f"{name}_cross"
     )
 
 
@@ -162,12 +187,23 @@ def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
 
 def order_stage_loops(sch: Schedule, blocks, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """Loop order (the ``mm_order``/``cross_order`` knobs), vectorisation over b and unrolling
-    of stage blocks already computed inside a token-tile loop."""
+    of stage blocks already computed inside a token-tile loop. Block matmuls with bf16 pairs
+    (:func:`bf16_dot_stage`) are tensorized with ``vdpbf16ps`` instead: pairs outermost, the
+    tile's tokens and output vectors unrolled inside, so their accumulators stay in registers."""
     lanes = vector_lanes(spec["b"], profile)
     for block in blocks:
+        is_mm = sch.get(block).name_hint.endswith("_mm")
+        if is_mm and len(sch.get(block).iter_vars) == 7:
+            tok, rr, n, o, pair, lane = sch.get_loops(block)[-6:]
+            o_outer, o_inner = sch.split(o, [None, DOT_LANES])
+            sch.reorder(rr, n, pair, tok, o_outer, o_inner, lane)
+            sch.unroll(tok)
+            sch.unroll(o_outer)
+            sch.decompose_reduction(block, pair)
+            sch.tensorize(o_inner, dot_intrinsic())
+            continue
         tok, rr, n, o, red = sch.get_loops(block)[-5:]
         o_outer, o_inner = sch.split(o, [None, lanes])
-        is_mm = sch.get(block).name_hint.endswith("_mm")
         if choice["mm_order" if is_mm else "cross_order"] == 0:
             order = (rr, n, red, tok, o_outer, o_inner) if is_mm else (tok, rr, n, red, o_outer, o_inner)
         else:
@@ -182,13 +218,14 @@ def order_stage_loops(sch: Schedule, blocks, spec: OpSpec, profile: CpuProfile, 
 def stage_block_names(sch: Schedule) -> list[str]:
     """Names of the stage blocks in program order (``s0_mm``, ``s0_cross``, ...)."""
     names = []
-    for stmt in _blocks(sch):
+    for stmt in root_block_names(sch):
         if stmt.endswith(("_mm", "_cross")):
             names.append(stmt)
     return names
 
 
-def _blocks(sch: Schedule) -> list[str]:
+def root_block_names(sch: Schedule) -> list[str]:
+    """Names of the blocks directly under the root block, in program order."""
     root = sch.get_sblock("root")
     return [sch.get(child).name_hint for child in sch.get_child_blocks(root)]
 

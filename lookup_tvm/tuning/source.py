@@ -24,7 +24,7 @@ from lookup_tvm.target import TargetSpec
 from lookup_tvm.tuning.logs import TuningLog, TuningLogError
 from lookup_tvm.tvm_api import PrimFunc, Schedule
 
-LAYOUT_PARAMS = ("token_tile", "lanes", "token_block", "table_block")
+LAYOUT_PARAMS = ("token_tile", "lanes", "token_block", "table_block", "bf16_dot")
 
 
 def shape_params(params: Mapping[str, int]) -> dict[str, int]:
@@ -55,7 +55,7 @@ class ChosenSchedules:
         entry = self._entry(spec)
         if entry and entry.get("layout"):
             return OpSpec.make(spec.op, **dict(spec.params), **entry["layout"])
-        return operator.layout(spec, target.profile)
+        return operator.layout(spec, target.isa_profile)
 
     def choice(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> dict[str, int]:
         """The knobs a kernel is built with: the recorded choice when it is valid here."""

@@ -112,7 +112,6 @@ def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, l
 
 VERIFY_CANDIDATES = 8
 RETIMED_CANDIDATES = 4  # MetaSchedule's best choices timed again beside the default
-VERIFY_TOLERANCE = 1e-4
 
 
 def verify_tokens(spec: OpSpec) -> int:
@@ -132,7 +131,7 @@ def _first_correct(operator: Operator, spec: OpSpec, options: TuneOptions, entri
     for entry in entries:
         kernels = CompiledKernels(options.target, ChosenSchedules({key: entry}, "candidate", warn=False), check_isa=False)
         error = operator.check(kernels, kernels.spec(spec.op, **shape_params(dict(spec.params))), verify_tokens(spec))
-        if error <= VERIFY_TOLERANCE:
+        if error <= operator.tolerance(spec):
             return {**entry, "verified": True, "error": error, "rejected": rejected}
         rejected.append({**entry, "error": error})
         print(f"{key}: {entry} is wrong (error {error:.3g} against the reference); trying the next best",
