@@ -68,6 +68,7 @@ class LayerConfig:
             needed += [("front_end", {**shape, "d": self.d, "h": h, "tau": tau, **bf16}) for bf16 in ({}, BF16)]
             for r_in in sorted({1, self.repeats}):
                 needed += [(op, {**shape, "r_in": r_in}) for op in ("bh4_stage", "bh4_stage_grad", "bh4_weight_grad")]
+                needed += [(op, {**shape, "r_in": r_in, **BF16}) for op in ("bh4_stage", "bh4_stage_grad")]
         needed += [("hash", {"h": h, "tau": tau}), ("hash_grad", {"h": h, "tau": tau})]
         gather = {"h": h, "rows": rows, "d_out": d_out}
         needed += [(op, gather) for op in ("gather", "gather_score_grad", "gather_table_grad", "gather_grad")]

@@ -20,17 +20,20 @@ def kernels() -> CompiledKernels:
     return default_kernels()
 
 
-def bh4(x: torch.Tensor, weight: torch.Tensor, kernels: CompiledKernels | None = None) -> torch.Tensor:
+def bh4(x: torch.Tensor, weight: torch.Tensor, kernels: CompiledKernels | None = None,
+        bf16: bool = False) -> torch.Tensor:
     """Raw BH4 (no residual, no bias).
 
     x: [B, D] float32, D a power of two. weight: [r, 4, D//b, b, b] float32 ([out, in]
     per block). Returns [B, r*D]. Differentiable in x and weight. ``kernels``: the
     compiled kernels to run (default: this host's, see :func:`lookup_tvm.use_tuning_logs`).
+    ``bf16``: a bfloat16 layer's training stage kernels, which multiply bf16-rounded operands
+    where the CPU has AVX512-BF16 (as ``reference.bh4_bf16_operands``).
     """
     check_bh4_args(x, weight)
     handle = torch_ops.kernels_handle(kernels)
-    if torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad):
-        return torch_ops.bh4_train(x, weight, handle)[0]
+    if bf16 or (torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad)):
+        return torch_ops.bh4_train(x, weight, handle, bf16)[0]
     return torch_ops.bh4(x, weight, handle)
 
 

@@ -39,7 +39,12 @@ def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tens
 
 def storage(t: torch.Tensor) -> dict[str, int]:
     """The spec parameter that selects a kernel's bfloat16 storage variant for tensor t."""
-    return dict(BF16) if t.dtype == torch.bfloat16 else {}
+    return variant(t.dtype == torch.bfloat16)
+
+
+def variant(bf16: bool) -> dict[str, int]:
+    """The spec parameter of a bfloat16 layer's kernel variant (``bf16=1``), or none."""
+    return dict(BF16) if bf16 else {}
 
 
 def run_tiled(kernel: Kernel, batched_in: Sequence[torch.Tensor], shared: Sequence[torch.Tensor],
@@ -132,8 +137,10 @@ def lookup_ffn_inference(ck: CompiledKernels, x: torch.Tensor, norm_weight: torc
     return torch.add(summed, out_bias, out=out)
 
 
-def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Training BH4, one kernel per stage: returns (out [B, r*D], stage inputs 1..3 [3, B, r, nb, b])."""
+def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor,
+                      bf16: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Training BH4, one kernel per stage: returns (out [B, r*D], stage inputs 1..3 [3, B, r, nb, b]),
+    float32. ``bf16``: a bfloat16 layer's stage kernels (bf16 operands where the CPU has dot products)."""
     r, _, nb, b, _ = weight.shape
     batch = x.shape[0]
     folded, cross = fold(ck, weight, FOLD), hadamard_matrix(nb)
@@ -142,7 +149,8 @@ def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor
     stage_in = x.view(batch, 1, nb, b)
     for s in range(STAGES):
         stage_out = acts[s] if s < STAGES - 1 else out.view(batch, r, nb, b)
-        run_tiled(ck.get("bh4_stage", r=r, r_in=stage_in.shape[1], nb=nb, b=b), [stage_in], [folded[s], cross],
+        run_tiled(ck.get("bh4_stage", r=r, r_in=stage_in.shape[1], nb=nb, b=b, **variant(bf16)), [stage_in],
+                  [folded[s], cross],
                   [stage_out])
         stage_in = stage_out
     return out, acts
@@ -167,10 +175,11 @@ def weight_grad(kernel: Kernel, grad_mm: torch.Tensor, stage_input: torch.Tensor
 
 
 def bh4_backward(ck: CompiledKernels, grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
-                 acts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+                 acts: torch.Tensor, bf16: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Gradients of BH4 for x [B, D] and weight [r, 4, nb, b, b] from grad_out [B, r*D]. The
     stages' intermediate gradients live in three buffers reused from stage to stage (fresh
-    memory costs a page fault per 4 KiB on first touch: at 32768 tokens, 128 MiB each)."""
+    memory costs a page fault per 4 KiB on first touch: at 32768 tokens, 128 MiB each).
+    ``bf16``: a bfloat16 layer's input-gradient kernels (as :func:`bh4_forward_train`)."""
     r, _, nb, b, _ = weight.shape
     batch = x.shape[0]
     folded_t, cross = fold(ck, weight, FOLD_TRANSPOSED), hadamard_matrix(nb)
@@ -182,7 +191,7 @@ def bh4_backward(ck: CompiledKernels, grad_out: torch.Tensor, x: torch.Tensor, w
     for s in reversed(range(STAGES)):
         r_in = stage_inputs[s].shape[1]
         grad_in = ping_pong[s % 2] if s else grad_out.new_empty((batch, r_in, nb, b))
-        run_tiled(ck.get("bh4_stage_grad", r=r, r_in=r_in, nb=nb, b=b), [grad], [folded_t[s], cross],
+        run_tiled(ck.get("bh4_stage_grad", r=r, r_in=r_in, nb=nb, b=b, **variant(bf16)), [grad], [folded_t[s], cross],
                   [grad_mm, grad_in])
         weight_grad(ck.get("bh4_weight_grad", r=r, r_in=r_in, nb=nb, b=b), grad_mm, stage_inputs[s], grad_folded[s])
         grad = grad_in

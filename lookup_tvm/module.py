@@ -170,7 +170,8 @@ class LookupFFN(nn.Module):
         # the other parameters and the input are widened here (autograd rounds their gradients back).
         x, norm_weight, norm_bias, weight, proj_bias, out_bias = (
             t.float() for t in (x, norm_weight, norm_bias, weight, proj_bias, out_bias))
-        z = self._tempered(self._z_tvm(x, norm_weight, norm_bias, weight, proj_bias, handle))
+        z = self._tempered(self._z_tvm(x, norm_weight, norm_bias, weight, proj_bias, handle,
+                                       bf16=storage == torch.bfloat16))
         codes, scores = torch_ops.hash_codes(z.reshape(-1, c.h, c.tau).contiguous(), handle)
         out = torch_ops.gather_accumulate(codes, self._bounded(scores).contiguous(), tables.contiguous(), handle)
         return out.add_(out_bias).to(storage)  # bias in place: the gather's backward does not need its output
@@ -191,8 +192,9 @@ class LookupFFN(nn.Module):
         return storage
 
     def _z_tvm(self, x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, weight: torch.Tensor,
-               proj_bias: torch.Tensor, handle: int) -> torch.Tensor:
-        """Pre-norm and projection on the TVM kernels (float32): x [B, d] -> z [B, h*tau]."""
+               proj_bias: torch.Tensor, handle: int, bf16: bool = False) -> torch.Tensor:
+        """Pre-norm and projection on the TVM kernels (float32): x [B, d] -> z [B, h*tau].
+        ``bf16``: a bfloat16 layer's BH4 stage kernels (bf16 operands where the CPU has dot products)."""
         from lookup_tvm import functional as F
         from lookup_tvm import torch_ops
 
@@ -202,7 +204,7 @@ class LookupFFN(nn.Module):
             return nn.functional.linear(xn, weight, proj_bias)
         x_pad = (nn.functional.pad(xn, (0, c.dim - c.d)) if c.dim != c.d else xn).contiguous()
         if torch.is_grad_enabled() and any(t.requires_grad for t in (x_pad, weight, proj_bias)):
-            projected = torch_ops.bh4_train(x_pad, weight, handle)[0]
+            projected = torch_ops.bh4_train(x_pad, weight, handle, bf16)[0]
             return F.residual_mix(projected, x_pad, proj_bias)
         return torch_ops.bh4_projection(x_pad, weight, proj_bias, handle)
 
@@ -228,8 +230,9 @@ class LookupFFN(nn.Module):
         return float((codes(False) != codes(True)).float().mean())
 
     def uses_bf16_dot(self) -> bool:
-        """Whether bfloat16 inference multiplies the BH4 stages' operands in bfloat16 (the
-        ``bf16_dot`` front end, chosen for targets with AVX512-BF16)."""
+        """Whether a bfloat16 layer's BH4 kernels (the front end for inference, the stages and
+        their input gradients for training) multiply bf16-rounded operands: ``bf16_dot``, chosen
+        for targets with AVX512-BF16 (one rule for all of them, :func:`ops.bh4.bf16_dot_layout`)."""
         c = self.config
         if c.projection != "bh4":
             return False

@@ -78,42 +78,43 @@ def _(x, weight, bias, handle):
 
 
 @torch.library.custom_op("lookup_tvm::bh4_train", mutates_args=())
-def bh4_train(x: Tensor, weight: Tensor, handle: int) -> tuple[Tensor, Tensor]:
+def bh4_train(x: Tensor, weight: Tensor, handle: int, bf16: bool = False) -> tuple[Tensor, Tensor]:
     check_bh4_args(x, weight)
-    return calls.bh4_forward_train(_kernels(handle), x, weight)
+    return calls.bh4_forward_train(_kernels(handle), x, weight, bf16)
 
 
 @bh4_train.register_fake
-def _(x, weight, handle):
+def _(x, weight, handle, bf16=False):
     r, _, nb, b, _ = weight.shape
     return x.new_empty((x.shape[0], r * nb * b)), x.new_empty((3, x.shape[0], r, nb, b))
 
 
 @torch.library.custom_op("lookup_tvm::bh4_backward", mutates_args=())
-def bh4_backward(grad_out: Tensor, x: Tensor, weight: Tensor, acts: Tensor, handle: int) -> tuple[Tensor, Tensor]:
+def bh4_backward(grad_out: Tensor, x: Tensor, weight: Tensor, acts: Tensor, handle: int,
+                 bf16: bool = False) -> tuple[Tensor, Tensor]:
     check_bh4_grad_args(grad_out, x, weight, acts)
-    return calls.bh4_backward(_kernels(handle), grad_out, x, weight, acts)
+    return calls.bh4_backward(_kernels(handle), grad_out, x, weight, acts, bf16)
 
 
 @bh4_backward.register_fake
-def _(grad_out, x, weight, acts, handle):
+def _(grad_out, x, weight, acts, handle, bf16=False):
     return torch.empty_like(x), torch.empty_like(weight)
 
 
 def _bh4_setup(ctx, inputs, output):
-    x, weight, handle = inputs
+    x, weight, handle, bf16 = inputs
     ctx.save_for_backward(x, weight, output[1])
-    ctx.handle = handle
+    ctx.handle, ctx.bf16 = handle, bf16
     ctx.mark_non_differentiable(output[1])
     ctx.set_materialize_grads(False)  # no zero-filled gradient for the stage inputs (3 x [B, r*D])
 
 
 def _bh4_grad(ctx, grad_out, _grad_acts):
     if grad_out is None:  # the output did not reach the loss
-        return None, None, None
+        return None, None, None, None
     x, weight, acts = ctx.saved_tensors
-    grad_x, grad_weight = bh4_backward(grad_out.contiguous(), x, weight, acts, ctx.handle)
-    return grad_x, grad_weight, None
+    grad_x, grad_weight = bh4_backward(grad_out.contiguous(), x, weight, acts, ctx.handle, ctx.bf16)
+    return grad_x, grad_weight, None, None
 
 
 bh4_train.register_autograd(_bh4_grad, setup_context=_bh4_setup)

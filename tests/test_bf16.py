@@ -29,7 +29,9 @@ def test_bf16_gather_matches_the_reference_on_widened_tables(h, rows, d_out, bat
 
 @pytest.mark.parametrize("op,params", [("gather", {"h": 6, "rows": 16, "d_out": 48}),
                                        ("gather_grad", {"h": 6, "rows": 16, "d_out": 48}),
-                                       ("front_end", {"d": 40, "r": 1, "nb": 4, "b": 16, "h": 8, "tau": 4})])
+                                       ("front_end", {"d": 40, "r": 1, "nb": 4, "b": 16, "h": 8, "tau": 4}),
+                                       ("bh4_stage", {"r": 3, "r_in": 1, "nb": 2, "b": 32}),
+                                       ("bh4_stage_grad", {"r": 3, "r_in": 3, "nb": 2, "b": 32})])
 def test_bf16_variants_pass_their_operator_checks(op, params):
     ck = kernels()
     spec = ck.spec(op, **params, bf16=1)
@@ -60,21 +62,23 @@ def test_bf16_layer_inference_matches_the_reference_on_the_same_rounded_values(d
 
 
 def test_bf16_parameters_train_with_gradients_of_the_widened_reference():
+    """Output and parameter gradients against autograd on the reference from the same bf16
+    values, the BH4 operands rounded as the kernels round them (``uses_bf16_dot``)."""
     torch.manual_seed(1)
     layer = LookupFFN(48, 6, 5, block_size=16, dtype=torch.bfloat16)
-    reference = LookupFFN(48, 6, 5, block_size=16, backend="reference")
-    reference.load_state_dict({k: v.float() for k, v in layer.state_dict().items()})
+    ref = {k: v.detach().float().requires_grad_() for k, v in layer.named_parameters()}
     x = torch.randn(90, 48).bfloat16()
     grad = torch.randn(90, 48)
     y = layer(x)
     y.float().backward(grad)
-    expected = reference(x.float())
+    z = R.normed_projection(x.float(), ref["norm.weight"], ref["norm.bias"], ref["proj_weight"] * layer.weight_scale,
+                            ref["proj_bias"], bf16_operands=layer.uses_bf16_dot()).reshape(-1, 6, 5)
+    expected = R.gather_accumulate(*R.hash_codes(z), ref["tables"]) + ref["out_bias"]
     expected.backward(grad)
     assert y.dtype == torch.bfloat16 and max_rel_error(y.float(), expected) <= BF16_OUTPUT_TOL
     for name, param in layer.named_parameters():
-        want = dict(reference.named_parameters())[name].grad
         assert param.grad.dtype == torch.bfloat16, name
-        assert max_rel_error(param.grad.float(), want) <= 2 * BF16_OUTPUT_TOL, name
+        assert max_rel_error(param.grad.float(), ref[name].grad) <= 2 * BF16_OUTPUT_TOL, name
 
 
 def test_model_to_bfloat16_and_autocast_give_the_bf16_path():

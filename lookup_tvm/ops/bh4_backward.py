@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.bh4 import check_bh4_kernels, default_token_tile, stage_flops, stage_torch
+from lookup_tvm.ops.bf16_dot import LANES as DOT_LANES
+from lookup_tvm.ops.bf16_dot import bf16_bits, dot_intrinsic, from_bf16_bits
+from lookup_tvm.ops.bh4 import (bf16_dot_layout, bf16_dot_tolerance, check_bh4_kernels, schedule_pairs, stage_flops,
+                                stage_torch, uses_bf16_dot, weight_pairs)
 from lookup_tvm.ops.common import batch_extent, divisors, vector_lanes, vector_registers
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
@@ -17,7 +20,9 @@ from lookup_tvm.tvm_api import Schedule, te
 
 def define_stage_grad(spec: OpSpec, batch=None):
     """g [tiles, tile, r, nb, b], transposed folded weight WfT[s] [r, nb, b_out, b_in], cross
-    -> (g_t [tiles, tile, r, nb, b], g_in [tiles, tile, r_in, nb, b])."""
+    -> (g_t [tiles, tile, r, nb, b], g_in [tiles, tile, r_in, nb, b]), float32. With ``bf16_dot``
+    (a bfloat16 layer's variant on targets with AVX512-BF16) g_in multiplies bf16-rounded g_t and
+    weights (float32 accumulation); g_t stays float32 (the weight gradient reads it)."""
     r, r_in, nb, b, tile = spec["r"], spec["r_in"], spec["nb"], spec["b"], spec["token_tile"]
     tiles = batch_extent(batch)
     g = te.placeholder((tiles, tile, r, nb, b), "float32", name="grad")
@@ -27,6 +32,8 @@ def define_stage_grad(spec: OpSpec, batch=None):
     g_t = te.compute(
         (tiles, tile, r, nb, b), lambda q, t, rr, n, o: te.sum(cross[n, m] * g[q, t, rr, m, o], axis=m), name="grad_mm"
     )
+    if uses_bf16_dot(spec):
+        return te.create_prim_func([g, wt, cross, g_t, _bf16_dot_input_grad(g_t, wt, spec)])
     o = te.reduce_axis((0, b), "o")
     if r_in == r:
         g_in = te.compute(
@@ -44,17 +51,48 @@ def define_stage_grad(spec: OpSpec, batch=None):
     return te.create_prim_func([g, wt, cross, g_t, g_in])
 
 
+def _bf16_dot_input_grad(g_t, wt, spec: OpSpec):
+    """g_in = sum over outputs o (and repeats, for a shared input) of WfT[o, i] * g_t[o], both
+    rounded into bf16 pairs along o."""
+    r, r_in, nb, b, tile = spec["r"], spec["r_in"], spec["nb"], spec["b"], spec["token_tile"]
+    tiles = g_t.shape[0]
+    pairs = weight_pairs(wt)
+    grad_pairs = te.compute((tiles, tile, r, nb, b // 2, 2),
+                            lambda q, t, rr, n, kk, p: bf16_bits(g_t[q, t, rr, n, kk * 2 + p]), name="grad_pairs")
+    kk, kp = te.reduce_axis((0, b // 2), "kk"), te.reduce_axis((0, 2), "kp")
+
+    def product(q, t, rr, n, i):
+        return from_bf16_bits(pairs[rr, n, kk, i, kp]) * from_bf16_bits(grad_pairs[q, t, rr, n, kk, kp])
+
+    if r_in == r:
+        return te.compute((tiles, tile, r, nb, b), lambda q, t, rr, n, i: te.sum(product(q, t, rr, n, i), axis=[kk, kp]),
+                          name="grad_in")
+    rs = te.reduce_axis((0, r), "rs")
+    return te.compute((tiles, tile, 1, nb, b), lambda q, t, _, n, i: te.sum(product(q, t, rs, n, i), axis=[rs, kk, kp]),
+                      name="grad_in")
+
+
 def stage_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     return {"unroll": [0, 1]}
 
 
 def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
-    """Two parallel passes over token tiles (g_t is an output, so it cannot be inlined)."""
+    """Two parallel passes over token tiles (g_t is an output, so it cannot be inlined). With
+    ``bf16_dot`` the input gradient's matmul is tensorized as the forward stages' are."""
     lanes = vector_lanes(spec["b"], profile)
     for name in ("grad_mm", "grad_in"):
         block = sch.get_sblock(name)
         tiles, tok, rr, n, col, *red = sch.get_loops(block)
         sch.parallel(tiles)
+        if name == "grad_in" and uses_bf16_dot(spec):
+            schedule_pairs(sch, tiles)
+            col_o, col_i = sch.split(col, [None, DOT_LANES])
+            sch.reorder(rr, n, *red[:-1], tok, col_o, col_i, red[-1])
+            sch.unroll(tok)
+            sch.unroll(col_o)
+            sch.decompose_reduction(block, red[0])
+            sch.tensorize(col_i, dot_intrinsic())
+            continue
         col_o, col_i = sch.split(col, [None, lanes])
         sch.reorder(tok, rr, n, *red, col_o, col_i)
         sch.vectorize(col_i)
@@ -159,8 +197,8 @@ def weight_grad_workload(spec: OpSpec, tokens: int) -> Workload:
 
 
 OPERATORS = [
-    Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, stage_grad_knobs, default_token_tile,
-             check_bh4_kernels, stage_grad_workload),
+    Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, stage_grad_knobs, bf16_dot_layout,
+             check_bh4_kernels, stage_grad_workload, bf16_dot_tolerance),
     Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, weight_grad_knobs, weight_grad_layout,
              check_bh4_kernels, weight_grad_workload),
 ]

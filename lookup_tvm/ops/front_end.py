@@ -21,11 +21,10 @@ bfloat16 (widened on load; everything after is float32).
 from __future__ import annotations
 
 from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
-from lookup_tvm.ops import CHECK_TOLERANCE, Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.bf16_dot import LANES as DOT_LANES
-from lookup_tvm.ops.bf16_dot import bf16_bits
-from lookup_tvm.ops.bh4 import (bf16_dot_stage, default_token_tile, order_stage_loops, root_block_names, stage,
-                                stage_block_names, stage_flops, stage_torch)
+from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
+from lookup_tvm.ops.bh4 import (bf16_dot_layout, bf16_dot_stage, bf16_dot_tolerance, order_stage_loops,
+                                root_block_names, schedule_pairs, stage, stage_block_names, stage_flops, stage_torch,
+                                uses_bf16_dot, weight_pairs)
 from lookup_tvm.ops.common import (batch_extent, relative_error, storage_dtype, storage_torch_dtype, vector_lanes,
                                    widened)
 from lookup_tvm.ops.hashing import code_and_score
@@ -64,9 +63,8 @@ def define_front_end(spec: OpSpec, batch=None):
 
     xn = te.compute((tiles, tile, 1, nb, b), normalised, name="ln")
     y, r_in = xn, 1
-    if dict(spec.params).get("bf16_dot", 0):
-        pairs = te.compute((STAGES, r, nb, b // 2, b, 2),
-                           lambda s, rr, n, kk, o, p: bf16_bits(w[s, rr, n, kk * 2 + p, o]), name="weight_pairs")
+    if uses_bf16_dot(spec):
+        pairs = weight_pairs(w)
         for s in range(STAGES):
             y = bf16_dot_stage(y, lambda rr, n, kk, o, p, s=s: pairs[s, rr, n, kk, o, p], cross, spec, r_in, f"s{s}")
             r_in = r
@@ -91,17 +89,6 @@ def front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     return {"mm_order": [0, 1], "cross_order": [0, 1], "unroll": [1, 0]}
 
 
-def front_end_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
-    """The token tile (:func:`default_token_tile`) and, for the bfloat16 variant, ``bf16_dot``:
-    1 where the target has AVX512-BF16 dot products and the blocks hold whole 16-lane vectors."""
-    spec = default_token_tile(spec, profile)
-    params = dict(spec.params)
-    if params.get("bf16", 0) and "bf16_dot" not in params:
-        usable = profile.bf16_dot_products and spec["b"] % DOT_LANES == 0
-        spec = OpSpec.make(spec.op, **params, bf16_dot=int(usable))
-    return spec
-
-
 def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """One parallel loop over token tiles with every step computed inside it; the stage
     blocks ordered and vectorised as in the BH4 kernels (the same knobs). With ``bf16_dot``,
@@ -114,23 +101,9 @@ def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
     for name, extent in (("ln", spec["b"]), ("z", spec["h"] * spec["tau"])):
         _, inner = sch.split(sch.get_loops(sch.get_sblock(name))[-1], [None, vector_lanes(extent, profile)])
         sch.vectorize(inner)
-    if dict(spec.params).get("bf16_dot", 0):
-        sch.parallel(sch.fuse(*sch.get_loops(sch.get_sblock("weight_pairs"))[:3]))
-        for name in per_tile:
-            if name.endswith("_pairs"):
-                sch.vectorize(sch.fuse(*sch.get_loops(sch.get_sblock(name))[-2:]))
+    if uses_bf16_dot(spec):
+        schedule_pairs(sch, tiles)
     order_stage_loops(sch, [sch.get_sblock(name) for name in stage_block_names(sch)], spec, profile, choice)
-
-
-BF16_DOT_TOLERANCE = 1e-2
-"""Scores and codes of ``bf16_dot`` kernels against the reference with bf16 operands: where the
-kernel's float32 sums and the reference's differ in their last bit, a stage input can round to
-the neighbouring bfloat16 value (2**-8 relative); measured: score errors up to 2e-3 of the largest
-score and codes that differ only where a z lies within 1.3e-3 of 0 (1000 tokens, d=512)."""
-
-
-def front_end_tolerance(spec: OpSpec) -> float:
-    return BF16_DOT_TOLERANCE if dict(spec.params).get("bf16_dot", 0) else CHECK_TOLERANCE
 
 
 def check_front_end_kernels(kernels, spec: OpSpec, tokens: int) -> float:
@@ -151,8 +124,8 @@ def check_front_end_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     with torch.no_grad():
         codes, scores = F.front_end(x, norm_weight, norm_bias, weight, bias, tau, kernels)
         want_codes, want_scores, z = R.front_end(x.float(), norm_weight.float(), norm_bias.float(), weight,
-                                                 bias.float(), tau, bf16_operands=bool(dict(spec.params).get("bf16_dot")))
-    clear = z.abs().amin(-1) > max(1e-3, front_end_tolerance(spec))
+                                                 bias.float(), tau, bf16_operands=uses_bf16_dot(spec))
+    clear = z.abs().amin(-1) > max(1e-3, bf16_dot_tolerance(spec))
     if not torch.equal(codes[clear], want_codes[clear]):
         return float("inf")
     return relative_error(scores, want_scores)
@@ -188,6 +161,6 @@ def front_end_workload(spec: OpSpec, tokens: int) -> Workload:
 
 
 OPERATORS = [
-    Operator("front_end", define_front_end, schedule_front_end, front_end_knobs, front_end_layout,
-             check_front_end_kernels, front_end_workload, front_end_tolerance),
+    Operator("front_end", define_front_end, schedule_front_end, front_end_knobs, bf16_dot_layout,
+             check_front_end_kernels, front_end_workload, bf16_dot_tolerance),
 ]
