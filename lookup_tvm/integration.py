@@ -204,8 +204,8 @@ def replace_ffn(model: nn.Module, *, strict: bool = True, **lookup_options: Any)
 
     ``lookup_options`` go to :class:`LookupFFN` (num_tables, code_bits, projection,
     block_size, backend). Each LookupFFN is created on the device (and, for
-    ``backend="reference"``, the dtype) of the layers it replaces; a non-float32 model with
-    ``backend="tvm"`` raises TypeError. With ``strict`` (the default), a model in which
+    ``backend="reference"``, the dtype) of the layers it replaces; a model in a dtype other than
+    float32 or bfloat16 with ``backend="tvm"`` raises TypeError. With ``strict`` (the default), a model in which
     nothing is recognised raises ValueError listing the MLP-like modules it holds.
     """
     build = _Builder(lookup_options)
