@@ -279,17 +279,21 @@ def _run_worker(args: list[str], env: dict[str, str], what: str) -> list[Row]:
     return [Row(**r) for r in json.loads(proc.stdout.strip().splitlines()[-1])]
 
 
-def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool) -> list[Row]:
+def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
+            keep_freed_memory: bool = False) -> list[Row]:
     """Each thread count in a fresh process, then the memory of a training step in another
     (1 thread; glibc told to return every freed block of 64 KiB or more to the system, so the
-    resident high-water mark follows the live tensors); returns every Row."""
+    resident high-water mark follows the live tensors); returns every Row. With
+    ``keep_freed_memory`` the timing processes run under :func:`lookup_tvm.keep_freed_memory`
+    (every model alike: LookupFFN and the PyTorch baselines)."""
     rows = []
     for count in threads:
         env = {**os.environ, "TVM_NUM_THREADS": str(count), "OMP_NUM_THREADS": str(count),
                "OMP_WAIT_POLICY": "PASSIVE"}
         env.pop("LOOKUP_TVM_SIZED_POOL", None)  # the worker's TVM_NUM_THREADS is a fixed choice
         args = ["--worker", "--threads", str(count), "--rounds", str(rounds), "--tokens", *map(str, tokens)]
-        rows += _run_worker(args + (["--quick"] if quick else []), env, f"{count} threads")
+        args += (["--quick"] if quick else []) + (["--keep-freed-memory"] if keep_freed_memory else [])
+        rows += _run_worker(args, env, f"{count} threads")
     env = {**os.environ, "TVM_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MALLOC_MMAP_THRESHOLD_": "65536"}
     env.pop("LOOKUP_TVM_SIZED_POOL", None)
     rows += _run_worker(["--memory", "--threads", "1", "--tokens", *map(str, tokens)], env, "memory")
@@ -308,8 +312,13 @@ def _worker_main(argv: list[str]) -> None:
     p.add_argument("--tokens", type=int, nargs="+")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--memory", action="store_true")
+    p.add_argument("--keep-freed-memory", action="store_true")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.keep_freed_memory:
+        from lookup_tvm import keep_freed_memory
+
+        keep_freed_memory()
     if args.memory:
         rows = [r for t in args.tokens for r in run_memory(t)]
     else:

@@ -21,14 +21,18 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="4096 tokens, 1 thread, 3 rounds, 4 of the kernels: < 2 min")
     p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     p.add_argument("--markdown", action="store_true", help="print a GitHub markdown table")
+    p.add_argument("--keep-freed-memory", action="store_true",
+                   help="time every model (LookupFFN and the PyTorch baselines) under lookup_tvm.keep_freed_memory(), "
+                        "glibc keeping freed memory for reuse instead of unmapping it")
     args = p.parse_args(argv)
     from lookup_tvm.bench import format_rows, run_all
     from lookup_tvm.host import current_probe
 
     if args.quick:
         args.tokens, args.threads, args.rounds = [4096], [1], 3
-    rows = run_all(args.tokens, args.threads, args.rounds, args.quick)
-    print(f"{current_probe().cpu_model}; d=512, h=128, tau=8, b=64, fp32")
+    rows = run_all(args.tokens, args.threads, args.rounds, args.quick, args.keep_freed_memory)
+    allocator = "; allocator: keep_freed_memory()" if args.keep_freed_memory else ""
+    print(f"{current_probe().cpu_model}; d=512, h=128, tau=8, b=64, fp32{allocator}")
     print(format_rows(rows, markdown=args.markdown))
     if args.json:
         args.json.write_text(json.dumps([r.to_json() for r in rows], indent=1))
