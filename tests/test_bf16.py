@@ -112,3 +112,25 @@ def test_bf16_code_flips_count_codes_that_change():
             p.copy_(p.bfloat16().float())
     assert layer.bf16_code_flips(exact, bf16_operands=False) == 0.0  # values bf16 already holds do not move
     assert 0.0 < layer.bf16_code_flips(exact, bf16_operands=True) < 0.1  # rounded stage inputs move a few
+
+
+@pytest.mark.parametrize("target,dot", [("llvm -mcpu=znver4 -num-cores 2", 1),
+                                        ("llvm -mcpu=sapphirerapids -num-cores 2", 1),
+                                        ("llvm -mcpu=znver4 -num-cores 2 -mattr=-avx512bf16", 0),
+                                        ("llvm -mcpu=icelake-server -num-cores 2", 0),
+                                        ("llvm -mcpu=haswell -num-cores 2", 0)])
+def test_bf16_dot_products_only_where_the_target_has_avx512_bf16(target, dot, tmp_path):
+    """The ISA decides (LLVM's feature set for the target), and the code follows: vdpbf16ps in
+    the bf16 front end and training stages where it may run, nowhere else."""
+    from lookup_tvm.kernels import CompiledKernels
+    from lookup_tvm.tvm_api import build
+
+    ck = CompiledKernels(target, check_isa=False, cache_dir=tmp_path)
+    for op, params in [("front_end", {"d": 40, "r": 1, "nb": 4, "b": 16, "h": 8, "tau": 4}),
+                       ("bh4_stage", {"r": 2, "r_in": 2, "nb": 2, "b": 32}),
+                       ("bh4_stage_grad", {"r": 2, "r_in": 1, "nb": 2, "b": 32})]:
+        spec = ck.spec(op, **params, bf16=1)
+        assert spec["bf16_dot"] == dot, (target, op)
+        asm = build(ck.scheduled(spec), ck.target).inspect_source("asm")
+        assert ("vdpbf16ps" in asm) == bool(dot), (target, op)
+    assert "bf16_dot" not in dict(ck.spec("front_end", d=40, r=1, nb=4, b=16, h=8, tau=4).params)  # fp32 kernels
