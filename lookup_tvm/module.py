@@ -21,8 +21,9 @@ class LookupFFN(nn.Module):
     bfloat16: ``dtype=torch.bfloat16`` or ``model.to(torch.bfloat16)``); the residual is added
     outside. Under ``torch.autocast('cpu', dtype=torch.bfloat16)`` float32 parameters are the
     master weights and the layer computes from bfloat16 copies. Every kernel accumulates in
-    float32; bfloat16 inference runs bfloat16-storage kernels (front end, gather), training
-    widens to the float32 kernels. ``backend="tvm"`` runs the TVM kernels (forward and
+    float32; bfloat16 inference runs bfloat16-storage kernels (front end, gather), training keeps
+    float32 activations (the gather reads the bfloat16 tables); on CPUs with AVX512-BF16 the BH4
+    block matmuls multiply bfloat16 operands (:meth:`uses_bf16_dot`). ``backend="tvm"`` runs the TVM kernels (forward and
     backward), ``"reference"`` the pure-PyTorch path in any dtype; both share one
     ``state_dict`` format.
 
