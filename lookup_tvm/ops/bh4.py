@@ -209,16 +209,13 @@ def bf16_dot_tolerance(spec: OpSpec) -> float:
     return BF16_DOT_TOLERANCE if uses_bf16_dot(spec) else CHECK_TOLERANCE
 
 
-def schedule_pairs(sch: Schedule, tiles) -> None:
-    """The bf16 pair blocks of a ``bf16_dot`` kernel: the weights' once per call (parallel), each
-    stage input's per token tile, inside the ``tiles`` loop (vectorised)."""
+def schedule_pairs(sch: Schedule) -> None:
+    """The bf16 pair blocks of a ``bf16_dot`` kernel: the weights', computed once per call
+    (parallel), and each matmul input's, already computed inside the token-tile loop (vectorised)."""
     sch.parallel(sch.fuse(*sch.get_loops(sch.get_sblock("weight_pairs"))[:-3]))
     for name in root_block_names(sch):
         if name.endswith("_pairs") and name != "weight_pairs":
-            block = sch.get_sblock(name)
-            if not sch.get(sch.get_loops(block)[0]).same_as(sch.get(tiles)):
-                sch.compute_at(block, tiles, preserve_unit_loops=True)
-            sch.vectorize(sch.fuse(*sch.get_loops(block)[-2:]))
+            sch.vectorize(sch.fuse(*sch.get_loops(sch.get_sblock(name))[-2:]))
 
 
 def stage_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
@@ -237,7 +234,7 @@ def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
     epilogue = sch.get_sblock("projection") if "features" in dict(spec.params) else None
     blocks = [sch.get_sblock(name) for name in stage_block_names(sch)]
     if uses_bf16_dot(spec):
-        schedule_pairs(sch, tiles)
+        schedule_pairs(sch)
     if epilogue is not None:
         f_outer, f_inner = sch.split(sch.get_loops(epilogue)[-1], [None, vector_lanes(spec["features"], profile)])
         sch.vectorize(f_inner)

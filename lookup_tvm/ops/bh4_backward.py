@@ -85,7 +85,8 @@ def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice
         tiles, tok, rr, n, col, *red = sch.get_loops(block)
         sch.parallel(tiles)
         if name == "grad_in" and uses_bf16_dot(spec):
-            schedule_pairs(sch, tiles)
+            sch.compute_at(sch.get_sblock("grad_pairs"), tiles, preserve_unit_loops=True)
+            schedule_pairs(sch)
             col_o, col_i = sch.split(col, [None, DOT_LANES])
             sch.reorder(rr, n, *red[:-1], tok, col_o, col_i, red[-1])
             sch.unroll(tok)

@@ -102,7 +102,7 @@ def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
         _, inner = sch.split(sch.get_loops(sch.get_sblock(name))[-1], [None, vector_lanes(extent, profile)])
         sch.vectorize(inner)
     if uses_bf16_dot(spec):
-        schedule_pairs(sch, tiles)
+        schedule_pairs(sch)
     order_stage_loops(sch, [sch.get_sblock(name) for name in stage_block_names(sch)], spec, profile, choice)
 
 
