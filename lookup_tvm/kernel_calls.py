@@ -26,8 +26,8 @@ _SCRATCH = threading.local()
 
 def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
     """A per-thread buffer for intermediates that never leave a call (the inference op's codes,
-    scores and float32 output before rounding to bf16), grown as needed and reused, so an
-    inference call allocates only its output."""
+    scores and float32 output before rounding to bf16; the float32 table gradient of bf16
+    tables), grown as needed and reused, so a call allocates only what it returns."""
     buffers = _SCRATCH.__dict__.setdefault("buffers", {})
     numel = math.prod(shape)
     held = buffers.get((name, dtype))
@@ -232,15 +232,20 @@ def gather_score_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.
 
 
 def gather_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor, scores: torch.Tensor,
-                tables: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Both gradients of the gather in one pass over the rows: (grad_scores [B, h], grad_tables
-    [h, rows, d_out]), float32 (accumulated there) even for bfloat16 tables."""
+                tables: torch.Tensor, in_tables_dtype: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both gradients of the gather in one pass over the rows: (grad_scores [B, h] float32,
+    grad_tables [h, rows, d_out]), accumulated in float32 even for bfloat16 tables. With
+    ``in_tables_dtype`` the table gradient comes in the tables' dtype: for bfloat16 tables it is
+    summed in a per-thread float32 scratch and rounded once, so a training step does not map,
+    fault in and free a fresh 4-byte-per-entry buffer (64 MiB at h=128, d_out=512)."""
     h, rows, d_out = tables.shape
     grad_scores = grad_out.new_empty((codes.shape[0], h))
-    grad_tables = torch.empty(tables.shape, dtype=torch.float32)
+    rounded = in_tables_dtype and tables.dtype != torch.float32
+    grad_tables = (scratch("table_grad", tables.shape, torch.float32) if rounded
+                   else torch.empty(tables.shape, dtype=torch.float32))
     ck.get("gather_grad", h=h, rows=rows, d_out=d_out, **storage(tables))(codes, scores, grad_out, tables,
                                                                          grad_scores, grad_tables)
-    return grad_scores, grad_tables
+    return grad_scores, grad_tables.to(tables.dtype) if rounded else grad_tables
 
 
 def gather_table_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor, scores: torch.Tensor,

@@ -221,14 +221,15 @@ def _(grad_out, codes, scores, tables, handle):
 
 @torch.library.custom_op("lookup_tvm::gather_grad", mutates_args=())
 def gather_grad(grad_out: Tensor, codes: Tensor, scores: Tensor, tables: Tensor, handle: int) -> tuple[Tensor, Tensor]:
-    """(grad_scores, grad_tables), both float32 (see kernel_calls.gather_grad)."""
+    """(grad_scores float32, grad_tables in the tables' dtype: summed in float32, rounded once;
+    see kernel_calls.gather_grad)."""
     check_gather_args(codes, tables, scores=scores, grad_out=grad_out, table_dtypes=STORAGE_DTYPES)
-    return calls.gather_grad(_kernels(handle), grad_out, codes, scores, tables)
+    return calls.gather_grad(_kernels(handle), grad_out, codes, scores, tables, in_tables_dtype=True)
 
 
 @gather_grad.register_fake
 def _(grad_out, codes, scores, tables, handle):
-    return grad_out.new_empty(codes.shape), torch.empty_like(tables, dtype=torch.float32)
+    return grad_out.new_empty(codes.shape), torch.empty_like(tables)
 
 
 def _gather_setup(ctx, inputs, output):
@@ -242,9 +243,8 @@ def _gather_grad(ctx, grad_out):
     grad_out = grad_out.contiguous()
     if tables.dtype != torch.float32 or (ctx.needs_input_grad[1] and ctx.needs_input_grad[2]):
         grad_scores, grad_tables = gather_grad(grad_out, codes, scores, tables, ctx.handle)
-        # the table gradient is summed in float32 and rounded to the tables' dtype once
         return (None, grad_scores if ctx.needs_input_grad[1] else None,
-                grad_tables.to(tables.dtype) if ctx.needs_input_grad[2] else None, None)
+                grad_tables if ctx.needs_input_grad[2] else None, None)
     grad_scores = gather_score_grad(grad_out, codes, tables, ctx.handle) if ctx.needs_input_grad[1] else None
     grad_tables = gather_table_grad(grad_out, codes, scores, tables, ctx.handle) if ctx.needs_input_grad[2] else None
     return None, grad_scores, grad_tables, None
