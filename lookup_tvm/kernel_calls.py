@@ -150,8 +150,7 @@ def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor
     for s in range(STAGES):
         stage_out = acts[s] if s < STAGES - 1 else out.view(batch, r, nb, b)
         run_tiled(ck.get("bh4_stage", r=r, r_in=stage_in.shape[1], nb=nb, b=b, **variant(bf16)), [stage_in],
-                  [folded[s], cross],
-                  [stage_out])
+                  [folded[s], cross], [stage_out])
         stage_in = stage_out
     return out, acts
 

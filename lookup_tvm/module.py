@@ -23,9 +23,9 @@ class LookupFFN(nn.Module):
     master weights and the layer computes from bfloat16 copies. Every kernel accumulates in
     float32; bfloat16 inference runs bfloat16-storage kernels (front end, gather), training keeps
     float32 activations (the gather reads the bfloat16 tables); on CPUs with AVX512-BF16 the BH4
-    block matmuls multiply bfloat16 operands (:meth:`uses_bf16_dot`). ``backend="tvm"`` runs the TVM kernels (forward and
-    backward), ``"reference"`` the pure-PyTorch path in any dtype; both share one
-    ``state_dict`` format.
+    block matmuls multiply bfloat16 operands (:meth:`uses_bf16_dot`). ``backend="tvm"`` runs the
+    TVM kernels (forward and backward), ``"reference"`` the pure-PyTorch path in any dtype; both
+    share one ``state_dict`` format.
 
     The projection weight is stored at unit scale and multiplied by :attr:`weight_scale`
     (``1/sqrt(b*D)`` for BH4, ``1/sqrt(d)`` dense) in the forward: the function at init is the

@@ -48,7 +48,6 @@ class CpuProfile:
     fma_units: int = 2
     bf16_dot_products: bool = False  # AVX512-BF16 vdpbf16ps: set only in TargetSpec.isa_profile
 
-
     def lanes(self, dtype_bits: int = 32) -> int:
         """SIMD lanes for one vector register of the given element width."""
         return max(1, self.vector_bits // dtype_bits)

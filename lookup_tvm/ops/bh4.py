@@ -103,6 +103,21 @@ def bf16_dot_stage(y, pair_weight_at, cross, spec: OpSpec, r_in: int, name: str)
     return _cross_blocks(mm, cross, nb, name)
 
 
+def bh4_stages(y, w, cross, spec: OpSpec, r_in: int):
+    """The stages of folded weights ``w`` on tiled activations y [tiles, tile, r_in, nb, b]:
+    w [S, r, nb, b, b] gives S stages (blocks ``s0_*``, ``s1_*``, ...), w [r, nb, b, b] one
+    (``s0_*``). With ``bf16_dot`` in the spec the block matmuls multiply bf16 pairs
+    (:func:`bf16_dot_stage`, weights rounded once by :func:`weight_pairs`), else float32
+    (:func:`stage`). -> [tiles, tile, r, nb, b] float32."""
+    single = len(w.shape) == 4
+    dot = uses_bf16_dot(spec)
+    weights, build = (weight_pairs(w), bf16_dot_stage) if dot else (w, stage)
+    for s in range(1 if single else int(w.shape[0])):
+        y = build(y, lambda *ix, s=s: weights[ix] if single else weights[(s, *ix)], cross, spec, r_in, f"s{s}")
+        r_in = spec["r"]
+    return y
+
+
 def _cross_blocks(mm, cross, nb: int, name: str):
     """The cross-block transform of a stage's block-matmul output (none when nb == 1)."""
     if nb == 1:
@@ -127,11 +142,7 @@ def define_bh4(spec: OpSpec, batch=None):
     r, nb, b = spec["r"], spec["nb"], spec["b"]
     x, cross = _placeholders(spec, 1, batch)
     w = te.placeholder((STAGES, r, nb, b, b), "float32", name="folded_weight")
-    y, r_in = x, 1
-    for s in range(STAGES):
-        y = stage(y, lambda rr, n, i, o, s=s: w[s, rr, n, i, o], cross, spec, r_in, f"s{s}")
-        r_in = r
-    return te.create_prim_func([x, w, cross, y])
+    return te.create_prim_func([x, w, cross, bh4_stages(x, w, cross, spec, 1)])
 
 
 def define_bh4_projection(spec: OpSpec, batch=None):
@@ -143,10 +154,7 @@ def define_bh4_projection(spec: OpSpec, batch=None):
     x, cross = _placeholders(spec, 1, batch)
     w = te.placeholder((STAGES, r, nb, b, b), "float32", name="folded_weight")
     bias = te.placeholder((features,), "float32", name="bias")
-    y, r_in = x, 1
-    for s in range(STAGES):
-        y = stage(y, lambda rr, n, i, o, s=s: w[s, rr, n, i, o], cross, spec, r_in, f"s{s}")
-        r_in = r
+    y = bh4_stages(x, w, cross, spec, 1)
     z = te.compute(
         (x.shape[0], spec["token_tile"], features),
         lambda q, t, f: 0.7 * y[q, t, f // dim, (f % dim) // b, f % b] + 0.3 * x[q, t, 0, (f % dim) // b, f % b]
@@ -163,12 +171,7 @@ def define_bh4_stage(spec: OpSpec, batch=None):
     r, nb, b = spec["r"], spec["nb"], spec["b"]
     y, cross = _placeholders(spec, spec["r_in"], batch)
     w = te.placeholder((r, nb, b, b), "float32", name="folded_weight")
-    if uses_bf16_dot(spec):
-        pairs = weight_pairs(w)
-        out = bf16_dot_stage(y, lambda rr, n, kk, o, p: pairs[rr, n, kk, o, p], cross, spec, spec["r_in"], "s0")
-    else:
-        out = stage(y, lambda rr, n, i, o: w[rr, n, i, o], cross, spec, spec["r_in"], "s0")
-    return te.create_prim_func([y, w, cross, out])
+    return te.create_prim_func([y, w, cross, bh4_stages(y, w, cross, spec, spec["r_in"])])
 
 
 def uses_bf16_dot(spec: OpSpec) -> bool:
@@ -249,14 +252,9 @@ def order_stage_loops(sch: Schedule, blocks, spec: OpSpec, profile: CpuProfile, 
     lanes = vector_lanes(spec["b"], profile)
     for block in blocks:
         is_mm = sch.get(block).name_hint.endswith("_mm")
-        if is_mm and len(sch.get(block).iter_vars) == 7:
+        if is_mm and uses_bf16_dot(spec):
             tok, rr, n, o, pair, lane = sch.get_loops(block)[-6:]
-            o_outer, o_inner = sch.split(o, [None, DOT_LANES])
-            sch.reorder(rr, n, pair, tok, o_outer, o_inner, lane)
-            sch.unroll(tok)
-            sch.unroll(o_outer)
-            sch.decompose_reduction(block, pair)
-            sch.tensorize(o_inner, dot_intrinsic())
+            tensorize_dot_matmul(sch, block, tok, rr, n, o, [pair, lane])
             continue
         tok, rr, n, o, red = sch.get_loops(block)[-5:]
         o_outer, o_inner = sch.split(o, [None, lanes])
@@ -269,6 +267,18 @@ def order_stage_loops(sch: Schedule, blocks, spec: OpSpec, profile: CpuProfile, 
         if choice["unroll"]:
             sch.unroll(o_outer)
         sch.decompose_reduction(block, red)
+
+
+def tensorize_dot_matmul(sch: Schedule, block, tok, rr, n, col, reductions) -> None:
+    """Tensorize a block matmul on bf16 pairs (reduction loops ending with the pair's 2 lanes)
+    with ``vdpbf16ps``: the other reductions outermost, then the tile's tokens and 16-lane output
+    vectors unrolled inside, so their accumulators stay in registers."""
+    col_outer, col_inner = sch.split(col, [None, DOT_LANES])
+    sch.reorder(rr, n, *reductions[:-1], tok, col_outer, col_inner, reductions[-1])
+    sch.unroll(tok)
+    sch.unroll(col_outer)
+    sch.decompose_reduction(block, reductions[0])
+    sch.tensorize(col_inner, dot_intrinsic())
 
 
 def stage_block_names(sch: Schedule) -> list[str]:

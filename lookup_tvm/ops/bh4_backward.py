@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.bf16_dot import LANES as DOT_LANES
-from lookup_tvm.ops.bf16_dot import bf16_bits, dot_intrinsic, from_bf16_bits
+from lookup_tvm.ops.bf16_dot import bf16_bits, from_bf16_bits
 from lookup_tvm.ops.bh4 import (bf16_dot_layout, bf16_dot_tolerance, check_bh4_kernels, schedule_pairs, stage_flops,
-                                stage_torch, uses_bf16_dot, weight_pairs)
+                                stage_torch, tensorize_dot_matmul, uses_bf16_dot, weight_pairs)
 from lookup_tvm.ops.common import batch_extent, divisors, vector_lanes, vector_registers
 from lookup_tvm.target import CpuProfile
 from lookup_tvm.tvm_api import Schedule, te
@@ -87,12 +86,7 @@ def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice
         if name == "grad_in" and uses_bf16_dot(spec):
             sch.compute_at(sch.get_sblock("grad_pairs"), tiles, preserve_unit_loops=True)
             schedule_pairs(sch)
-            col_o, col_i = sch.split(col, [None, DOT_LANES])
-            sch.reorder(rr, n, *red[:-1], tok, col_o, col_i, red[-1])
-            sch.unroll(tok)
-            sch.unroll(col_o)
-            sch.decompose_reduction(block, red[0])
-            sch.tensorize(col_i, dot_intrinsic())
+            tensorize_dot_matmul(sch, block, tok, rr, n, col, red)
             continue
         col_o, col_i = sch.split(col, [None, lanes])
         sch.reorder(tok, rr, n, *red, col_o, col_i)

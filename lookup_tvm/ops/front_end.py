@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.bh4 import (bf16_dot_layout, bf16_dot_stage, bf16_dot_tolerance, order_stage_loops,
-                                root_block_names, schedule_pairs, stage, stage_block_names, stage_flops, stage_torch,
-                                uses_bf16_dot, weight_pairs)
+from lookup_tvm.ops.bh4 import (bf16_dot_layout, bf16_dot_tolerance, bh4_stages, order_stage_loops, root_block_names,
+                                schedule_pairs, stage_block_names, stage_flops, stage_torch, uses_bf16_dot)
 from lookup_tvm.ops.common import (batch_extent, relative_error, storage_dtype, storage_torch_dtype, vector_lanes,
                                    widened)
 from lookup_tvm.ops.hashing import code_and_score
@@ -62,16 +61,7 @@ def define_front_end(spec: OpSpec, batch=None):
         return value if d == dim else tirx.if_then_else(n * b + i < d, value, tirx.const(0.0, "float32"))
 
     xn = te.compute((tiles, tile, 1, nb, b), normalised, name="ln")
-    y, r_in = xn, 1
-    if uses_bf16_dot(spec):
-        pairs = weight_pairs(w)
-        for s in range(STAGES):
-            y = bf16_dot_stage(y, lambda rr, n, kk, o, p, s=s: pairs[s, rr, n, kk, o, p], cross, spec, r_in, f"s{s}")
-            r_in = r
-    else:
-        for s in range(STAGES):
-            y = stage(y, lambda rr, n, i, o, s=s: w[s, rr, n, i, o], cross, spec, r_in, f"s{s}")
-            r_in = r
+    y = bh4_stages(xn, w, cross, spec, 1)
 
     def mixed(q, t, f):
         lane = f % dim
