@@ -1,12 +1,13 @@
 """lookup_tvm: LookupFFN (hashing + table look-ups) with TVM-generated CPU kernels for PyTorch."""
 from lookup_tvm import reference
+from lookup_tvm.buffers import release_buffers
 from lookup_tvm.config import LayerConfig
 from lookup_tvm.integration import replace_ffn
 from lookup_tvm.memory import keep_freed_memory
 from lookup_tvm.module import LookupFFN
 
 __all__ = ["LayerConfig", "LookupFFN", "export_library", "keep_freed_memory", "load_library", "reference",
-           "replace_ffn", "use_tuning_logs"]
+           "release_buffers", "replace_ffn", "use_tuning_logs"]
 __version__ = "0.1.0"
 
 

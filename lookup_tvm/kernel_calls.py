@@ -3,12 +3,11 @@ chain and its backward. Every function takes the :class:`CompiledKernels` to run
 from __future__ import annotations
 
 import functools
-import math
-import threading
 from typing import Sequence
 
 import torch
 
+from lookup_tvm.buffers import reusable, scratch
 from lookup_tvm.config import BF16
 from lookup_tvm.kernels import CompiledKernels, Kernel
 from lookup_tvm.ops.bh4 import FOLD, FOLD_TRANSPOSED, STAGES, UNFOLD
@@ -19,22 +18,6 @@ from lookup_tvm.reference import hadamard
 def hadamard_matrix(size: int) -> torch.Tensor:
     """The unnormalised Hadamard matrix [size, size] float32 (symmetric, entries +-1)."""
     return hadamard(torch.eye(size, dtype=torch.float32)).contiguous()
-
-
-_SCRATCH = threading.local()
-
-
-def scratch(name: str, shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
-    """A per-thread buffer for intermediates that never leave a call (the inference op's codes,
-    scores and float32 output before rounding to bf16; the float32 table gradient of bf16
-    tables), grown as needed and reused, so a call allocates only what it returns."""
-    buffers = _SCRATCH.__dict__.setdefault("buffers", {})
-    numel = math.prod(shape)
-    held = buffers.get((name, dtype))
-    if held is None or held.numel() < numel:
-        with torch.inference_mode(False):  # a normal tensor: written in place in and out of inference mode
-            held = buffers[(name, dtype)] = torch.empty(max(numel, 1), dtype=dtype)
-    return held[:numel].view(shape)
 
 
 def storage(t: torch.Tensor) -> dict[str, int]:
@@ -144,8 +127,8 @@ def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor
     r, _, nb, b, _ = weight.shape
     batch = x.shape[0]
     folded, cross = fold(ck, weight, FOLD), hadamard_matrix(nb)
-    acts = x.new_empty((STAGES - 1, batch, r, nb, b))
-    out = x.new_empty((batch, r * nb * b))
+    acts = reusable("bh4_stage_inputs", (STAGES - 1, batch, r, nb, b), torch.float32)
+    out = reusable("bh4_out", (batch, r * nb * b), torch.float32)
     stage_in = x.view(batch, 1, nb, b)
     for s in range(STAGES):
         stage_out = acts[s] if s < STAGES - 1 else out.view(batch, r, nb, b)
@@ -176,20 +159,21 @@ def weight_grad(kernel: Kernel, grad_mm: torch.Tensor, stage_input: torch.Tensor
 def bh4_backward(ck: CompiledKernels, grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
                  acts: torch.Tensor, bf16: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Gradients of BH4 for x [B, D] and weight [r, 4, nb, b, b] from grad_out [B, r*D]. The
-    stages' intermediate gradients live in three buffers reused from stage to stage (fresh
-    memory costs a page fault per 4 KiB on first touch: at 32768 tokens, 128 MiB each).
-    ``bf16``: a bfloat16 layer's input-gradient kernels (as :func:`bh4_forward_train`)."""
+    stages' intermediate gradients live in three per-thread scratch buffers, reused from stage
+    to stage and from step to step (fresh memory costs a page fault per 4 KiB on first touch:
+    at 32768 tokens, 128 MiB each). ``bf16``: a bfloat16 layer's input-gradient kernels (as
+    :func:`bh4_forward_train`)."""
     r, _, nb, b, _ = weight.shape
     batch = x.shape[0]
     folded_t, cross = fold(ck, weight, FOLD_TRANSPOSED), hadamard_matrix(nb)
     stage_inputs = [x.view(batch, 1, nb, b), *acts]
     grad_folded = weight.new_empty((STAGES, r, nb, b, b))
-    grad_mm = grad_out.new_empty((batch, r, nb, b))
-    ping_pong = [grad_out.new_empty((batch, r, nb, b)) for _ in range(2)]
+    grad_mm, *ping_pong = (scratch(name, (batch, r, nb, b), torch.float32)
+                           for name in ("bh4_grad_mm", "bh4_grad_even", "bh4_grad_odd"))
     grad = grad_out.view(batch, r, nb, b)
     for s in reversed(range(STAGES)):
         r_in = stage_inputs[s].shape[1]
-        grad_in = ping_pong[s % 2] if s else grad_out.new_empty((batch, r_in, nb, b))
+        grad_in = ping_pong[s % 2] if s else reusable("bh4_grad_x", (batch, r_in, nb, b), torch.float32)
         run_tiled(ck.get("bh4_stage_grad", r=r, r_in=r_in, nb=nb, b=b, **variant(bf16)), [grad], [folded_t[s], cross],
                   [grad_mm, grad_in])
         weight_grad(ck.get("bh4_weight_grad", r=r, r_in=r_in, nb=nb, b=b), grad_mm, stage_inputs[s], grad_folded[s])
@@ -200,14 +184,14 @@ def bh4_backward(ck: CompiledKernels, grad_out: torch.Tensor, x: torch.Tensor, w
 def hash_forward(ck: CompiledKernels, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """z [B, h, tau] -> (codes [B, h] int32, scores [B, h])."""
     batch, h, tau = z.shape
-    codes, scores = torch.empty((batch, h), dtype=torch.int32), z.new_empty((batch, h))
+    codes, scores = reusable("codes", (batch, h), torch.int32), reusable("scores", (batch, h), torch.float32)
     ck.get("hash", h=h, tau=tau)(z, codes, scores)
     return codes, scores
 
 
 def hash_backward(ck: CompiledKernels, z: torch.Tensor, grad_scores: torch.Tensor) -> torch.Tensor:
     _, h, tau = z.shape
-    grad_z = torch.empty_like(z)
+    grad_z = reusable("hash_grad_z", z.shape, torch.float32)
     ck.get("hash_grad", h=h, tau=tau)(z, grad_scores, grad_z)
     return grad_z
 
@@ -217,7 +201,7 @@ def gather_forward(ck: CompiledKernels, codes: torch.Tensor, scores: torch.Tenso
     """codes [B, h] int32, scores [B, h] float32, tables float32 or bfloat16 -> [B, d_out] float32
     (written ``into`` a given buffer)."""
     h, rows, d_out = tables.shape
-    out = scores.new_empty((codes.shape[0], d_out)) if into is None else into
+    out = reusable("gather_out", (codes.shape[0], d_out), torch.float32) if into is None else into
     ck.get("gather", h=h, rows=rows, d_out=d_out, **storage(tables))(codes, scores, tables, out)
     return out
 
@@ -225,7 +209,7 @@ def gather_forward(ck: CompiledKernels, codes: torch.Tensor, scores: torch.Tenso
 def gather_score_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor,
                       tables: torch.Tensor) -> torch.Tensor:
     h, rows, d_out = tables.shape
-    grad_scores = grad_out.new_empty((codes.shape[0], h))
+    grad_scores = reusable("gather_grad_scores", (codes.shape[0], h), torch.float32)
     ck.get("gather_score_grad", h=h, rows=rows, d_out=d_out)(grad_out, codes, tables, grad_scores)
     return grad_scores
 
@@ -238,10 +222,10 @@ def gather_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor
     summed in a per-thread float32 scratch and rounded once, so a training step does not map,
     fault in and free a fresh 4-byte-per-entry buffer (64 MiB at h=128, d_out=512)."""
     h, rows, d_out = tables.shape
-    grad_scores = grad_out.new_empty((codes.shape[0], h))
+    grad_scores = reusable("gather_grad_scores", (codes.shape[0], h), torch.float32)
     rounded = in_tables_dtype and tables.dtype != torch.float32
     grad_tables = (scratch("table_grad", tables.shape, torch.float32) if rounded
-                   else torch.empty(tables.shape, dtype=torch.float32))
+                   else reusable("gather_grad_tables", tables.shape, torch.float32))
     ck.get("gather_grad", h=h, rows=rows, d_out=d_out, **storage(tables))(codes, scores, grad_out, tables,
                                                                          grad_scores, grad_tables)
     return grad_scores, grad_tables.to(tables.dtype) if rounded else grad_tables
@@ -250,6 +234,6 @@ def gather_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor
 def gather_table_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor, scores: torch.Tensor,
                       tables: torch.Tensor) -> torch.Tensor:
     h, rows, d_out = tables.shape
-    grad_tables = torch.empty_like(tables)
+    grad_tables = reusable("gather_grad_tables", tables.shape, torch.float32)
     ck.get("gather_table_grad", h=h, rows=rows, d_out=d_out)(codes, scores, grad_out, grad_tables)
     return grad_tables

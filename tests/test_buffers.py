@@ -1,0 +1,73 @@
+"""Reused buffers: a pooled output's storage goes back out only when no tensor uses it, so
+training with several graphs alive at once, held outputs and gradients all stay correct."""
+import pytest
+import torch
+from torch.testing import assert_close
+
+from lookup_tvm import LookupFFN, release_buffers
+from lookup_tvm.buffers import reusable
+
+
+def _storage_ptr(t: torch.Tensor) -> int:
+    return t.untyped_storage().data_ptr()
+
+
+def test_a_storage_goes_back_out_only_when_nothing_uses_it():
+    release_buffers()
+    first = reusable("test_pool", (64, 32), torch.float32)
+    ptr = _storage_ptr(first)
+    view = first[3:]
+    del first
+    held = reusable("test_pool", (64, 32), torch.float32)
+    assert _storage_ptr(held) != ptr, "a view still used the storage"
+    del view
+    again = reusable("test_pool", (16, 8), torch.int32)  # smaller, another dtype: fits in the free one
+    assert _storage_ptr(again) == ptr and again.shape == (16, 8) and again.dtype == torch.int32
+    assert again.is_contiguous() and again._base is None
+
+
+def test_a_larger_request_replaces_free_storages_that_are_too_small():
+    release_buffers()
+    small = reusable("test_grow", (10,), torch.float32)
+    small_ptr = _storage_ptr(small)
+    del small
+    large = reusable("test_grow", (1000,), torch.float32)
+    assert _storage_ptr(large) != small_ptr
+    del large
+    from lookup_tvm import buffers
+
+    assert len(buffers._POOL["test_grow"]) == 1
+    release_buffers()
+    assert buffers._POOL["test_grow"] == []
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_graphs_alive_at_once_keep_their_saved_activations(dtype):
+    """Two forwards before either backward, a held output, then the backwards in reverse
+    order: every gradient equals the one from a step run alone (pooled storages of the first
+    graph must not be handed to the second)."""
+    torch.manual_seed(0)
+    layer = LookupFFN(48, 6, 5, block_size=16, dtype=dtype)
+    xs = [torch.randn(batch, 48, dtype=dtype) for batch in (37, 64)]
+
+    def alone(x):
+        layer.zero_grad(set_to_none=True)
+        x = x.clone().requires_grad_()
+        out = layer(x)
+        out.float().pow(2).sum().backward()
+        return out.detach().clone(), x.grad, {n: p.grad.clone() for n, p in layer.named_parameters()}
+
+    want = [alone(x) for x in xs]
+    layer.zero_grad(set_to_none=True)
+    inputs = [x.clone().requires_grad_() for x in xs]
+    outs = [layer(x) for x in inputs]
+    grads = []
+    for x, out in reversed(list(zip(inputs, outs))):
+        layer.zero_grad(set_to_none=True)
+        out.float().pow(2).sum().backward()
+        grads.append((x.grad, {n: p.grad.clone() for n, p in layer.named_parameters()}))
+    for (out_want, x_want, params_want), out, (x_grad, params) in zip(want, outs, reversed(grads)):
+        assert torch.equal(out.detach(), out_want)
+        assert_close(x_grad, x_want, rtol=0, atol=0)
+        for name, grad in params.items():
+            assert_close(grad, params_want[name], rtol=0, atol=0, msg=name)
