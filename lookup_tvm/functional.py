@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 
 from lookup_tvm import torch_ops
+from lookup_tvm.buffers import reusable
 from lookup_tvm.kernels import CompiledKernels, default_kernels
 from lookup_tvm.validation import MAX_CODE_BITS, check_bh4_args, check_bias
 
@@ -65,14 +66,16 @@ def residual_mix(projected: torch.Tensor, x_pad: torch.Tensor, bias: torch.Tenso
 
 
 class _ResidualMix(torch.autograd.Function):
-    """F a multiple of D: z.view(B, F/D, D) = bias + 0.7 * projected[:, :F] + 0.3 * x_pad."""
+    """F a multiple of D: z.view(B, F/D, D) = bias + 0.7 * projected[:, :F] + 0.3 * x_pad (the
+    output and gradients in pooled storages, :func:`lookup_tvm.buffers.reusable`)."""
 
     @staticmethod
     def forward(ctx, projected, x_pad, bias):
         batch, dim = x_pad.shape
         features = bias.shape[0]
         ctx.shapes = projected.shape[1], features, dim
-        z = torch.add(bias, projected[:, :features], alpha=0.7)
+        z = torch.add(bias, projected[:, :features], alpha=0.7, out=reusable("residual_mix_z", (batch, features),
+                                                                              projected.dtype))
         z.view(batch, features // dim, dim).add_(x_pad.unsqueeze(1), alpha=0.3)
         return z
 
@@ -81,12 +84,13 @@ class _ResidualMix(torch.autograd.Function):
         projected_width, features, dim = ctx.shapes
         grad_projected = grad_x = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_projected = grad_z.mul(0.7)
+            grad_projected = torch.mul(grad_z, 0.7, out=reusable("residual_mix_grad", grad_z.shape, grad_z.dtype))
             if projected_width > features:
                 grad_projected = torch.nn.functional.pad(grad_projected, (0, projected_width - features))
         if ctx.needs_input_grad[1]:  # summed over the repeats pairwise (a reduction over dim 1 zero-fills first)
             repeats = grad_z.view(-1, features // dim, dim)
-            grad_x = repeats[:, 0].mul(0.3)
+            grad_x = torch.mul(repeats[:, 0], 0.3, out=reusable("residual_mix_grad_x", (repeats.shape[0], dim),
+                                                                grad_z.dtype))
             for k in range(1, repeats.shape[1]):
                 grad_x.add_(repeats[:, k], alpha=0.3)
         if ctx.needs_input_grad[2]:
