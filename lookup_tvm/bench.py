@@ -66,9 +66,10 @@ def format_rows(rows: list[Row], markdown: bool = False) -> str:
     if not memory:
         return timed
     table = [[r.name, r.tokens, r.threads, f"{r.memory_mib['peak_extra']:.0f}", f"{r.memory_mib['saved']:.0f}",
-              f"{r.memory_mib['peak_extra'] / max(r.memory_mib['saved'], 1e-9):.2f}"] for r in memory]
+              f"{r.memory_mib['peak_extra'] / max(r.memory_mib['saved'], 1e-9):.2f}",
+              f"{r.memory_mib['kept']:.0f}" if "kept" in r.memory_mib else "-"] for r in memory]
     headers = ["memory (own process; its step times are not timings)", "tokens", "threads", "peak extra MiB",
-               "saved activations MiB", "ratio"]
+               "saved activations MiB", "ratio", "kept after the step MiB"]
     return timed + "\n\n" + tabulate(table, headers=headers, tablefmt="github" if markdown else "simple",
                                        disable_numparse=True)
 
@@ -246,11 +247,13 @@ def _breakdown(group: str, whole: Callable[[], object], used: list[tuple[str, di
 
 def run_memory(tokens: int) -> list[Row]:
     """Training-step memory of LookupFFN and the fp32 FFN at one token count (1 thread), each
-    after a warm-up step. Run it where freed memory goes back to the system (see run_all)."""
+    after a warm-up step whose gradients and reused buffers are then freed (so the measured
+    step allocates everything it uses, pooled buffers included). Run it where freed memory goes
+    back to the system (see run_all)."""
     import torch
     from torch import nn
 
-    from lookup_tvm import LookupFFN
+    from lookup_tvm import LookupFFN, release_buffers
     from lookup_tvm.memory import step_memory
 
     torch.manual_seed(0)
@@ -265,10 +268,13 @@ def run_memory(tokens: int) -> list[Row]:
             module(x).sum().backward()
 
         step()
+        module.zero_grad(set_to_none=True)
+        release_buffers()
         used = step_memory(step)
         if used is not None:
             rows.append(Row("memory", name, tokens, 1, used.seconds * 1e3, {}, {},
-                            memory_mib={"peak_extra": used.peak_extra_bytes / 2**20, "saved": used.saved_bytes / 2**20}))
+                            memory_mib={"peak_extra": used.peak_extra_bytes / 2**20, "saved": used.saved_bytes / 2**20,
+                                        "kept": used.kept_bytes / 2**20}))
     return rows
 
 

@@ -74,7 +74,7 @@ class _ResidualMix(torch.autograd.Function):
         batch, dim = x_pad.shape
         features = bias.shape[0]
         ctx.shapes = projected.shape[1], features, dim
-        z = torch.add(bias, projected[:, :features], alpha=0.7, out=reusable("residual_mix_z", (batch, features),
+        z = torch.add(bias, projected[:, :features], alpha=0.7, out=reusable((batch, features),
                                                                               projected.dtype))
         z.view(batch, features // dim, dim).add_(x_pad.unsqueeze(1), alpha=0.3)
         return z
@@ -84,12 +84,12 @@ class _ResidualMix(torch.autograd.Function):
         projected_width, features, dim = ctx.shapes
         grad_projected = grad_x = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_projected = torch.mul(grad_z, 0.7, out=reusable("residual_mix_grad", grad_z.shape, grad_z.dtype))
+            grad_projected = torch.mul(grad_z, 0.7, out=reusable(grad_z.shape, grad_z.dtype))
             if projected_width > features:
                 grad_projected = torch.nn.functional.pad(grad_projected, (0, projected_width - features))
         if ctx.needs_input_grad[1]:  # summed over the repeats pairwise (a reduction over dim 1 zero-fills first)
             repeats = grad_z.view(-1, features // dim, dim)
-            grad_x = torch.mul(repeats[:, 0], 0.3, out=reusable("residual_mix_grad_x", (repeats.shape[0], dim),
+            grad_x = torch.mul(repeats[:, 0], 0.3, out=reusable((repeats.shape[0], dim),
                                                                 grad_z.dtype))
             for k in range(1, repeats.shape[1]):
                 grad_x.add_(repeats[:, k], alpha=0.3)

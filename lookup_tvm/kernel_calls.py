@@ -7,7 +7,7 @@ from typing import Sequence
 
 import torch
 
-from lookup_tvm.buffers import reusable, scratch
+from lookup_tvm.buffers import reusable
 from lookup_tvm.config import BF16
 from lookup_tvm.kernels import CompiledKernels, Kernel
 from lookup_tvm.ops.bh4 import FOLD, FOLD_TRANSPOSED, STAGES, UNFOLD
@@ -72,7 +72,7 @@ def bh4_forward(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor) -> t
     """Inference BH4, the 4 stages fused: x [B, D], weight [r, 4, nb, b, b] -> [B, r*D]."""
     r, _, nb, b, _ = weight.shape
     batch = x.shape[0]
-    out = x.new_empty((batch, r * nb * b))
+    out = reusable((batch, r * nb * b), torch.float32)
     run_tiled(ck.get("bh4", r=r, nb=nb, b=b), [x.view(batch, 1, nb, b)], [fold(ck, weight, FOLD), hadamard_matrix(nb)],
               [out.view(batch, r, nb, b)])
     return out
@@ -83,7 +83,7 @@ def bh4_projection(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor, b
     x [B, D], weight [r, 4, nb, b, b], bias [F] -> z [B, F]."""
     r, _, nb, b, _ = weight.shape
     batch, features = x.shape[0], bias.shape[0]
-    out = x.new_empty((batch, features))
+    out = reusable((batch, features), torch.float32)
     run_tiled(ck.get("bh4_projection", r=r, nb=nb, b=b, features=features), [x.view(batch, 1, nb, b)],
               [fold(ck, weight, FOLD), hadamard_matrix(nb), bias], [out])
     return out
@@ -98,7 +98,7 @@ def front_end(ck: CompiledKernels, x: torch.Tensor, norm_weight: torch.Tensor, n
     r, _, nb, b, _ = weight.shape
     batch, d = x.shape
     h = bias.shape[0] // tau
-    codes, scores = into or (x.new_empty((batch, h), dtype=torch.int32), x.new_empty((batch, h), dtype=torch.float32))
+    codes, scores = into or (reusable((batch, h), torch.int32), reusable((batch, h), torch.float32))
     run_tiled(ck.get("front_end", d=d, r=r, nb=nb, b=b, h=h, tau=tau, **storage(x)), [x],
               [norm_weight, norm_bias, fold(ck, weight, FOLD), hadamard_matrix(nb), bias], [codes, scores])
     return codes, scores
@@ -113,9 +113,9 @@ def lookup_ffn_inference(ck: CompiledKernels, x: torch.Tensor, norm_weight: torc
     tau = tables.shape[1].bit_length() - 1
     batch, (h, _, d_out) = x.shape[0], tables.shape
     codes, scores = front_end(ck, x, norm_weight, norm_bias, weight, proj_bias, tau,
-                              into=(scratch("codes", (batch, h), torch.int32), scratch("scores", (batch, h), torch.float32)))
-    out = x.new_empty((batch, d_out))
-    summed = out if out.dtype == torch.float32 else scratch("summed", (batch, d_out), torch.float32)
+                              into=(reusable((batch, h), torch.int32), reusable((batch, h), torch.float32)))
+    out = reusable((batch, d_out), x.dtype)
+    summed = out if out.dtype == torch.float32 else reusable((batch, d_out), torch.float32)
     gather_forward(ck, codes, scores, tables, into=summed)
     return torch.add(summed, out_bias, out=out)
 
@@ -127,8 +127,8 @@ def bh4_forward_train(ck: CompiledKernels, x: torch.Tensor, weight: torch.Tensor
     r, _, nb, b, _ = weight.shape
     batch = x.shape[0]
     folded, cross = fold(ck, weight, FOLD), hadamard_matrix(nb)
-    acts = reusable("bh4_stage_inputs", (STAGES - 1, batch, r, nb, b), torch.float32)
-    out = reusable("bh4_out", (batch, r * nb * b), torch.float32)
+    acts = reusable((STAGES - 1, batch, r, nb, b), torch.float32)
+    out = reusable((batch, r * nb * b), torch.float32)
     stage_in = x.view(batch, 1, nb, b)
     for s in range(STAGES):
         stage_out = acts[s] if s < STAGES - 1 else out.view(batch, r, nb, b)
@@ -159,21 +159,19 @@ def weight_grad(kernel: Kernel, grad_mm: torch.Tensor, stage_input: torch.Tensor
 def bh4_backward(ck: CompiledKernels, grad_out: torch.Tensor, x: torch.Tensor, weight: torch.Tensor,
                  acts: torch.Tensor, bf16: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Gradients of BH4 for x [B, D] and weight [r, 4, nb, b, b] from grad_out [B, r*D]. The
-    stages' intermediate gradients live in three per-thread scratch buffers, reused from stage
-    to stage and from step to step (fresh memory costs a page fault per 4 KiB on first touch:
-    at 32768 tokens, 128 MiB each). ``bf16``: a bfloat16 layer's input-gradient kernels (as
+    stages' intermediate gradients live in three pooled buffers (:mod:`lookup_tvm.buffers`),
+    reused from stage to stage. ``bf16``: a bfloat16 layer's input-gradient kernels (as
     :func:`bh4_forward_train`)."""
     r, _, nb, b, _ = weight.shape
     batch = x.shape[0]
     folded_t, cross = fold(ck, weight, FOLD_TRANSPOSED), hadamard_matrix(nb)
     stage_inputs = [x.view(batch, 1, nb, b), *acts]
     grad_folded = weight.new_empty((STAGES, r, nb, b, b))
-    grad_mm, *ping_pong = (scratch(name, (batch, r, nb, b), torch.float32)
-                           for name in ("bh4_grad_mm", "bh4_grad_even", "bh4_grad_odd"))
+    grad_mm, *ping_pong = (reusable((batch, r, nb, b), torch.float32) for _ in range(3))
     grad = grad_out.view(batch, r, nb, b)
     for s in reversed(range(STAGES)):
         r_in = stage_inputs[s].shape[1]
-        grad_in = ping_pong[s % 2] if s else reusable("bh4_grad_x", (batch, r_in, nb, b), torch.float32)
+        grad_in = ping_pong[s % 2] if s else reusable((batch, r_in, nb, b), torch.float32)
         run_tiled(ck.get("bh4_stage_grad", r=r, r_in=r_in, nb=nb, b=b, **variant(bf16)), [grad], [folded_t[s], cross],
                   [grad_mm, grad_in])
         weight_grad(ck.get("bh4_weight_grad", r=r, r_in=r_in, nb=nb, b=b), grad_mm, stage_inputs[s], grad_folded[s])
@@ -184,14 +182,14 @@ def bh4_backward(ck: CompiledKernels, grad_out: torch.Tensor, x: torch.Tensor, w
 def hash_forward(ck: CompiledKernels, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """z [B, h, tau] -> (codes [B, h] int32, scores [B, h])."""
     batch, h, tau = z.shape
-    codes, scores = reusable("codes", (batch, h), torch.int32), reusable("scores", (batch, h), torch.float32)
+    codes, scores = reusable((batch, h), torch.int32), reusable((batch, h), torch.float32)
     ck.get("hash", h=h, tau=tau)(z, codes, scores)
     return codes, scores
 
 
 def hash_backward(ck: CompiledKernels, z: torch.Tensor, grad_scores: torch.Tensor) -> torch.Tensor:
     _, h, tau = z.shape
-    grad_z = reusable("hash_grad_z", z.shape, torch.float32)
+    grad_z = reusable(z.shape, torch.float32)
     ck.get("hash_grad", h=h, tau=tau)(z, grad_scores, grad_z)
     return grad_z
 
@@ -201,7 +199,7 @@ def gather_forward(ck: CompiledKernels, codes: torch.Tensor, scores: torch.Tenso
     """codes [B, h] int32, scores [B, h] float32, tables float32 or bfloat16 -> [B, d_out] float32
     (written ``into`` a given buffer)."""
     h, rows, d_out = tables.shape
-    out = reusable("gather_out", (codes.shape[0], d_out), torch.float32) if into is None else into
+    out = reusable((codes.shape[0], d_out), torch.float32) if into is None else into
     ck.get("gather", h=h, rows=rows, d_out=d_out, **storage(tables))(codes, scores, tables, out)
     return out
 
@@ -209,7 +207,7 @@ def gather_forward(ck: CompiledKernels, codes: torch.Tensor, scores: torch.Tenso
 def gather_score_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor,
                       tables: torch.Tensor) -> torch.Tensor:
     h, rows, d_out = tables.shape
-    grad_scores = reusable("gather_grad_scores", (codes.shape[0], h), torch.float32)
+    grad_scores = reusable((codes.shape[0], h), torch.float32)
     ck.get("gather_score_grad", h=h, rows=rows, d_out=d_out)(grad_out, codes, tables, grad_scores)
     return grad_scores
 
@@ -218,22 +216,21 @@ def gather_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor
                 tables: torch.Tensor, in_tables_dtype: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Both gradients of the gather in one pass over the rows: (grad_scores [B, h] float32,
     grad_tables [h, rows, d_out]), accumulated in float32 even for bfloat16 tables. With
-    ``in_tables_dtype`` the table gradient comes in the tables' dtype: for bfloat16 tables it is
-    summed in a per-thread float32 scratch and rounded once, so a training step does not map,
-    fault in and free a fresh 4-byte-per-entry buffer (64 MiB at h=128, d_out=512)."""
+    ``in_tables_dtype`` the table gradient comes in the tables' dtype (bfloat16 tables: summed in
+    float32, rounded once). Every buffer is pooled (:mod:`lookup_tvm.buffers`)."""
     h, rows, d_out = tables.shape
-    grad_scores = reusable("gather_grad_scores", (codes.shape[0], h), torch.float32)
-    rounded = in_tables_dtype and tables.dtype != torch.float32
-    grad_tables = (scratch("table_grad", tables.shape, torch.float32) if rounded
-                   else reusable("gather_grad_tables", tables.shape, torch.float32))
+    grad_scores = reusable((codes.shape[0], h), torch.float32)
+    grad_tables = reusable(tables.shape, torch.float32)
     ck.get("gather_grad", h=h, rows=rows, d_out=d_out, **storage(tables))(codes, scores, grad_out, tables,
                                                                          grad_scores, grad_tables)
-    return grad_scores, grad_tables.to(tables.dtype) if rounded else grad_tables
+    if in_tables_dtype and tables.dtype != torch.float32:
+        return grad_scores, reusable(tables.shape, tables.dtype).copy_(grad_tables)
+    return grad_scores, grad_tables
 
 
 def gather_table_grad(ck: CompiledKernels, grad_out: torch.Tensor, codes: torch.Tensor, scores: torch.Tensor,
                       tables: torch.Tensor) -> torch.Tensor:
     h, rows, d_out = tables.shape
-    grad_tables = reusable("gather_grad_tables", tables.shape, torch.float32)
+    grad_tables = reusable(tables.shape, torch.float32)
     ck.get("gather_table_grad", h=h, rows=rows, d_out=d_out)(codes, scores, grad_out, grad_tables)
     return grad_tables

@@ -16,9 +16,13 @@ import torch
 
 @dataclasses.dataclass
 class StepMemory:
+    """A step's seconds; its peak resident memory above the start; the activations autograd
+    saved; the resident memory still held above the start after it (gradients, reused buffers)."""
+
     seconds: float
     peak_extra_bytes: int
     saved_bytes: int
+    kept_bytes: int = 0
 
     @property
     def ratio(self) -> float:
@@ -63,7 +67,8 @@ def step_memory(step: Callable[[], None]) -> StepMemory | None:
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         step()
     seconds = time.perf_counter() - start
-    return StepMemory(seconds, max(0, _status_kib("VmHWM") - base) * 1024, sum(saved.values()))
+    return StepMemory(seconds, max(0, _status_kib("VmHWM") - base) * 1024, sum(saved.values()),
+                      max(0, _status_kib("VmRSS") - base) * 1024)
 
 
 M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4  # glibc's mallopt parameters

@@ -104,7 +104,10 @@ def test_bench_quick_smoke(tmp_path):
     assert "(x3)" in step[2]["name"] and sum(r["share"] for r in step) == pytest.approx(1.0)
     memory = {r["name"]: r["memory_mib"] for r in rows if r["group"] == "memory"}
     assert set(memory) == {"training step, LookupFFN", "training step, FFN fp32"}
-    assert all(m["saved"] > 0 and m["peak_extra"] >= 0 for m in memory.values())
+    assert all(m["saved"] > 0 and m["peak_extra"] >= 0 and m["kept"] >= 0 for m in memory.values())
+    # the measured step allocates its reused buffers afresh (warm, its peak was 0.11x the saved tensors, which
+    # include the parameters; fresh about 0.9x)
+    assert memory["training step, LookupFFN"]["peak_extra"] >= memory["training step, LookupFFN"]["saved"] * 0.5
     assert "saved activations MiB" in proc.stdout
 
 
