@@ -41,7 +41,12 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     TIR on the EPYC Zen 4 (4096 tokens, d_out 512, h 128, 1 thread), it only helped a structure
     whose slice overflows L2 (49.1 -> 35.0 ms) and slowed the L2-resident ones by 10-25%
     (e.g. 39.7 -> 44.9 ms), all behind the tuned schedule here (25.4 ms, 42 GB/s: 39% of the
-    measured 108 GB/s L2 read bandwidth)."""
+    measured 108 GB/s L2 read bandwidth). For bfloat16 rows (4-table tiles, 1 MiB slices) it
+    took hand-written TIR from 21.6 to 18.5-19.0 ms: level with the tuned schedule (17.3-21.2 ms
+    in the same runs), not past it. Neither is a pair-interleaved bf16 layout (one load, then a
+    shift and a mask give two float32 vectors: 18.4 vs 18.8 ms): with every code on one row the
+    bf16 and fp32 gathers take the same time (9.7 vs 9.9 ms), the float32 output traffic per
+    table tile and the FMAs, which bf16 storage does not shrink."""
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     lanes = vector_lanes(d_out, profile)
     cols = divisors(d_out, [lanes * m for m in (32, 16, 8, 4, 2, 1)])
