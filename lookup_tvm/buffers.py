@@ -9,17 +9,30 @@ tensor uses it any more (its reference count is the pool's alone), so reuse can 
 overwrite data somebody still holds: graphs alive at once, held outputs and gradients keep
 their own.
 
-The pool keeps what it allocated (the memory a step needed stays resident for the next one);
-:func:`release_buffers` gives back what no tensor uses.
+The pool keeps what it allocated (the memory a step needed stays resident for the next one)
+but drops a free storage that has not been handed out for :data:`IDLE_SECONDS` (checked on each
+call), so outputs a caller collected and then dropped do not stay resident for good;
+:func:`release_buffers` gives back at once what no tensor uses.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
+import time
 
 import torch
 
-_POOL: list[torch.UntypedStorage] = []
+IDLE_SECONDS = 60.0  # longer than a training step: a step's buffers come back every step
+
+
+@dataclasses.dataclass
+class _Pooled:
+    storage: torch.UntypedStorage
+    handed_out: float  # time.monotonic() of the last hand-out
+
+
+_POOL: list[_Pooled] = []
 _POOL_LOCK = threading.Lock()
 
 
@@ -36,18 +49,21 @@ def reusable(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
     pool. Safe for outputs that leave the call: the storage is not handed out again while the
     tensor, or anything sharing its storage, is alive."""
     nbytes = max(math.prod(shape) * dtype.itemsize, 1)
+    now = time.monotonic()
     with _POOL_LOCK:
-        fitting = [s for s in _POOL if s.nbytes() >= nbytes and _unused(s)]
+        _POOL[:] = [p for p in _POOL if now - p.handed_out <= IDLE_SECONDS or not _unused(p.storage)]
+        fitting = [p for p in _POOL if p.storage.nbytes() >= nbytes and _unused(p.storage)]
         if fitting:
-            storage = min(fitting, key=lambda s: s.nbytes())
+            chosen = min(fitting, key=lambda p: p.storage.nbytes())
+            chosen.handed_out = now
         else:
             with torch.inference_mode(False):
-                storage = torch.empty(nbytes, dtype=torch.uint8).untyped_storage()
-            _POOL.append(storage)
-        return torch.empty(0, dtype=dtype).set_(storage, 0, shape)
+                chosen = _Pooled(torch.empty(nbytes, dtype=torch.uint8).untyped_storage(), now)
+            _POOL.append(chosen)
+        return torch.empty(0, dtype=dtype).set_(chosen.storage, 0, shape)
 
 
 def release_buffers() -> None:
     """Free every pooled storage that no tensor uses (the next calls allocate afresh)."""
     with _POOL_LOCK:
-        _POOL[:] = [s for s in _POOL if not _unused(s)]
+        _POOL[:] = [p for p in _POOL if not _unused(p.storage)]

@@ -38,8 +38,31 @@ def test_the_smallest_free_storage_that_fits_is_taken_and_release_frees_the_unus
     kept = reusable((8,), torch.float32)
     assert _storage_ptr(kept) == small_ptr
     release_buffers()  # other tests' live outputs may hold pooled storages too: those stay
-    pooled = {s.data_ptr() for s in buffers._POOL}
+    pooled = {p.storage.data_ptr() for p in buffers._POOL}
     assert small_ptr in pooled and large_ptr not in pooled
+
+
+def test_storages_free_for_longer_than_the_idle_time_are_dropped(monkeypatch):
+    """Outputs a caller collected, then dropped, do not stay resident: a storage free and not
+    handed out for IDLE_SECONDS goes at the next call; one still used stays."""
+    from lookup_tvm import buffers
+
+    clock = [1000.0]
+    monkeypatch.setattr(buffers.time, "monotonic", lambda: clock[0])
+    release_buffers()
+    collected = [reusable((256,), torch.float32) for _ in range(10)]
+    held = collected.pop()
+    ptrs = {_storage_ptr(t) for t in collected}
+    del collected
+    clock[0] += buffers.IDLE_SECONDS / 2
+    reused = reusable((256,), torch.float32)  # within the idle time: a dropped output's storage
+    assert _storage_ptr(reused) in ptrs
+    clock[0] += buffers.IDLE_SECONDS + 1
+    del reused
+    fresh = reusable((16,), torch.float32)  # every free storage is now idle too long
+    pooled = {p.storage.data_ptr() for p in buffers._POOL}
+    assert not ptrs & pooled
+    assert _storage_ptr(held) in pooled and _storage_ptr(fresh) in pooled
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
