@@ -36,11 +36,15 @@ _POOL: list[_Pooled] = []
 _POOL_LOCK = threading.Lock()
 
 
+def _storage_use_count():
+    """torch's reference count of a storage (an internal function), or None where this torch
+    lacks it: then :func:`reusable` allocates every tensor afresh and pools nothing."""
+    return getattr(torch._C, "_storage_Use_Count", None)
+
+
 def _unused(storage: torch.UntypedStorage) -> bool:
-    """Whether only the pool references ``storage`` (no tensor, no autograd graph). False where
-    this torch lacks the reference count: then nothing is reused, every call allocates."""
-    use_count = getattr(torch._C, "_storage_Use_Count", None)
-    return use_count is not None and use_count(storage._cdata) == 1
+    """Whether only the pool references ``storage`` (no tensor, no autograd graph)."""
+    return _storage_use_count()(storage._cdata) == 1
 
 
 def reusable(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
@@ -48,6 +52,8 @@ def reusable(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
     pooled storage that no tensor uses and that is large enough, or on a new one added to the
     pool. Safe for outputs that leave the call: the storage is not handed out again while the
     tensor, or anything sharing its storage, is alive."""
+    if _storage_use_count() is None:
+        return torch.empty(shape, dtype=dtype)
     nbytes = max(math.prod(shape) * dtype.itemsize, 1)
     now = time.monotonic()
     with _POOL_LOCK:
@@ -66,4 +72,4 @@ def reusable(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
 def release_buffers() -> None:
     """Free every pooled storage that no tensor uses (the next calls allocate afresh)."""
     with _POOL_LOCK:
-        _POOL[:] = [p for p in _POOL if not _unused(p.storage)]
+        _POOL[:] = [p for p in _POOL if _storage_use_count() is not None and not _unused(p.storage)]

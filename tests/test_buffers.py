@@ -95,3 +95,18 @@ def test_graphs_alive_at_once_keep_their_saved_activations(dtype):
         assert_close(x_grad, x_want, rtol=0, atol=0)
         for name, grad in params.items():
             assert_close(grad, params_want[name], rtol=0, atol=0, msg=name)
+
+
+def test_without_torchs_reference_count_nothing_is_pooled(monkeypatch):
+    """A torch without the (internal) storage reference count gets plain allocations: no reuse,
+    and the pool does not grow."""
+    from lookup_tvm import buffers
+
+    release_buffers()
+    pooled = len(buffers._POOL)
+    monkeypatch.setattr(buffers, "_storage_use_count", lambda: None)
+    tensors = [reusable((64,), torch.float32) for _ in range(4)]
+    del tensors[0]
+    tensors.append(reusable((64,), torch.float32))
+    assert all(t.shape == (64,) and t.dtype == torch.float32 for t in tensors)
+    assert len(buffers._POOL) == pooled
