@@ -51,8 +51,9 @@ def reusable(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
     """An uninitialised contiguous tensor [shape] of ``dtype`` (not a view) on the smallest
     pooled storage that no tensor uses and that is large enough, or on a new one added to the
     pool. Safe for outputs that leave the call: the storage is not handed out again while the
-    tensor, or anything sharing its storage, is alive."""
-    if _storage_use_count() is None:
+    tensor, or anything sharing its storage, is alive. A plain allocation where the pool cannot
+    work: while torch.compile traces (it cannot trace the pool) or without the reference count."""
+    if torch.compiler.is_compiling() or _storage_use_count() is None:
         return torch.empty(shape, dtype=dtype)
     nbytes = max(math.prod(shape) * dtype.itemsize, 1)
     now = time.monotonic()

@@ -65,22 +65,16 @@ def residual_mix(projected: torch.Tensor, x_pad: torch.Tensor, bias: torch.Tenso
     return _ResidualMix.apply(projected, x_pad, bias)
 
 
-def _pooled(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor | None:
-    """An ``out=`` tensor from the buffer pool (:func:`lookup_tvm.buffers.reusable`) in eager
-    mode; None (the op allocates) while torch.compile traces, which cannot trace the pool."""
-    return None if torch.compiler.is_compiling() else reusable(shape, dtype)
-
-
 class _ResidualMix(torch.autograd.Function):
     """F a multiple of D: z.view(B, F/D, D) = bias + 0.7 * projected[:, :F] + 0.3 * x_pad (the
-    output and gradients in pooled storages when eager)."""
+    output and gradients in pooled storages, :func:`lookup_tvm.buffers.reusable`)."""
 
     @staticmethod
     def forward(ctx, projected, x_pad, bias):
         batch, dim = x_pad.shape
         features = bias.shape[0]
         ctx.shapes = projected.shape[1], features, dim
-        z = torch.add(bias, projected[:, :features], alpha=0.7, out=_pooled((batch, features), projected.dtype))
+        z = torch.add(bias, projected[:, :features], alpha=0.7, out=reusable((batch, features), projected.dtype))
         z.view(batch, features // dim, dim).add_(x_pad.unsqueeze(1), alpha=0.3)
         return z
 
@@ -89,12 +83,12 @@ class _ResidualMix(torch.autograd.Function):
         projected_width, features, dim = ctx.shapes
         grad_projected = grad_x = grad_bias = None
         if ctx.needs_input_grad[0]:
-            grad_projected = torch.mul(grad_z, 0.7, out=_pooled(grad_z.shape, grad_z.dtype))
+            grad_projected = torch.mul(grad_z, 0.7, out=reusable(grad_z.shape, grad_z.dtype))
             if projected_width > features:
                 grad_projected = torch.nn.functional.pad(grad_projected, (0, projected_width - features))
         if ctx.needs_input_grad[1]:  # summed over the repeats pairwise (a reduction over dim 1 zero-fills first)
             repeats = grad_z.view(-1, features // dim, dim)
-            grad_x = torch.mul(repeats[:, 0], 0.3, out=_pooled((repeats.shape[0], dim), grad_z.dtype))
+            grad_x = torch.mul(repeats[:, 0], 0.3, out=reusable((repeats.shape[0], dim), grad_z.dtype))
             for k in range(1, repeats.shape[1]):
                 grad_x.add_(repeats[:, k], alpha=0.3)
         if ctx.needs_input_grad[2]:

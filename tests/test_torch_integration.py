@@ -20,11 +20,9 @@ class Block(nn.Module):
         return h + self.ffn(h)
 
 
-def test_torch_compile_fullgraph_matches_eager():
-    torch.manual_seed(0)
-    model = Block()
+def _assert_compiled_training_matches_eager(model, x):
+    """torch.compile(fullgraph=True) output and parameter gradients equal eager's."""
     compiled = torch.compile(model, fullgraph=True, backend="aot_eager")
-    x = torch.randn(2, 7, 40)
     out, expected = compiled(x), model(x)
     assert_close(out, expected, tol=1e-6)
     grads = torch.autograd.grad(out.square().sum(), list(model.parameters()))
@@ -33,19 +31,16 @@ def test_torch_compile_fullgraph_matches_eager():
         assert_close(got, want, tol=1e-5)
 
 
+def test_torch_compile_fullgraph_matches_eager():
+    torch.manual_seed(0)
+    _assert_compiled_training_matches_eager(Block(), torch.randn(2, 7, 40))
+
+
 def test_torch_compile_fullgraph_trains_through_the_residual_mix():
     """h * tau a multiple of d: the projection's residual mix runs its own autograd Function
     (pooled buffers when eager), which must trace too."""
     torch.manual_seed(0)
-    layer = LookupFFN(64, 16, 4, block_size=16)
-    compiled = torch.compile(layer, fullgraph=True, backend="aot_eager")
-    x = torch.randn(9, 64)
-    out, expected = compiled(x), layer(x)
-    assert_close(out, expected, tol=1e-6)
-    grads = torch.autograd.grad(out.square().sum(), list(layer.parameters()))
-    expected_grads = torch.autograd.grad(layer(x).square().sum(), list(layer.parameters()))
-    for got, want in zip(grads, expected_grads):
-        assert_close(got, want, tol=1e-5)
+    _assert_compiled_training_matches_eager(LookupFFN(64, 16, 4, block_size=16), torch.randn(9, 64))
 
 
 def test_torch_compile_inductor_eval():
