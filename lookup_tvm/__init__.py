@@ -1,35 +1,29 @@
-"""lookup_tvm: LookupFFN (hashing + table look-ups) with TVM-generated CPU kernels for PyTorch."""
-from lookup_tvm import reference
-from lookup_tvm.buffers import release_buffers
-from lookup_tvm.config import LayerConfig
-from lookup_tvm.integration import replace_ffn
-from lookup_tvm.memory import keep_freed_memory
-from lookup_tvm.module import LookupFFN
+"""lookup_tvm: LookupFFN (hashing + table look-ups) with TVM-generated CPU kernels for PyTorch.
 
-__all__ = ["LayerConfig", "LookupFFN", "export_library", "keep_freed_memory", "load_library", "reference",
-           "release_buffers", "replace_ffn", "use_tuning_logs"]
-__version__ = "0.1.0"
+The public names load on first use, so importing a part of the package (parsing a target,
+reading a tuning log) does not import TVM.
+"""
+from __future__ import annotations
 
+import importlib
 
-def use_tuning_logs(path):
-    """Run ``lookup_tvm.functional`` on the kernels tuned in ``path`` (``tuning_logs/<target>``).
+from lookup_tvm.version import __version__
 
-    ``None`` returns to the automatic choice (this host's log if one exists, else defaults).
-    """
-    from lookup_tvm.kernels import use_tuning_logs as _use
-
-    return _use(path)
+_PUBLIC = {
+    "LayerConfig": "lookup_tvm.config", "LookupFFN": "lookup_tvm.module", "export_library": "lookup_tvm.library",
+    "keep_freed_memory": "lookup_tvm.memory", "load_library": "lookup_tvm.library",
+    "reference": "lookup_tvm.reference", "release_buffers": "lookup_tvm.kit.buffers",
+    "replace_ffn": "lookup_tvm.integration", "use_tuning_logs": "lookup_tvm.kernels",
+}
+__all__ = [*_PUBLIC, "__version__"]
 
 
-def export_library(path, target="host", config=None, tuning_logs=None):
-    """Compile every kernel of ``config`` for ``target`` into one library plus a manifest."""
-    from lookup_tvm.library import export_library as _export
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'lookup_tvm' has no attribute {name!r}")
+    module = importlib.import_module(_PUBLIC[name])
+    return module if name == "reference" else getattr(module, name)
 
-    return _export(path, target=target, config=config, tuning_logs=tuning_logs)
 
-
-def load_library(path):
-    """Verify a library's manifest, then load it; returns kernels for ``LookupFFN.use_library``."""
-    from lookup_tvm.library import load_library as _load
-
-    return _load(path)
+def __dir__() -> list[str]:
+    return sorted(__all__)

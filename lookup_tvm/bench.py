@@ -8,14 +8,29 @@ read" against the L2 read bandwidth of one core (lookup_tvm.calibration) times t
 """
 from __future__ import annotations
 
+import argparse
+import copy
 import dataclasses
 import json
-import os
 import subprocess
 import sys
+import warnings
 from typing import Any, Callable
 
+import torch
 from tabulate import tabulate
+from torch import nn
+
+from lookup_tvm.calibration import l2_read_gbytes_per_core
+from lookup_tvm.cpu.resolve import parse_target
+from lookup_tvm.cpu.threads import worker_environment
+from lookup_tvm.functional import kernels
+from lookup_tvm.kit.buffers import release_buffers
+from lookup_tvm.kit.operator import BF16, OpSpec
+from lookup_tvm.memory import keep_freed_memory, step_memory
+from lookup_tvm.module import LookupFFN
+from lookup_tvm.ops import make_workload
+from lookup_tvm.timing import ParallelismProbe, interleaved
 
 FFN_FLOPS_PER_TOKEN = 4 * 512 * 2048  # 512 -> 2048 -> 512, multiply-adds counted as 2
 
@@ -91,7 +106,6 @@ def _format_timed(rows: list[Row], markdown: bool) -> str:
 
 def _peak_gflops(torch, probe) -> float:
     """fp32 peak as torch.mm 2048^3 reaches it here (best of clean rounds: a peak, not a median)."""
-    from lookup_tvm.timing import interleaved
 
     a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
     samples = interleaved({"mm": lambda: torch.mm(a, b)}, rounds=5, probe=probe)
@@ -100,15 +114,7 @@ def _peak_gflops(torch, probe) -> float:
 
 def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     """All comparisons at one token count, in this process (its thread count set by the caller)."""
-    import torch
-    from torch import nn
 
-    from lookup_tvm import LookupFFN
-    from lookup_tvm.baselines import make_workload
-    from lookup_tvm.calibration import l2_read_gbytes_per_core
-    from lookup_tvm.functional import kernels
-    from lookup_tvm.target import parse_target
-    from lookup_tvm.timing import ParallelismProbe, interleaved
 
     torch.manual_seed(0)
     probe = ParallelismProbe() if threads > 1 else None
@@ -175,15 +181,12 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
                            threads, rounds, probe, peak))
 
     ck = kernels()
-    ops = {"bh4", "hash", "gather", "gather_table_grad"} if quick else None
-    for op, params in lookup.config.kernels():
-        if ops is not None and op not in ops:
-            continue
+    for op, params in lookup.config.inference_kernels() if quick else lookup.config.kernels():
         kernel = ck.get(op, **params)
         load = make_workload(kernel.spec, tokens)
         candidates = {"lookup_tvm": lambda: kernel(*load.args), load.torch_name: load.torch_fn}
-        if params.get("bf16"):  # the same kernel with float32 storage, on the same token count
-            wide = ck.get(op, **{k: v for k, v in params.items() if k != "bf16"})
+        if OpSpec.make(op, **params).bf16:  # the same kernel with float32 storage, on the same token count
+            wide = ck.get(op, **{k: v for k, v in params.items() if k != BF16})
             wide_load = make_workload(wide.spec, tokens)
             candidates["lookup_tvm fp32"] = lambda: wide(*wide_load.args)
         measure("kernel", kernel.spec.name, candidates, "lookup_tvm", load.flops, load.bytes)
@@ -197,10 +200,7 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
 def _dynamic_int8(ffn):
     """The FFN with torch's dynamic int8 quantization of its Linear layers (engine x86), as
     CPU servers use it; None where this torch build has no x86 quantized engine."""
-    import copy
-    import warnings
 
-    import torch
 
     if "x86" not in torch.backends.quantized.supported_engines:
         return None
@@ -215,9 +215,6 @@ def _breakdown(group: str, whole: Callable[[], object], used: list[tuple[str, di
     """Each kernel that ``whole`` (a forward or a training step) runs, on inputs of its shapes,
     interleaved with ``whole``: time per call, rates, % of peak and the share of ``whole`` taken
     by all its calls; the rest is framework time (torch ops, allocation, Python)."""
-    from lookup_tvm.baselines import make_workload
-    from lookup_tvm.functional import kernels
-    from lookup_tvm.timing import interleaved
 
     ck = kernels()
     parts = []
@@ -250,12 +247,6 @@ def run_memory(tokens: int) -> list[Row]:
     after a warm-up step whose gradients and reused buffers are then freed (so the measured
     step allocates everything it uses, pooled buffers included). Run it where freed memory goes
     back to the system (see run_all)."""
-    import torch
-    from torch import nn
-
-    from lookup_tvm import LookupFFN, release_buffers
-    from lookup_tvm.memory import step_memory
-
     torch.manual_seed(0)
     models = {"training step, LookupFFN": LookupFFN(512, 128, 8),
               "training step, FFN fp32": nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(),
@@ -294,22 +285,17 @@ def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
     (every model alike: LookupFFN and the PyTorch baselines)."""
     rows = []
     for count in threads:
-        env = {**os.environ, "TVM_NUM_THREADS": str(count), "OMP_NUM_THREADS": str(count),
-               "OMP_WAIT_POLICY": "PASSIVE"}
-        env.pop("LOOKUP_TVM_SIZED_POOL", None)  # the worker's TVM_NUM_THREADS is a fixed choice
+        env = worker_environment(count, OMP_WAIT_POLICY="PASSIVE")
         args = ["--worker", "--threads", str(count), "--rounds", str(rounds), "--tokens", *map(str, tokens)]
         args += (["--quick"] if quick else []) + (["--keep-freed-memory"] if keep_freed_memory else [])
         rows += _run_worker(args, env, f"{count} threads")
-    env = {**os.environ, "TVM_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MALLOC_MMAP_THRESHOLD_": "65536"}
-    env.pop("LOOKUP_TVM_SIZED_POOL", None)
+    env = worker_environment(1, MALLOC_MMAP_THRESHOLD_="65536")
     rows += _run_worker(["--memory", "--threads", "1", "--tokens", *map(str, tokens)], env, "memory")
     return rows
 
 
 def _worker_main(argv: list[str]) -> None:
-    import argparse
 
-    import torch
 
     p = argparse.ArgumentParser()
     p.add_argument("--worker", action="store_true")
@@ -322,8 +308,6 @@ def _worker_main(argv: list[str]) -> None:
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.keep_freed_memory:
-        from lookup_tvm import keep_freed_memory
-
         keep_freed_memory()
     if args.memory:
         rows = [r for t in args.tokens for r in run_memory(t)]

@@ -13,7 +13,8 @@ import time
 
 import torch
 
-from lookup_tvm.target import TargetSpec
+from lookup_tvm.cpu.target import TargetSpec
+from lookup_tvm.cpu.tvm_api import Schedule, build, te
 
 CHAINS = 12  # independent accumulators: latency 4-5 cycles x up to 2 FMA issues per cycle
 STEPS = 4096  # FMAs per chain per call
@@ -23,8 +24,6 @@ PASSES = 16  # reads of the buffer per call
 
 def _fma_kernel(target: TargetSpec):
     """out[c, l] = sum_k a[c, l] * b[k]: per k one broadcast and CHAINS vector FMAs."""
-    from lookup_tvm.tvm_api import Schedule, build, te
-
     lanes = target.profile.lanes(32)
     a = te.placeholder((CHAINS, lanes), "float32", name="a")
     b = te.placeholder((STEPS,), "float32", name="b")
@@ -61,8 +60,6 @@ def _time(kernel, *args, calls: int) -> float:
 def _read_kernel(target: TargetSpec, nbytes: int):
     """out[c, l] = sum over PASSES passes and k of a[k, c, l]: streams ``nbytes`` of a, PASSES
     times per call (so call overhead does not count), with CHAINS vector loads and adds per step."""
-    from lookup_tvm.tvm_api import Schedule, build, te
-
     lanes = target.profile.lanes(32)
     steps = nbytes // (4 * CHAINS * lanes)
     a = te.placeholder((steps, CHAINS, lanes), "float32", name="a")

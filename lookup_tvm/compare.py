@@ -12,9 +12,9 @@ from typing import Any
 
 from tabulate import tabulate
 
-from lookup_tvm.baselines import make_workload
-from lookup_tvm.ops import OpSpec
-from lookup_tvm.target import TargetSpec
+from lookup_tvm.cpu.target import TargetSpec
+from lookup_tvm.kit.operator import OpSpec
+from lookup_tvm.ops import make_workload
 
 
 def trials_to_fraction(history_ms: list[float | None], fraction: float = 0.95) -> int | None:

@@ -1,4 +1,4 @@
-"""LayerConfig: the shape of one LookupFFN layer, and the kernels it needs."""
+"""LayerConfig: the shape of one LookupFFN layer, and the kernels it needs (each family's list)."""
 from __future__ import annotations
 
 import dataclasses
@@ -6,15 +6,16 @@ import json
 import math
 from typing import Any
 
+from lookup_tvm.ops import FAMILIES
 from lookup_tvm.reference import padded_dim
-
-
-BF16 = {"bf16": 1}  # the spec parameter of a kernel's bfloat16-storage variant
+from lookup_tvm.spec import MAX_CODE_BITS, STAGES
 
 
 @dataclasses.dataclass(frozen=True)
 class LayerConfig:
-    """d: model size; h: tables; tau: code bits; b: BH4 block; d_out: output size (default d)."""
+    """One layer's shape: ``d`` the model size, ``h`` tables of ``2**tau`` rows (``tau`` code bits),
+    ``b`` the BH4 block size, ``d_out`` the output size (default ``d``), and the ``projection``:
+    ``"bh4"`` (the spec's) or ``"dense"`` (a linear layer, for comparison)."""
 
     d: int = 512
     h: int = 128
@@ -34,8 +35,8 @@ class LayerConfig:
             raise ValueError(f"projection must be 'bh4' or 'dense', got {self.projection!r}")
         if self.projection == "bh4" and (self.dim % self.b or self.b & (self.b - 1)):
             raise ValueError(f"block size b = {self.b} must be a power of two dividing D = {self.dim}")
-        if self.tau > 30:
-            raise ValueError(f"tau = {self.tau} exceeds 30 bits (int32 codes)")
+        if self.tau > MAX_CODE_BITS:
+            raise ValueError(f"tau = {self.tau} exceeds {MAX_CODE_BITS} bits (int32 codes)")
 
     @property
     def dim(self) -> int:
@@ -57,62 +58,25 @@ class LayerConfig:
         return {"r": self.repeats, "nb": self.dim // self.b, "b": self.b}
 
     def kernels(self) -> list[tuple[str, dict[str, int]]]:
-        """(operator, shape parameters) of every kernel, forward and backward."""
-        h, tau, rows, d_out = self.h, self.tau, self.rows, self.d_out
-        needed: list[tuple[str, dict[str, int]]] = []
-        if self.projection == "bh4":
-            shape = self.bh4_shape
-            needed += [("bh4_fold", {**shape, "mode": mode}) for mode in (0, 1, 2)]
-            needed.append(("bh4", shape))
-            needed.append(("bh4_projection", {**shape, "features": h * tau}))
-            needed += [("front_end", {**shape, "d": self.d, "h": h, "tau": tau, **bf16}) for bf16 in ({}, BF16)]
-            for r_in in sorted({1, self.repeats}):
-                needed += [(op, {**shape, "r_in": r_in}) for op in ("bh4_stage", "bh4_stage_grad", "bh4_weight_grad")]
-                needed += [(op, {**shape, "r_in": r_in, **BF16}) for op in ("bh4_stage", "bh4_stage_grad")]
-        needed += [("hash", {"h": h, "tau": tau}), ("hash_grad", {"h": h, "tau": tau})]
-        gather = {"h": h, "rows": rows, "d_out": d_out}
-        needed += [(op, gather) for op in ("gather", "gather_score_grad", "gather_table_grad", "gather_grad")]
-        needed += [(op, {**gather, **BF16}) for op in ("gather", "gather_grad")]
-        return needed
+        """(operator, shape parameters) of every kernel, forward and backward, fp32 and bf16."""
+        return [kernel for family in FAMILIES for kernel in family.kernels(self)]
 
     def inference_kernels(self, bf16: bool = False) -> list[tuple[str, dict[str, int]]]:
         """The kernels the no-gradient forward runs, in order (BH4: fold, front end, gather;
         dense: hash, gather after torch's linear), in their bfloat16-storage variants for a
-        bfloat16 layer (the fold and the hash stay float32)."""
-        storage = BF16 if bf16 and self.projection == "bh4" else {}
-        gather = ("gather", {"h": self.h, "rows": self.rows, "d_out": self.d_out, **storage})
-        if self.projection == "dense":
-            return [("hash", {"h": self.h, "tau": self.tau}), gather]
-        front_end = {**self.bh4_shape, "d": self.d, "h": self.h, "tau": self.tau, **storage}
-        return [("bh4_fold", {**self.bh4_shape, "mode": 0}), ("front_end", front_end), gather]
+        bfloat16 layer where the family has one."""
+        return [kernel for family in FAMILIES for kernel in family.inference(self, bf16)]
 
     def training_kernels(self) -> list[tuple[str, dict[str, int], int]]:
         """(operator, shape parameters, calls) of the kernels one training step runs, in order:
-        forward (fold, 4 BH4 stages, hash, gather; dense: torch's linear, hash, gather), then
-        backward (fused gather gradient, hash gradient, BH4 stage and weight gradients, the
-        folds)."""
-        steps: list[tuple[str, dict[str, int], int]] = []
-        if self.projection == "bh4":
-            shape = self.bh4_shape
-            later = 3 if self.repeats > 1 else 0  # stages 2-4 read r repeats (or the shared x when r == 1)
-
-            def stages(op: str) -> list[tuple[str, dict[str, int], int]]:
-                return [(op, {**shape, "r_in": 1}, 4 - later)] + ([(op, {**shape, "r_in": self.repeats}, later)]
-                                                                   if later else [])
-
-            steps += [("bh4_fold", {**shape, "mode": 0}, 1), *stages("bh4_stage")]
-        gather = {"h": self.h, "rows": self.rows, "d_out": self.d_out}
-        steps += [("hash", {"h": self.h, "tau": self.tau}, 1), ("gather", gather, 1), ("gather_grad", gather, 1),
-                  ("hash_grad", {"h": self.h, "tau": self.tau}, 1)]
-        if self.projection == "bh4":
-            steps += [("bh4_fold", {**shape, "mode": 1}, 1), *stages("bh4_stage_grad"), *stages("bh4_weight_grad"),
-                      ("bh4_fold", {**shape, "mode": 2}, 1)]
-        return steps
+        each family's forward kernels, then their backward ones in reverse family order."""
+        forward = [step for family in FAMILIES for step in family.forward(self)]
+        return forward + [step for family in reversed(FAMILIES) for step in family.backward(self)]
 
     def flops_per_token(self) -> int:
         """The spec's count: BH4 (or dense) projection + hash + gather."""
         if self.projection == "bh4":
-            proj = self.repeats * 4 * (2 * self.dim * self.b + self.dim * int(math.log2(self.dim)))
+            proj = self.repeats * STAGES * (2 * self.dim * self.b + self.dim * int(math.log2(self.dim)))
         else:
             proj = 2 * self.d * self.h * self.tau
         return proj + 2 * self.h * self.d_out

@@ -1,17 +1,23 @@
-"""The LookupFFN operators on TVM kernels, forward and backward (torch custom ops with
-autograd formulas: see :mod:`lookup_tvm.torch_ops`).
+"""The LookupFFN operators on TVM kernels, forward and backward: each family's custom ops
+(torch ops with autograd formulas), with their arguments checked.
 
-Names and shapes match :mod:`lookup_tvm.reference`; all tensors float32 (codes int32)
-on the CPU, contiguous. The token count B may be any value >= 0 without recompiling.
+Names and shapes match :mod:`lookup_tvm.reference`; tensors on the CPU, contiguous, float32
+unless a function says it takes bfloat16 too (codes int32). The token count B may be any
+value >= 0 without recompiling. ``kernels``: the compiled kernels to run (default: this
+host's, see :func:`lookup_tvm.use_tuning_logs`).
 """
 from __future__ import annotations
 
 import torch
 
-from lookup_tvm import torch_ops
-from lookup_tvm.buffers import reusable
 from lookup_tvm.kernels import CompiledKernels, default_kernels
-from lookup_tvm.validation import MAX_CODE_BITS, check_bh4_args, check_bias
+from lookup_tvm.kit.handles import handle_of
+from lookup_tvm.layer import residual_mix
+from lookup_tvm.ops.bh4 import torch_ops as bh4_ops
+from lookup_tvm.ops.front_end import torch_ops as front_end_ops
+from lookup_tvm.ops.gather import torch_ops as gather_ops
+from lookup_tvm.ops.hash import torch_ops as hash_ops
+from lookup_tvm.spec import MAX_CODE_BITS
 
 __all__ = ["bh4", "bh4_projection", "residual_mix", "front_end", "hash_codes", "gather_accumulate", "MAX_CODE_BITS"]
 
@@ -26,16 +32,15 @@ def bh4(x: torch.Tensor, weight: torch.Tensor, kernels: CompiledKernels | None =
     """Raw BH4 (no residual, no bias).
 
     x: [B, D] float32, D a power of two. weight: [r, 4, D//b, b, b] float32 ([out, in]
-    per block). Returns [B, r*D]. Differentiable in x and weight. ``kernels``: the
-    compiled kernels to run (default: this host's, see :func:`lookup_tvm.use_tuning_logs`).
-    ``bf16``: a bfloat16 layer's training stage kernels, which multiply bf16-rounded operands
-    where the CPU has AVX512-BF16 (as ``reference.bh4_bf16_operands``).
+    per block). Returns [B, r*D]. Differentiable in x and weight. ``bf16``: a bfloat16 layer's
+    training stage kernels, which multiply bf16-rounded operands where the CPU has AVX512-BF16
+    (as ``reference.bh4_bf16_operands``).
     """
-    check_bh4_args(x, weight)
-    handle = torch_ops.kernels_handle(kernels)
+    bh4_ops.check_bh4_args(x, weight)
+    handle = handle_of(kernels)
     if bf16 or (torch.is_grad_enabled() and (x.requires_grad or weight.requires_grad)):
-        return torch_ops.bh4_train(x, weight, handle, bf16)[0]
-    return torch_ops.bh4(x, weight, handle)
+        return bh4_ops.bh4_train(x, weight, handle, bf16)[0]
+    return bh4_ops.bh4(x, weight, handle)
 
 
 def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
@@ -44,69 +49,26 @@ def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
     ``z = (0.7 * BH4(x) + 0.3 * tile(x))[:, :F] + bias``.
 
     x: [B, D] float32 (already zero-padded to D), weight: [r, 4, D//b, b, b], bias: [F] with
-    F <= r*D. Returns z: [B, F]. For training, compose :func:`bh4` with torch ops.
+    F <= r*D. Returns z: [B, F]. For training, compose :func:`bh4` with :func:`residual_mix`.
     """
-    r, nb, b = check_bh4_args(x, weight)
-    check_bias(bias, r * nb * b)
+    r, nb, b = bh4_ops.check_bh4_args(x, weight)
+    bh4_ops.check_bias(bias, r * nb * b)
     if torch.is_grad_enabled() and any(t.requires_grad for t in (x, weight, bias)):
-        raise RuntimeError("bh4_projection is inference-only; compose bh4() with torch ops to train")
-    return torch_ops.bh4_projection(x, weight, bias, torch_ops.kernels_handle(kernels))
-
-
-def residual_mix(projected: torch.Tensor, x_pad: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """``reference.residual_mix`` (``(0.7 * projected + 0.3 * tile(x_pad))[:, :F] + bias``), lean
-    in memory for training at large token counts: x_pad is broadcast over the repeats instead
-    of tiled, and the backward allocates only the gradients. projected [B, r*D], x_pad [B, D],
-    bias [F] -> z [B, F]."""
-    if bias.shape[0] % x_pad.shape[1]:
-        from lookup_tvm.reference import residual_mix as spec_formula
-
-        return spec_formula(projected, x_pad, bias)
-    return _ResidualMix.apply(projected, x_pad, bias)
-
-
-class _ResidualMix(torch.autograd.Function):
-    """F a multiple of D: z.view(B, F/D, D) = bias + 0.7 * projected[:, :F] + 0.3 * x_pad (the
-    output and gradients in pooled storages, :func:`lookup_tvm.buffers.reusable`)."""
-
-    @staticmethod
-    def forward(ctx, projected, x_pad, bias):
-        batch, dim = x_pad.shape
-        features = bias.shape[0]
-        ctx.shapes = projected.shape[1], features, dim
-        z = torch.add(bias, projected[:, :features], alpha=0.7, out=reusable((batch, features), projected.dtype))
-        z.view(batch, features // dim, dim).add_(x_pad.unsqueeze(1), alpha=0.3)
-        return z
-
-    @staticmethod
-    def backward(ctx, grad_z):
-        projected_width, features, dim = ctx.shapes
-        grad_projected = grad_x = grad_bias = None
-        if ctx.needs_input_grad[0]:
-            grad_projected = torch.mul(grad_z, 0.7, out=reusable(grad_z.shape, grad_z.dtype))
-            if projected_width > features:
-                grad_projected = torch.nn.functional.pad(grad_projected, (0, projected_width - features))
-        if ctx.needs_input_grad[1]:  # summed over the repeats pairwise (a reduction over dim 1 zero-fills first)
-            repeats = grad_z.view(-1, features // dim, dim)
-            grad_x = torch.mul(repeats[:, 0], 0.3, out=reusable((repeats.shape[0], dim), grad_z.dtype))
-            for k in range(1, repeats.shape[1]):
-                grad_x.add_(repeats[:, k], alpha=0.3)
-        if ctx.needs_input_grad[2]:
-            grad_bias = grad_z.sum(0)
-        return grad_projected, grad_x, grad_bias
+        raise RuntimeError("bh4_projection is inference-only; compose bh4() with residual_mix() to train")
+    return bh4_ops.bh4_projection(x, weight, bias, handle_of(kernels))
 
 
 def front_end(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, weight: torch.Tensor,
               bias: torch.Tensor, tau: int, kernels: CompiledKernels | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """LayerNorm, BH4 projection and hash in one kernel (inference; not differentiable).
 
-    x: [B, d] float32; norm_weight, norm_bias: [d]; weight: [r, 4, D//b, b, b] (D the power of
-    two >= d); bias: [h*tau]. Returns (codes [B, h] int32, scores [B, h] float32), as
-    ``reference.front_end``.
+    x: [B, d] float32 or bfloat16; norm_weight, norm_bias: [d] and bias: [h*tau] in x's dtype;
+    weight: [r, 4, D//b, b, b] float32 (D the power of two >= d). Returns (codes [B, h] int32,
+    scores [B, h] float32), as ``reference.front_end``.
     """
     if torch.is_grad_enabled() and any(t.requires_grad for t in (x, norm_weight, norm_bias, weight, bias)):
         raise RuntimeError("front_end is inference-only; train with bh4() and hash_codes()")
-    return torch_ops.front_end(x, norm_weight, norm_bias, weight, bias, tau, torch_ops.kernels_handle(kernels))
+    return front_end_ops.front_end(x, norm_weight, norm_bias, weight, bias, tau, handle_of(kernels))
 
 
 def hash_codes(z: torch.Tensor, kernels: CompiledKernels | None = None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -114,7 +76,7 @@ def hash_codes(z: torch.Tensor, kernels: CompiledKernels | None = None) -> tuple
 
     Gradients reach z through the scores only.
     """
-    return torch_ops.hash_codes(z, torch_ops.kernels_handle(kernels))
+    return hash_ops.hash_codes(z, handle_of(kernels))
 
 
 def gather_accumulate(codes: torch.Tensor, scores: torch.Tensor, tables: torch.Tensor,
@@ -122,6 +84,6 @@ def gather_accumulate(codes: torch.Tensor, scores: torch.Tensor, tables: torch.T
     """y = sum_k scores[:, k] * tables[k, codes[:, k]].
 
     codes: [B, h] int32 in [0, rows); scores: [B, h] float32; tables: [h, rows, d_out]
-    float32. Returns [B, d_out]. Differentiable in scores and tables.
+    float32 or bfloat16. Returns [B, d_out] float32. Differentiable in scores and tables.
     """
-    return torch_ops.gather_accumulate(codes, scores, tables, torch_ops.kernels_handle(kernels))
+    return gather_ops.gather_accumulate(codes, scores, tables, handle_of(kernels))

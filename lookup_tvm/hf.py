@@ -18,7 +18,7 @@ from torch import nn
 
 from lookup_tvm import integration
 from lookup_tvm.module import LookupFFN
-from lookup_tvm.validation import TVM_ALIGNMENT
+from lookup_tvm.kit.checks import TVM_ALIGNMENT
 
 CONFIG_KEY = "lookup_ffn"
 RUNTIME_OPTIONS = ("backend", "table_init_std")  # not recorded: no effect on a loaded model's function

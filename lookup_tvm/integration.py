@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from lookup_tvm.module import LookupFFN
-from lookup_tvm.validation import STORAGE_DTYPES
+from lookup_tvm.kit.checks import STORAGE_DTYPES
 
 PAIRS = (("linear1", "linear2"), ("fc1", "fc2"), ("c_fc", "c_proj"), ("lin1", "lin2"))
 GATED = ("gate_proj", "up_proj", "down_proj")

@@ -1,8 +1,10 @@
 """CompiledKernels: the one owner of "the compiled kernels for this target".
 
 Every consumer (functional API, modules, export, benchmarks) asks a
-:class:`CompiledKernels` for a kernel by :class:`~lookup_tvm.ops.OpSpec`; it picks
-the schedule from its schedule source, compiles once, caches on disk and in memory.
+:class:`CompiledKernels` for a kernel by :class:`~lookup_tvm.kit.operator.OpSpec`; it picks
+the layout and knobs from its schedule source (:mod:`lookup_tvm.sources`), compiles once,
+caches on disk and in memory. This module also installs the process default kernel set as
+the custom ops' handle 0 (:mod:`lookup_tvm.kit.handles`).
 """
 from __future__ import annotations
 
@@ -17,40 +19,31 @@ from typing import Any, Callable
 import torch
 
 from lookup_tvm import cache
-from lookup_tvm.ops import Operator, OpSpec, registry, token_tile
-from lookup_tvm.host import UnsupportedTargetError, check_runnable
-from lookup_tvm.target import TargetSpec, parse_target
-from lookup_tvm.tvm_api import TVM_VERSION, PrimFunc, Schedule, build, load_module
-from lookup_tvm.validation import TVM_ALIGNMENT
+from lookup_tvm.cpu.isa import UnsupportedTargetError, check_runnable
+from lookup_tvm.cpu.resolve import parse_target
+from lookup_tvm.cpu.target import TargetSpec
+from lookup_tvm.cpu.tvm_api import TVM_VERSION, PrimFunc, build, load_module
+from lookup_tvm.kit import handles
+from lookup_tvm.kit.checks import TVM_ALIGNMENT
+from lookup_tvm.kit.operator import OpSpec
+from lookup_tvm.ops import operators
+from lookup_tvm.sources.chosen import DefaultSchedules, tuned_schedules
+from lookup_tvm.sources.logs import TuningLog
+from lookup_tvm.sources.selection import select_host_log
 
 __all__ = ["CompiledKernels", "DefaultSchedules", "Kernel", "UnsupportedTargetError", "default_kernels",
            "use_tuning_logs"]
+
+PACKAGE = Path(__file__).parent
+DEFINITIONS = ("kit/*.py", "ops/**/*.py", "spec.py", "cpu/tvm_api.py")  # what the compiled code depends on
 
 
 def _source_digest() -> str:
     """Hash of the operator definitions and schedules: editing them invalidates the cache."""
     digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for path in sorted([*package.glob("ops/*.py"), package / "tvm_api.py"]):
+    for path in sorted(p for pattern in DEFINITIONS for p in PACKAGE.glob(pattern)):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
-
-
-class DefaultSchedules:
-    """Schedule source: each operator's hand-written default schedule."""
-
-    identity = "default"
-
-    def schedule(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> PrimFunc:
-        func = operator.define(spec)
-        if operator.schedule is None:
-            return func
-        sch = Schedule(func)
-        operator.schedule(sch, spec, target.profile, operator.default_choice(spec, target.profile))
-        return sch.mod["main"]
-
-    def layout(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> OpSpec:
-        return operator.layout(spec, target.isa_profile)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +55,7 @@ class Kernel:
 
     @property
     def token_tile(self) -> int:
-        return token_tile(self.spec)
+        return self.spec.token_tile
 
     def __call__(self, *args: Any) -> None:
         """Run on torch tensors. TVM's kernels read their buffers with aligned vector loads;
@@ -85,7 +78,7 @@ class CompiledKernels:
 
     Unless ``check_isa`` is False (compiling for another machine, or measuring over RPC),
     a target whose code may use ISA extensions this host lacks (LLVM's feature sets, see
-    :func:`lookup_tvm.host.missing_isa`) is refused with :class:`UnsupportedTargetError`
+    :func:`lookup_tvm.cpu.isa.missing_isa`) is refused with :class:`UnsupportedTargetError`
     before any code is built.
     """
 
@@ -96,7 +89,7 @@ class CompiledKernels:
             check_runnable(self.target)
         self.source = source or DefaultSchedules()
         self.cache_dir = cache_dir
-        self._operators = registry()
+        self._operators = operators()
         self._kernels: dict[OpSpec, Kernel] = {}
         self._lock = threading.Lock()
         self._digest = _source_digest()
@@ -130,7 +123,9 @@ class CompiledKernels:
 
     def scheduled(self, spec: OpSpec) -> PrimFunc:
         """The scheduled PrimFunc of a full spec (what gets compiled)."""
-        return self.source.schedule(self._operators[spec.op], spec, self.target)
+        operator = self._operators[spec.op]
+        choice = None if operator.schedule is None else self.source.choice(operator, spec, self.target)
+        return operator.scheduled(spec, self.target.profile, choice)
 
     def _compile(self, spec: OpSpec) -> Kernel:
         key = cache.cache_key({
@@ -153,9 +148,6 @@ _DEFAULT_LOCK = threading.Lock()
 
 
 def _host_kernels() -> CompiledKernels:
-    from lookup_tvm.tuning.selection import select_host_log
-    from lookup_tvm.tuning.source import tuned_schedules
-
     selection = select_host_log()
     if selection.warning:
         warnings.warn(selection.warning, stacklevel=4)
@@ -166,7 +158,7 @@ def _host_kernels() -> CompiledKernels:
 
 def default_kernels() -> CompiledKernels:
     """The process-wide kernels (used by ``lookup_tvm.functional``): this host's, tuned by
-    the log :mod:`lookup_tvm.tuning.selection` picks, unless :func:`use_tuning_logs` chose one."""
+    the log :mod:`lookup_tvm.sources.selection` picks, unless :func:`use_tuning_logs` chose one."""
     with _DEFAULT_LOCK:
         if not _DEFAULT:
             _DEFAULT.append(_host_kernels())
@@ -177,9 +169,6 @@ def use_tuning_logs(path: str | os.PathLike | None) -> CompiledKernels:
     """Run the functional API on the kernels tuned in ``path`` (a ``tuning_logs/<target>``
     directory); ``None`` goes back to the automatic choice. Raises ``TuningLogError`` for a
     corrupt log and :class:`UnsupportedTargetError` for one whose code this host cannot run."""
-    from lookup_tvm.tuning.logs import TuningLog
-    from lookup_tvm.tuning.source import tuned_schedules
-
     kernels = None
     if path is not None:
         log = TuningLog.open(path)
@@ -189,3 +178,6 @@ def use_tuning_logs(path: str | os.PathLike | None) -> CompiledKernels:
         if kernels is not None:
             _DEFAULT.append(kernels)
     return kernels or default_kernels()
+
+
+handles.install_default(default_kernels)

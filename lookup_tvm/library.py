@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 from lookup_tvm.config import LayerConfig
-from lookup_tvm.host import current_probe, missing_isa
-from lookup_tvm.isa import target_isa
-from lookup_tvm.kernels import CompiledKernels, DefaultSchedules, Kernel
-from lookup_tvm.ops import Operator, OpSpec
-from lookup_tvm.target import TargetSpec, parse_target
-from lookup_tvm.tuning.logs import TuningLog
-from lookup_tvm.tuning.source import kernel_key, tuned_schedules
-from lookup_tvm.tvm_api import TVM_VERSION, build_functions, load_module
+from lookup_tvm.cpu.host import current_probe
+from lookup_tvm.cpu.isa import host_isa, missing_isa, target_isa
+from lookup_tvm.cpu.resolve import parse_target
+from lookup_tvm.cpu.target import TargetSpec
+from lookup_tvm.cpu.tvm_api import TVM_VERSION, build_functions, load_module
+from lookup_tvm.kernels import CompiledKernels, Kernel
+from lookup_tvm.kit.operator import Choice, Operator, OpSpec
+from lookup_tvm.ops import kernel_key
+from lookup_tvm.sources.chosen import DefaultSchedules, tuned_schedules
+from lookup_tvm.sources.logs import TuningLog
 
 LIBRARY_FILE = "kernels.so"
 MANIFEST_FILE = "manifest.json"
@@ -83,12 +85,12 @@ class LibrarySource:
         self.config = LayerConfig(**manifest["config"])
 
     def layout(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> OpSpec:
-        key = kernel_key(spec.op, dict(spec.params))
+        key = operator.kernel_key(dict(spec.params))
         if key not in self.specs:
             raise LibraryError(f"{self.directory} has no kernel {spec.name}: it was exported for another layer config")
         return self.specs[key]
 
-    def schedule(self, operator: Operator, spec: OpSpec, target: TargetSpec):
+    def choice(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> Choice:
         raise LibraryError(f"{self.directory} has no kernel {spec.name}")
 
 
@@ -109,7 +111,7 @@ def read_manifest(path: str | os.PathLike) -> dict[str, Any]:
 
 def verify_library(path: str | os.PathLike) -> tuple[dict[str, Any], TargetSpec]:
     """Check a library without loading it: the manifest, the library's hash, the TVM
-    version, and that this host (:func:`lookup_tvm.host.current_probe`) runs its code.
+    version, and that this host (:func:`lookup_tvm.cpu.host.current_probe`) runs its code.
     Returns the manifest and the library's target; raises :class:`LibraryError`."""
     directory = Path(path)
     manifest = read_manifest(directory)
@@ -127,7 +129,7 @@ def verify_library(path: str | os.PathLike) -> tuple[dict[str, Any], TargetSpec]
     probe = current_probe()
     if manifest["arch"] != probe.machine:
         raise LibraryError(f"{library} holds {manifest['arch']} code; this host is {probe.machine}")
-    lacking = sorted(set(missing_isa(target, probe)) | (set(manifest["required_isa"]) - probe.isa))
+    lacking = sorted(set(missing_isa(target, probe)) | (set(manifest["required_isa"]) - host_isa(probe)))
     if lacking:
         raise LibraryError(f"{library} may use ISA extensions this CPU ({probe.cpu_model}) lacks: {', '.join(lacking)}")
     return manifest, target

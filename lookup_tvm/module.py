@@ -8,7 +8,16 @@ from torch import nn
 
 from lookup_tvm import reference
 from lookup_tvm.config import LayerConfig, note_in_use
-from lookup_tvm.validation import STORAGE_DTYPES
+from lookup_tvm.kernels import default_kernels
+from lookup_tvm.kit.checks import STORAGE_DTYPES
+from lookup_tvm.kit.handles import handle_of
+from lookup_tvm.layer import lookup_ffn_inference, residual_mix
+from lookup_tvm.library import load_library
+from lookup_tvm.ops.bh4.torch_ops import bh4_projection, bh4_train
+from lookup_tvm.ops.front_end import uses_bf16_dot
+from lookup_tvm.ops.gather.torch_ops import gather_accumulate
+from lookup_tvm.ops.hash.torch_ops import hash_codes
+from lookup_tvm.spec import LAYER_NORM_EPS
 
 _NAMES = " or ".join(str(d) for d in STORAGE_DTYPES)
 BACKENDS = ("tvm", "reference")
@@ -61,7 +70,7 @@ class LookupFFN(nn.Module):
         note_in_use(cfg)
         self.backend = backend
         self.kernels = None
-        self.norm = nn.LayerNorm(cfg.d, eps=1e-5)
+        self.norm = nn.LayerNorm(cfg.d, eps=LAYER_NORM_EPS)
         if projection == "bh4":
             self.weight_scale = 1.0 / math.sqrt(cfg.b * cfg.dim)
             self.proj_weight = nn.Parameter(torch.randn(cfg.repeats, 4, cfg.dim // cfg.b, cfg.b, cfg.b))
@@ -113,8 +122,6 @@ class LookupFFN(nn.Module):
     @classmethod
     def from_library(cls, path, **module_kwargs) -> "LookupFFN":
         """A fresh layer shaped like the library at ``path`` and bound to its kernels."""
-        from lookup_tvm.library import load_library
-
         kernels = load_library(path)
         c = kernels.source.config
         layer = cls(c.d, c.h, c.tau, d_out=c.d_out, projection=c.projection, block_size=c.b, **module_kwargs)
@@ -153,19 +160,17 @@ class LookupFFN(nn.Module):
         hash, so no data-dependent checks break ``torch.compile`` graphs. Without gradients
         (and with the spec's scores), the whole layer is one op: the fused front end kernel
         (LayerNorm, BH4 projection, hash), then the gather."""
-        from lookup_tvm import torch_ops
-
         c = self.config
         storage = self._storage_dtype(x)
         x = x.to(storage)
-        handle = torch_ops.kernels_handle(self.kernels)
+        handle = handle_of(self.kernels)
         norm_weight, norm_bias, proj_bias, tables, out_bias = (
             t.to(storage) for t in (self.norm.weight, self.norm.bias, self.proj_bias, self.tables, self.out_bias))
         weight = self.proj_weight.float() * self.weight_scale  # scaled in float32: a transient, folded in float32
         needs_grad = torch.is_grad_enabled() and any(
             t.requires_grad for t in (x, weight, norm_weight, norm_bias, proj_bias, tables, out_bias))
         if c.projection == "bh4" and self.score_temperature == 1.0 and not self.bounded_scores and not needs_grad:
-            return torch_ops.lookup_ffn_inference(x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias,
+            return lookup_ffn_inference(x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias,
                                                   handle)
         # Training: the gather reads bfloat16 tables as they are (float32 gradients, rounded once);
         # the other parameters and the input are widened here (autograd rounds their gradients back).
@@ -173,8 +178,8 @@ class LookupFFN(nn.Module):
             t.float() for t in (x, norm_weight, norm_bias, weight, proj_bias, out_bias))
         z = self._tempered(self._z_tvm(x, norm_weight, norm_bias, weight, proj_bias, handle,
                                        bf16=storage == torch.bfloat16))
-        codes, scores = torch_ops.hash_codes(z.reshape(-1, c.h, c.tau).contiguous(), handle)
-        out = torch_ops.gather_accumulate(codes, self._bounded(scores).contiguous(), tables.contiguous(), handle)
+        codes, scores = hash_codes(z.reshape(-1, c.h, c.tau).contiguous(), handle)
+        out = gather_accumulate(codes, self._bounded(scores).contiguous(), tables.contiguous(), handle)
         return out.add_(out_bias).to(storage)  # bias in place: the gather's backward does not need its output
 
     def _storage_dtype(self, x: torch.Tensor) -> torch.dtype:
@@ -196,18 +201,15 @@ class LookupFFN(nn.Module):
                proj_bias: torch.Tensor, handle: int, bf16: bool = False) -> torch.Tensor:
         """Pre-norm and projection on the TVM kernels (float32): x [B, d] -> z [B, h*tau].
         ``bf16``: a bfloat16 layer's BH4 stage kernels (bf16 operands where the CPU has dot products)."""
-        from lookup_tvm import functional as F
-        from lookup_tvm import torch_ops
-
         c = self.config
         xn = nn.functional.layer_norm(x, (c.d,), norm_weight, norm_bias, eps=self.norm.eps)
         if c.projection == "dense":
             return nn.functional.linear(xn, weight, proj_bias)
         x_pad = (nn.functional.pad(xn, (0, c.dim - c.d)) if c.dim != c.d else xn).contiguous()
         if torch.is_grad_enabled() and any(t.requires_grad for t in (x_pad, weight, proj_bias)):
-            projected = torch_ops.bh4_train(x_pad, weight, handle, bf16)[0]
-            return F.residual_mix(projected, x_pad, proj_bias)
-        return torch_ops.bh4_projection(x_pad, weight, proj_bias, handle)
+            projected = bh4_train(x_pad, weight, handle, bf16)[0]
+            return residual_mix(projected, x_pad, proj_bias)
+        return bh4_projection(x_pad, weight, proj_bias, handle)
 
     @torch.no_grad()
     def bf16_code_flips(self, x: torch.Tensor, bf16_operands: bool | None = None) -> float:
@@ -233,14 +235,8 @@ class LookupFFN(nn.Module):
     def uses_bf16_dot(self) -> bool:
         """Whether a bfloat16 layer's BH4 kernels (the front end for inference, the stages and
         their input gradients for training) multiply bf16-rounded operands: ``bf16_dot``, chosen
-        for targets with AVX512-BF16 (one rule for all of them, :func:`ops.bh4.bf16_dot_layout`)."""
-        c = self.config
-        if c.projection != "bh4":
-            return False
-        from lookup_tvm.kernels import default_kernels
-
-        spec = (self.kernels or default_kernels()).spec("front_end", **c.bh4_shape, d=c.d, h=c.h, tau=c.tau, bf16=1)
-        return bool(dict(spec.params).get("bf16_dot", 0))
+        for targets with AVX512-BF16 (one rule for all of them, :func:`lookup_tvm.ops.bh4.compute.bf16_dot_layout`)."""
+        return uses_bf16_dot(self.kernels or default_kernels(), self.config)
 
     @torch.no_grad()
     def diagnostics(self, x: torch.Tensor) -> dict[str, float]:

@@ -9,6 +9,8 @@ import math
 
 import torch
 
+from lookup_tvm.spec import LAYER_NORM_EPS, MIX_INPUT, MIX_PROJECTED
+
 
 def hadamard(x: torch.Tensor) -> torch.Tensor:
     """Unnormalised Walsh-Hadamard transform over the last axis (length a power of two).
@@ -66,7 +68,8 @@ def bh4_bf16_operands(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
 
 def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
                    bf16_operands: bool = False) -> torch.Tensor:
-    """BH4 projection of the spec, step 2: ``0.7*BH4 + 0.3*tile(x)``, sliced, plus bias.
+    """BH4 projection of the spec, step 2: ``0.7*BH4 + 0.3*tile(x)`` (:mod:`lookup_tvm.spec`),
+    sliced, plus bias.
 
     x: [B, d] float32 (zero-padded here to D = weight.shape[2]*weight.shape[3]).
     weight: [r, 4, D//b, b, b]. bias: [F] with F <= r*D. Returns z: [B, F].
@@ -85,7 +88,7 @@ def normed_projection(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: tor
     projection "bh4": proj_weight [r, 4, D//b, b, b]; "dense": proj_weight [h*tau, d].
     ``bf16_operands``: the BH4 stages as a bfloat16 matmul computes them (:func:`bh4_bf16_operands`).
     """
-    xn = torch.nn.functional.layer_norm(x, (x.shape[-1],), norm_weight, norm_bias, eps=1e-5)
+    xn = torch.nn.functional.layer_norm(x, (x.shape[-1],), norm_weight, norm_bias, eps=LAYER_NORM_EPS)
     if projection == "bh4":
         return bh4_projection(xn, proj_weight, proj_bias, bf16_operands)
     if projection == "dense":
@@ -112,7 +115,7 @@ def residual_mix(projected: torch.Tensor, x_pad: torch.Tensor, bias: torch.Tenso
     """``(0.7 * projected + 0.3 * tile(x_pad))[:, :F] + bias``: projected [B, r*D], x_pad [B, D],
     bias [F] -> z [B, F]."""
     repeats = projected.shape[1] // x_pad.shape[1]
-    z = 0.7 * projected + 0.3 * x_pad.repeat(1, repeats)
+    z = MIX_PROJECTED * projected + MIX_INPUT * x_pad.repeat(1, repeats)
     return z[:, : bias.shape[0]] + bias
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import torch
+from tabulate import tabulate
 from torch import nn
 
 from lookup_tvm.config import LayerConfig
@@ -357,7 +358,6 @@ def alternative_rows(results: list[dict[str, Any]], baseline: list[dict[str, Any
 
 
 def alternatives_table(rows: list[dict[str, Any]]) -> str:
-    from tabulate import tabulate
 
     table = [[r["task"], r["variant"], r["change"], r["step"], f"{r['val_loss']:.3f}",
               "-" if r["baseline_val_loss"] is None else f"{r['baseline_val_loss']:.3f}",
@@ -371,7 +371,6 @@ def alternatives_table(rows: list[dict[str, Any]]) -> str:
 
 
 def markdown_table(rows: list[dict[str, Any]]) -> str:
-    from tabulate import tabulate
 
     table = [[r["task"], r["variant"], r["seeds"], r["steps"], f"{r['parameters']:,}", f"{r['ffn_flops_per_token']:,}",
               f"{r['ms_per_step']:.0f}", f"{r['val_loss']:.3f} ± {r['val_loss_sd']:.3f}",

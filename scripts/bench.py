@@ -12,13 +12,16 @@ import json
 import sys
 from pathlib import Path
 
+from lookup_tvm.cpu.threads import add_threads_argument
+
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tokens", type=int, nargs="+", default=[4096, 32768], help="token counts (default 4096 32768)")
-    p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)")
+    add_threads_argument(p, default=[1, 2])
     p.add_argument("--rounds", type=int, default=7, help="clean rounds per comparison (default 7)")
-    p.add_argument("--quick", action="store_true", help="4096 tokens, 1 thread, 3 rounds, 4 of the kernels: < 2 min")
+    p.add_argument("--quick", action="store_true",
+                   help="4096 tokens, 1 thread, 3 rounds, only the kernels of the inference forward: < 2 min")
     p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     p.add_argument("--markdown", action="store_true", help="print a GitHub markdown table")
     p.add_argument("--keep-freed-memory", action="store_true",
@@ -26,7 +29,7 @@ def main(argv=None) -> int:
                         "glibc keeping freed memory for reuse instead of unmapping it")
     args = p.parse_args(argv)
     from lookup_tvm.bench import format_rows, run_all
-    from lookup_tvm.host import current_probe
+    from lookup_tvm.cpu.host import current_probe
 
     if args.quick:
         args.tokens, args.threads, args.rounds = [4096], [1], 3

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from lookup_tvm.cpu.threads import add_threads_argument, use_threads
+
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -17,22 +19,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--tables", type=int, default=128, help="number of tables h (default 128)")
     parser.add_argument("--code-bits", type=int, default=8, help="code length tau (default 8)")
     parser.add_argument("--block", type=int, default=64, help="BH4 block size b (default 64)")
-    parser.add_argument("--threads", type=int, default=1, help="threads for torch and TVM (default 1)")
+    add_threads_argument(parser, default=1)
     parser.add_argument("--rounds", type=int, default=7, help="timed rounds; medians are reported (default 7)")
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    from lookup_tvm.threads import use_threads
-
     use_threads(args.threads)
     import torch
     from tabulate import tabulate
 
     from lookup_tvm import functional as F
     from lookup_tvm import reference as R
-    from lookup_tvm.host import current_probe
+    from lookup_tvm.cpu.host import current_probe
     from lookup_tvm.timing import interleaved_medians
 
     torch.manual_seed(0)

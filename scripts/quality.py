@@ -19,6 +19,8 @@ import json
 import sys
 from pathlib import Path
 
+from lookup_tvm.cpu.threads import add_threads_argument, use_threads
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -44,7 +46,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--score-temperature", type=float, default=None, help="hash z / T (default 1: the spec)")
     p.add_argument("--bounded-scores", action="store_true", help="scores tau*tanh(score/tau) (default: the spec's)")
     p.add_argument("--output-dropout", type=float, default=None, help="dropout on LookupFFN's output (default 0)")
-    p.add_argument("--threads", type=int, default=None, help="torch/TVM threads (default: torch's)")
+    add_threads_argument(p)
     p.add_argument("--out", type=Path, default=None,
                    help="results folder (default results/quality, --quick: a temp folder)")
     p.add_argument("--report", action="store_true", help="only summarise finished runs")
@@ -61,7 +63,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from lookup_tvm.threads import use_threads
 
     use_threads(args.threads)
     import tempfile

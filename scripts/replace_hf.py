@@ -25,7 +25,7 @@ import copy
 import sys
 from pathlib import Path
 
-from lookup_tvm.threads import use_threads
+from lookup_tvm.cpu.threads import add_threads_argument, use_threads
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -41,7 +41,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=8, help="sequences per step (default 8)")
     p.add_argument("--context", type=int, default=64, help="tokens per sequence (default 64)")
     p.add_argument("--lr", type=float, default=1e-3, help="AdamW learning rate (default 1e-3)")
-    p.add_argument("--threads", type=int, default=None, help="torch/TVM threads (default: torch's)")
+    add_threads_argument(p)
     return p.parse_args(argv)
 
 

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from lookup_tvm.cpu.threads import add_threads_argument, use_threads
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -30,7 +32,7 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (default 2e-3)")
     p.add_argument("--eval-every", type=int, default=100, help="steps between validation losses (default 100)")
     p.add_argument("--eval-batches", type=int, default=8, help="validation batches per evaluation (default 8)")
-    p.add_argument("--threads", type=int, default=None, help="torch/TVM threads (default: torch's)")
+    add_threads_argument(p)
     p.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32",
                    help="bf16: forward and backward under torch.autocast('cpu', dtype=torch.bfloat16), the "
                         "optimizer on the float32 master weights (default fp32)")
@@ -47,7 +49,6 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from lookup_tvm.threads import use_threads
 
     use_threads(args.threads)
     if args.keep_freed_memory:

@@ -14,9 +14,10 @@ the untuned default schedule, the tuned one and the PyTorch baseline on this mac
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
+
+from lookup_tvm.cpu.threads import add_threads_argument, measuring_threads, use_threads
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -50,8 +51,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rpc-tracker", default=None, metavar="HOST:PORT",
                         help="measure on remote machines registered with this TVM RPC tracker")
     parser.add_argument("--rpc-key", default=None, help="device key of the RPC servers (with --rpc-tracker)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for measuring (default: the target's num-cores, at most this host's cores)")
+    add_threads_argument(parser, unset="the target's num-cores, at most this host's CPUs")
     parser.add_argument("--no-report", action="store_true", help="skip the final measurement table")
     return parser.parse_args(argv)
 
@@ -61,19 +61,16 @@ def main(argv=None) -> int:
     if bool(args.rpc_tracker) != bool(args.rpc_key):
         print("error: --rpc-tracker and --rpc-key go together", file=sys.stderr)
         return 2
-    from lookup_tvm.target import parse_target
+    from lookup_tvm.cpu.resolve import parse_target
 
     target = parse_target(args.target)
-    threads = args.threads or min(int(target.attrs["num-cores"]), len(os.sched_getaffinity(0)))
-    from lookup_tvm.threads import use_threads
-
+    threads = measuring_threads(int(target.attrs["num-cores"]), args.threads)
     use_threads(threads)
     from lookup_tvm.config import LayerConfig
-    from lookup_tvm.kernels import UnsupportedTargetError
-    from lookup_tvm.host import missing_isa
+    from lookup_tvm.cpu.isa import UnsupportedTargetError, missing_isa
+    from lookup_tvm.sources.logs import log_directory
     from lookup_tvm.tuning import metaschedule
     from lookup_tvm.tuning.export import export_schedules
-    from lookup_tvm.tuning.logs import log_directory
     from lookup_tvm.tuning.report import format_table, measure_kernels
     from lookup_tvm.tuning.tuner import TuneOptions, tune_all
 

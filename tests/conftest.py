@@ -44,8 +44,8 @@ def run_python(code: str, env: dict[str, str] | None = None, timeout: int = 300)
 def requires_target(target: str):
     """Skip (with the reason) a test that runs code for ``target`` where this CPU cannot run it,
     as ``tvm.testing.requires_*`` does; such code may still be compiled elsewhere."""
-    from lookup_tvm.host import missing_isa
-    from lookup_tvm.target import parse_target
+    from lookup_tvm.cpu.isa import missing_isa
+    from lookup_tvm.cpu.resolve import parse_target
 
     missing = missing_isa(parse_target(target))
     return pytest.mark.skipif(bool(missing), reason=f"this CPU cannot run code for {target}: lacks {', '.join(missing)}")

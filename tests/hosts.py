@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lookup_tvm.host import CacheLevel, HostProbe
-from lookup_tvm.isa import isa_part
+from lookup_tvm.cpu.host import CacheLevel, HostProbe
+from lookup_tvm.cpu.isa import isa_part
 
 REPO = Path(__file__).resolve().parent.parent
 X86_BASE = ("fpu", "tsc", "msr", "cx8", "cmov", "clflush", "mmx", "fxsr", "sse", "sse2", "ht", "syscall", "nx", "lm",
             "rep_good", "nopl", "cpuid", "pni", "ssse3", "cx16", "sse4_1", "sse4_2", "popcnt", "xsave", "hypervisor",
             "lahf_lm")
-# Linux names that differ from LLVM's by more than dropping '_' (inverse of lookup_tvm.isa's aliases).
+# Linux names that differ from LLVM's by more than dropping '_' (inverse of lookup_tvm.cpu.isa's aliases).
 _LINUX_NAMES = {"sse3": "pni", "sse4.1": "sse4_1", "sse4.2": "sse4_2", "pclmul": "pclmulqdq", "sha": "sha_ni",
                 "bmi": "bmi1", "lzcnt": "abm", "sahf": "lahf_lm", "avxvnni": "avx_vnni", "crc32": "sse4_2",
                 "evex512": "avx512f", "avx512vnni": "avx512_vnni", "avx512bf16": "avx512_bf16",
@@ -39,7 +39,7 @@ def _logged_flags(log: str) -> tuple[str, list[str]]:
 
 
 def _llvm(mcpu: str, triple: str = "x86_64-linux-gnu") -> frozenset[str]:
-    from lookup_tvm.tvm_api import llvm_cpu_features
+    from lookup_tvm.cpu.tvm_api import llvm_cpu_features
 
     return llvm_cpu_features({"kind": "llvm", "mcpu": mcpu, "mtriple": triple})
 

@@ -101,6 +101,58 @@ def test_bad_input_is_refused(outcomes, call, kind, words):
     assert words in message, message
 
 
+CORRUPTIONS = {
+    "wrong dtype": ("TypeError", "must have dtype"),
+    "not contiguous": ("ValueError", "must be contiguous"),
+    "an extra dimension": ("ValueError", "-D, got shape"),
+}
+
+
+@pytest.fixture(scope="module")
+def corrupted_outcomes():
+    """Every registered custom op (each family's samples and the layer's), each tensor argument
+    corrupted in turn: a wider dtype, a non-contiguous view, an extra leading dimension."""
+    proc = run_python("""
+import json, torch
+from lookup_tvm import functional, layer
+from lookup_tvm.ops import FAMILIES
+
+def corrupt(t, how):
+    if how == "wrong dtype":
+        return t.detach().double() if t.is_floating_point() else t.long()
+    if how == "not contiguous":
+        return torch.stack([t.detach(), t.detach()], -1)[..., 0]
+    return t.detach().unsqueeze(0)
+
+samples = [s for family in FAMILIES for s in family.samples()] + layer.op_samples()
+for op, args in samples:
+    for index, arg in enumerate(args):
+        if not isinstance(arg, torch.Tensor):
+            continue
+        for how in %s:
+            bad = list(args)
+            bad[index] = corrupt(arg, how)
+            try:
+                op(*bad)
+            except Exception as err:
+                outcome = [type(err).__name__, str(err)]
+            else:
+                outcome = [None, "no exception"]
+            print(json.dumps([str(op._qualname), index, how, *outcome]), flush=True)
+""" % json.dumps(list(CORRUPTIONS)))
+    return [json.loads(line) for line in proc.stdout.splitlines()], proc
+
+
+def test_every_op_refuses_every_corrupted_tensor_argument(corrupted_outcomes):
+    outcomes, proc = corrupted_outcomes
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ops = {op for op, *_ in outcomes}
+    assert len(ops) >= 12, ops
+    wrong = [f"{op} argument {index}, {how}: {kind}: {message}" for op, index, how, kind, message in outcomes
+             if (kind, CORRUPTIONS[how][1] in message) != (CORRUPTIONS[how][0], True)]
+    assert wrong == []
+
+
 def test_inputs_off_the_64_byte_boundary_give_the_aligned_answer():
     """Views at an offset and memory-mapped tensors can start anywhere; the kernels assume
     64-byte aligned data. Run in a subprocess: a regression would crash or give wrong values."""

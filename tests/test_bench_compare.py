@@ -112,7 +112,7 @@ def test_bench_quick_smoke(tmp_path):
 
 
 def test_every_kernel_has_a_workload_whose_baseline_and_kernel_run():
-    from lookup_tvm.baselines import make_workload
+    from lookup_tvm.ops import make_workload
     from lookup_tvm.functional import kernels
 
     ck = kernels()

@@ -13,7 +13,8 @@ from lookup_tvm import LookupFFN
 from lookup_tvm import functional as F
 from lookup_tvm import reference as R
 from lookup_tvm.functional import kernels
-from lookup_tvm.ops import OpSpec, registry
+from lookup_tvm.kit.operator import OpSpec
+from lookup_tvm.ops import operators
 
 BF16_OUTPUT_TOL = 2.0**-8
 
@@ -35,7 +36,7 @@ def test_bf16_gather_matches_the_reference_on_widened_tables(h, rows, d_out, bat
 def test_bf16_variants_pass_their_operator_checks(op, params):
     ck = kernels()
     spec = ck.spec(op, **params, bf16=1)
-    assert registry()[op].check(ck, spec, 131) <= registry()[op].tolerance(spec)
+    assert operators()[op].check(ck, spec, 131) <= operators()[op].tolerance(spec)
 
 
 @pytest.mark.parametrize("d,h,tau,b", [(512, 128, 8, 64), (48, 6, 5, 16)])
@@ -123,7 +124,7 @@ def test_bf16_dot_products_only_where_the_target_has_avx512_bf16(target, dot, tm
     """The ISA decides (LLVM's feature set for the target), and the code follows: vdpbf16ps in
     the bf16 front end and training stages where it may run, nowhere else."""
     from lookup_tvm.kernels import CompiledKernels
-    from lookup_tvm.tvm_api import build
+    from lookup_tvm.cpu.tvm_api import build
 
     ck = CompiledKernels(target, check_isa=False, cache_dir=tmp_path)
     for op, params in [("front_end", {"d": 40, "r": 1, "nb": 4, "b": 16, "h": 8, "tau": 4}),

@@ -5,7 +5,7 @@ import torch
 from torch.testing import assert_close
 
 from lookup_tvm import LookupFFN, release_buffers
-from lookup_tvm.buffers import reusable
+from lookup_tvm.kit.buffers import reusable
 
 
 def _storage_ptr(t: torch.Tensor) -> int:
@@ -27,7 +27,7 @@ def test_a_storage_goes_back_out_only_when_nothing_uses_it():
 
 
 def test_the_smallest_free_storage_that_fits_is_taken_and_release_frees_the_unused():
-    from lookup_tvm import buffers
+    from lookup_tvm.kit import buffers
 
     release_buffers()
     small, large = reusable((10,), torch.float32), reusable((1000,), torch.float32)
@@ -45,7 +45,7 @@ def test_the_smallest_free_storage_that_fits_is_taken_and_release_frees_the_unus
 def test_storages_free_for_longer_than_the_idle_time_are_dropped(monkeypatch):
     """Outputs a caller collected, then dropped, do not stay resident: a storage free and not
     handed out for IDLE_SECONDS goes at the next call; one still used stays."""
-    from lookup_tvm import buffers
+    from lookup_tvm.kit import buffers
 
     clock = [1000.0]
     monkeypatch.setattr(buffers.time, "monotonic", lambda: clock[0])
@@ -100,7 +100,7 @@ def test_graphs_alive_at_once_keep_their_saved_activations(dtype):
 def test_without_torchs_reference_count_nothing_is_pooled(monkeypatch):
     """A torch without the (internal) storage reference count gets plain allocations: no reuse,
     and the pool does not grow."""
-    from lookup_tvm import buffers
+    from lookup_tvm.kit import buffers
 
     release_buffers()
     pooled = len(buffers._POOL)

@@ -5,8 +5,8 @@ import torch
 from hosts import simulated_hosts
 from lookup_tvm.calibration import (CHAINS, L2_RESIDENT_BYTES, PASSES, STEPS, _fma_kernel, _read_kernel,
                                     fma_gflops_per_core, l2_read_gbytes_per_core)
-from lookup_tvm.host import host_target
-from lookup_tvm.tuning.logs import measured_on
+from lookup_tvm.cpu.resolve import host_target
+from lookup_tvm.tuning.provenance import measured_on
 
 
 def test_the_fma_kernel_computes_its_sums():

@@ -8,11 +8,11 @@ import pytest
 
 from conftest import REPO
 from lookup_tvm.config import LayerConfig
-from lookup_tvm.host import missing_isa
+from lookup_tvm.cpu.isa import missing_isa
 from lookup_tvm.kernels import CompiledKernels
-from lookup_tvm.ops import registry
-from lookup_tvm.target import TargetSpec
-from lookup_tvm.tuning.source import exported_schedules
+from lookup_tvm.ops import operators
+from lookup_tvm.cpu.target import TargetSpec
+from lookup_tvm.sources.chosen import exported_schedules
 from lookup_tvm.tuning.tuner import verify_tokens
 
 DIRECTORIES = sorted(p for p in (Path(REPO) / "schedules").iterdir() if p.is_dir())
@@ -30,14 +30,14 @@ def test_exported_schedules_match_the_reference(directory, tmp_path):
     if missing:
         pytest.skip(f"this CPU cannot run code for {directory.name}: it lacks {', '.join(missing)}")
     kernels = CompiledKernels(target, exported_schedules(directory), cache_dir=tmp_path)
-    operators = registry()
+    known = operators()
     checked = set()
     for op, params in LayerConfig().kernels():
         spec = kernels.spec(op, **params)
-        check = operators[op].check
+        check = known[op].check
         if check in checked and op != "bh4_projection":
             continue  # one run of a check exercises every kernel of its family
         checked.add(check)
         error = check(kernels, spec, verify_tokens(spec))
-        assert error <= operators[op].tolerance(spec), f"{directory.name} {spec.name}: error {error:.3g}"
+        assert error <= known[op].tolerance(spec), f"{directory.name} {spec.name}: error {error:.3g}"
     assert {s.op for s in kernels.compiled_specs()} == {op for op, _ in LayerConfig().kernels()}

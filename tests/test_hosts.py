@@ -22,10 +22,11 @@ import warnings
 import pytest
 
 from hosts import EXPECTED, REPO, simulated_hosts
-from lookup_tvm.host import (CacheLevel, HostProbe, UnsupportedTargetError, host_profile, host_target, missing_isa,
-                             parse_cpuinfo, read_sysfs_caches, simulated_host)
-from lookup_tvm.isa import cpuinfo_isa, isa_part
-from lookup_tvm.target import CPU_PROFILES, TargetSpec, normal_attrs, parse_target
+from lookup_tvm.cpu.host import (CacheLevel, HostProbe, host_profile, parse_cpuinfo, read_sysfs_caches,
+                                 simulated_host)
+from lookup_tvm.cpu.isa import UnsupportedTargetError, cpuinfo_isa, host_isa, isa_part, missing_isa
+from lookup_tvm.cpu.resolve import host_target, parse_target
+from lookup_tvm.cpu.target import CPU_PROFILES, TargetSpec, normal_attrs
 
 HOSTS = simulated_hosts()
 NAMED = {"zen4": "znver4", "intel-vm-amx": "rocketlake", "sapphirerapids": "sapphirerapids", "zen3": "znver3",
@@ -86,12 +87,12 @@ def test_committed_logs_are_in_normal_form(log):
 
 def test_cpuinfo_names_map_to_llvm_names():
     for name, probe in HOSTS.items():
-        assert isa_part(probe.llvm_features) <= probe.isa or name == "unknown-x86", name
-    zen4 = HOSTS["zen4"].isa
+        assert isa_part(probe.llvm_features) <= host_isa(probe) or name == "unknown-x86", name
+    zen4 = host_isa(HOSTS["zen4"])
     assert {"avx512f", "avx512vnni", "avx512bf16", "sse4.2", "pclmul", "sha", "lzcnt"} <= zen4
     assert not {"amx-tile", "avx512fp16", "smep"} & zen4
-    assert {"amx-tile", "amx-bf16", "avx512fp16", "avxvnni"} <= HOSTS["intel-vm-amx"].isa
-    assert {"neon", "sve", "sve2", "bf16", "i8mm"} <= HOSTS["neoverse-v2"].isa
+    assert {"amx-tile", "amx-bf16", "avx512fp16", "avxvnni"} <= host_isa(HOSTS["intel-vm-amx"])
+    assert {"neon", "sve", "sve2", "bf16", "i8mm"} <= host_isa(HOSTS["neoverse-v2"])
     assert cpuinfo_isa(["prefer_256_bit", "fast_gather"]) == frozenset()
 
 
@@ -134,7 +135,7 @@ def test_clock_is_the_maximum_not_the_current_one():
 
 @pytest.mark.parametrize("name", sorted(HOSTS))
 def test_log_selection_precedence(name):
-    from lookup_tvm.tuning.selection import select_host_log
+    from lookup_tvm.sources.selection import select_host_log
 
     probe = HOSTS[name]
     selection = select_host_log(probe)
@@ -163,7 +164,7 @@ def test_logs_whose_code_the_host_cannot_run_are_refused(name, log, tmp_path):
     missing = missing_isa(logged, probe)
     if probe.machine == "aarch64":
         assert missing and "x86_64 architecture" in missing[0]
-    elif "avx512f" not in probe.isa:
+    elif "avx512f" not in host_isa(probe):
         assert "avx512f" in missing or logged.profile.vector_bits < 512
     if name == "zen4":
         assert bool(missing) == (log == "sapphirerapids-2c")
@@ -177,7 +178,7 @@ def test_logs_whose_code_the_host_cannot_run_are_refused(name, log, tmp_path):
 
 
 def test_a_log_measured_on_another_cpu_is_not_resumed(tmp_path):
-    from lookup_tvm.tuning.logs import log_directory
+    from lookup_tvm.sources.logs import log_directory
 
     zen4 = parse_target("llvm -mcpu=znver4 -num-cores 2")
     shutil.copytree(REPO / "tuning_logs" / "znver4-2c", tmp_path / "znver4-2c")
@@ -187,7 +188,7 @@ def test_a_log_measured_on_another_cpu_is_not_resumed(tmp_path):
 
 
 def test_a_damaged_log_found_automatically_is_skipped(tmp_path):
-    from lookup_tvm.tuning.selection import select_host_log
+    from lookup_tvm.sources.selection import select_host_log
 
     shutil.copytree(REPO / "tuning_logs" / "znver4-2c", tmp_path / "znver4-2c")
     shutil.copytree(REPO / "tuning_logs" / "znver4-2c", tmp_path / "znver4-2c-copy")
@@ -198,8 +199,8 @@ def test_a_damaged_log_found_automatically_is_skipped(tmp_path):
 
 
 def test_explicit_log_errors_are_raised(tmp_path, monkeypatch):
-    from lookup_tvm.tuning.logs import TuningLogError
-    from lookup_tvm.tuning.selection import select_host_log
+    from lookup_tvm.sources.logs import TuningLogError
+    from lookup_tvm.sources.selection import select_host_log
 
     shutil.copytree(REPO / "tuning_logs" / "znver4-2c", tmp_path / "znver4-2c")
     (tmp_path / "znver4-2c" / "target.json").write_text("{ damaged")
@@ -230,7 +231,7 @@ def test_library_checks_use_what_the_code_may_use(name, libraries):
             if probe.machine == "aarch64":
                 with pytest.raises(LibraryError, match="x86_64 code"):
                     verify_library(directory)
-            elif cpu == "rocketlake" and "avx512vbmi2" not in probe.isa:
+            elif cpu == "rocketlake" and "avx512vbmi2" not in host_isa(probe):
                 with pytest.raises(LibraryError, match="avx512"):
                     verify_library(directory)
             else:
@@ -238,7 +239,7 @@ def test_library_checks_use_what_the_code_may_use(name, libraries):
 
 
 def test_warnings_name_the_command(monkeypatch):
-    from lookup_tvm.tuning.selection import select_host_log
+    from lookup_tvm.sources.selection import select_host_log
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

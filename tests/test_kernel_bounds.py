@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from lookup_tvm.functional import kernels
-from lookup_tvm.kernel_calls import run_tiled
+from lookup_tvm.kit.tiling import run_tiled
 
 CANARY = 12345.0
 

@@ -119,7 +119,7 @@ def test_the_kernel_lists_name_what_a_forward_and_a_step_run(kwargs, monkeypatch
     from collections import Counter
 
     from lookup_tvm import kernels as compiled
-    from lookup_tvm.tuning.source import kernel_key
+    from lookup_tvm.ops import kernel_key
 
     args = {"d_model": 64, "num_tables": 16, "code_bits": 4, "block_size": 16, **kwargs}
     layer = LookupFFN(**args)

@@ -4,7 +4,7 @@ import torch
 
 from conftest import assert_close
 from lookup_tvm import functional as F
-from lookup_tvm import kernel_calls as calls
+from lookup_tvm.ops.bh4 import torch_ops as calls
 from lookup_tvm import reference as R
 from lookup_tvm.ops.bh4 import FOLD, FOLD_TRANSPOSED, UNFOLD
 
@@ -90,8 +90,9 @@ def test_weight_gradient_for_every_split_and_register_tile(chunks, tile_rows, ti
     """The K split with more chunks than token tiles and uneven ranges (5 tiles + a tail),
     and register tiles from one accumulator to a full one, against an einsum."""
     from lookup_tvm.kernels import CompiledKernels
-    from lookup_tvm.ops import registry
-    from lookup_tvm.tuning.source import ChosenSchedules, kernel_key
+    from lookup_tvm.ops import operators
+    from lookup_tvm.ops import kernel_key
+    from lookup_tvm.sources.chosen import ChosenSchedules
 
     r, nb, b, batch = 2, 2, 64, 5 * 64 + 13
     params = {"r": r, "r_in": r_in, "nb": nb, "b": b}
@@ -99,7 +100,7 @@ def test_weight_gradient_for_every_split_and_register_tile(chunks, tile_rows, ti
     source = ChosenSchedules({kernel_key("bh4_weight_grad", params): {"choice": choice}}, "test", warn=False)
     ck = CompiledKernels("host", source, cache_dir=tmp_path)
     kernel = ck.get("bh4_weight_grad", **params)
-    assert source.choice(registry()["bh4_weight_grad"], kernel.spec, ck.target) == choice
+    assert source.choice(operators()["bh4_weight_grad"], kernel.spec, ck.target) == choice
     grad_mm, stage_input = torch.randn(batch, r, nb, b), torch.randn(batch, r_in, nb, b)
     out = torch.empty(r, nb, b, b)
     calls.weight_grad(kernel, grad_mm, stage_input, out)

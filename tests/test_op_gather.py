@@ -70,7 +70,8 @@ def test_gather_token_blocks_with_a_tail(order, bf16, tmp_path):
     """Token blocks (``l3_tokens``) smaller than the batch, the last one partial, both loop
     orders and both storage dtypes, against the reference."""
     from lookup_tvm.kernels import CompiledKernels
-    from lookup_tvm.tuning.source import ChosenSchedules, kernel_key
+    from lookup_tvm.ops import kernel_key
+    from lookup_tvm.sources.chosen import ChosenSchedules
 
     params = {"h": 8, "rows": 16, "d_out": 64, **({"bf16": 1} if bf16 else {})}
     choice = {"order": order, "cols": 64, "tables": 4, "tokens": 16, "unroll": 0, "register_tables": 1,

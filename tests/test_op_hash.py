@@ -52,9 +52,9 @@ def test_codes_only_need_no_grad():
 
 def test_exp_used_by_the_kernels_is_accurate():
     """exp_nonpositive (the kernels' exp): relative error < 2e-7 on [-87, 0]; finite below."""
-    from lookup_tvm.host import host_target
-    from lookup_tvm.ops.hashing import exp_nonpositive
-    from lookup_tvm.tvm_api import build, te
+    from lookup_tvm.cpu.resolve import host_target
+    from lookup_tvm.ops.hash.compute import exp_nonpositive
+    from lookup_tvm.cpu.tvm_api import build, te
 
     n = 1 << 18
     x = te.placeholder((n,), "float32", name="x")

@@ -3,8 +3,10 @@ import json
 
 import pytest
 
-from lookup_tvm.host import host_profile, missing_isa
-from lookup_tvm.target import CPU_PROFILES, parse_cli_string, parse_target
+from lookup_tvm.cpu.host import host_profile
+from lookup_tvm.cpu.isa import missing_isa
+from lookup_tvm.cpu.resolve import parse_target
+from lookup_tvm.cpu.target import CPU_PROFILES, parse_cli_string
 
 
 def test_cli_string_to_json_dict():
@@ -47,7 +49,7 @@ def test_parsing_a_profiled_cpu_does_not_import_tvm():
 
     proc = run_python("""
     import sys
-    from lookup_tvm.target import parse_target
+    from lookup_tvm.cpu.resolve import parse_target
     parse_target("llvm -mcpu=znver4 -num-cores 2").key
     assert not any(m == "tvm" or m.startswith("tvm.") for m in sys.modules), "tvm imported"
     """)
@@ -61,7 +63,7 @@ def test_json_string_and_profile_overrides():
 
 
 def test_every_table_entry_parses_to_a_tvm_target():
-    from lookup_tvm.tvm_api import to_tvm_target
+    from lookup_tvm.cpu.tvm_api import to_tvm_target
 
     for name in CPU_PROFILES:
         target = to_tvm_target(parse_target(f"llvm -mcpu={name}"))

@@ -85,32 +85,23 @@ def test_four_threads_share_one_module():
         assert torch.equal(got, want)
 
 
+def op_samples():
+    """Every family's custom ops and the layer's, each with small valid arguments."""
+    from lookup_tvm import layer
+    from lookup_tvm.ops import FAMILIES
+
+    return [sample for family in FAMILIES for sample in family.samples()] + layer.op_samples()
+
+
 def test_opcheck_every_op():
-    """torch.library.opcheck: schema, fake (meta) implementation, autograd registration."""
+    """torch.library.opcheck over every registered lookup_tvm op: schema, fake (meta)
+    implementation, autograd registration."""
     from torch.library import opcheck
 
-    ops = torch.ops.lookup_tvm
-    x, w = torch.randn(5, 16), torch.randn(1, 4, 2, 8, 8) / 8
-    _, acts = ops.bh4_train(x, w, 0)
-    z = torch.randn(5, 3, 4)
-    codes = torch.randint(0, 16, (5, 3), dtype=torch.int32)
-    scores, tables, grad = torch.randn(5, 3), torch.randn(3, 16, 6), torch.randn(5, 6)
-    cases = [
-        (ops.bh4, (x, w, 0)),
-        (ops.bh4_projection, (x, w, torch.randn(12), 0)),
-        (ops.front_end, (torch.randn(5, 13), torch.randn(13), torch.randn(13), w, torch.randn(12), 4, 0)),
-        (ops.lookup_ffn_inference, (torch.randn(5, 13), torch.randn(13), torch.randn(13), w, torch.randn(12),
-                                    torch.randn(3, 16, 6), torch.randn(6), 0)),
-        (ops.bh4_train, (x.clone().requires_grad_(), w.clone().requires_grad_(), 0)),
-        (ops.bh4_backward, (torch.randn(5, 16), x, w, acts, 0)),
-        (ops.hash_codes, (z.clone().requires_grad_(), 0)),
-        (ops.hash_backward, (z, torch.randn(5, 3), 0)),
-        (ops.gather_accumulate, (codes, scores.clone().requires_grad_(), tables.clone().requires_grad_(), 0)),
-        (ops.gather_score_grad, (grad, codes, tables, 0)),
-        (ops.gather_table_grad, (grad, codes, scores, tables, 0)),
-        (ops.gather_grad, (grad, codes, scores, tables, 0)),
-    ]
-    for op, args in cases:
+    samples = op_samples()
+    registered = {n for n in torch._C._dispatch_get_all_op_names() if n.startswith("lookup_tvm::")}
+    assert {str(op._qualname) for op, _ in samples} == registered  # no custom op without a sample
+    for op, args in samples:
         opcheck(op, args, test_utils=("test_schema", "test_autograd_registration", "test_faketensor"))
 
 
@@ -124,7 +115,7 @@ def test_tvm_pool_grows_back_with_torch_threads():
     import os, torch
     torch.set_num_threads(1)
     from lookup_tvm import functional as F
-    from lookup_tvm.tvm_api import num_threads
+    from lookup_tvm.cpu.tvm_api import num_threads
     codes = torch.randint(0, 8, (64, 2), dtype=torch.int32); scores = torch.randn(64, 2); tables = torch.randn(2, 8, 16)
     F.gather_accumulate(codes, scores, tables)
     assert num_threads() == 1, num_threads()

@@ -15,8 +15,8 @@ import torch
 from conftest import REPO, run_python
 from lookup_tvm.config import LayerConfig
 from lookup_tvm.kernels import CompiledKernels, UnsupportedTargetError
-from lookup_tvm.target import parse_target
-from lookup_tvm.tuning.logs import TuningLog, TuningLogError
+from lookup_tvm.cpu.resolve import parse_target
+from lookup_tvm.sources.logs import TuningLog, TuningLogError
 from lookup_tvm.tuning.tuner import TuneOptions, tune_all
 
 TINY = LayerConfig(d=16, h=4, tau=3, b=4, d_out=12)
@@ -82,7 +82,7 @@ def test_new_process_uses_the_tuned_kernels(tuned_log):
 
 def test_exported_schedules_load_without_database(tuned_log, tmp_path):
     from lookup_tvm.tuning.export import export_schedules
-    from lookup_tvm.tuning.source import exported_schedules
+    from lookup_tvm.sources.chosen import exported_schedules
 
     directory = export_schedules(tuned_log, TINY, tmp_path / "schedules")
     scripts = sorted(p.name for p in directory.glob("*.py"))
@@ -227,10 +227,10 @@ def test_a_wrong_choice_is_rejected_for_the_next_correct_one(tmp_path):
     """The verification step keeps the first candidate whose kernel matches the reference."""
     import dataclasses
 
-    from lookup_tvm.ops import registry
+    from lookup_tvm.ops import operators
     from lookup_tvm.tuning.tuner import _first_correct
 
-    gather = registry()["gather"]
+    gather = operators()["gather"]
     wrong = {"cols": 4, "order": 0, "register_tables": 0, "tables": 4, "tokens": 64, "unroll": 1}
 
     def check(kernels, spec, tokens):
@@ -248,7 +248,7 @@ def test_a_wrong_choice_is_rejected_for_the_next_correct_one(tmp_path):
 
 def test_exported_schedules_refuse_unknown_knobs_and_duplicates(tuned_log, tmp_path):
     from lookup_tvm.tuning.export import export_schedules
-    from lookup_tvm.tuning.source import exported_schedules
+    from lookup_tvm.sources.chosen import exported_schedules
 
     directory = export_schedules(tuned_log, TINY, tmp_path / "schedules")
     (gather,) = directory.glob("gather-d_out*.json")  # float32 storage (the bf16 variant: gather-bf161-*)
@@ -268,8 +268,8 @@ def test_a_log_from_another_core_count_is_used_with_this_hosts_threads(tuned_log
     """Logs travel between machine sizes: a 1-core log picked for a host with more cores."""
     import dataclasses
 
-    from lookup_tvm.host import current_probe
-    from lookup_tvm.tuning.selection import select_host_log
+    from lookup_tvm.cpu.host import current_probe
+    from lookup_tvm.sources.selection import select_host_log
 
     here = current_probe()
     bigger = dataclasses.replace(here, cores=here.cores + 14)
@@ -284,13 +284,13 @@ def test_records_and_choices_of_an_older_search_space_are_passed_over(tuned_log,
     import dataclasses
     import shutil
 
-    from lookup_tvm.ops import registry
+    from lookup_tvm.ops import operators
     from lookup_tvm.tuning import metaschedule
     from lookup_tvm.tuning.export import export_schedules
 
     kernels = CompiledKernels(tuned_log.target, check_isa=False)
     spec = kernels.spec("gather", h=4, rows=8, d_out=12)
-    operator = registry()["gather"]
+    operator = operators()["gather"]
     func = operator.define(spec, 64)  # as tuned: 64 tokens
     database = metaschedule.open_database(tuned_log.directory, allow_missing=False)
     assert metaschedule.records_in_space(database, operator, spec, func, tuned_log.target, 1)

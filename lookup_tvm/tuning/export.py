@@ -2,7 +2,7 @@
 
 Per kernel, ``<kernel>.json`` (the knob choice, the time, the target and host) and
 ``<kernel>.py`` (the scheduled TIR as TVMScript), so two CPUs' choices diff by eye and
-:func:`~lookup_tvm.tuning.source.exported_schedules` can load them without the database.
+:func:`~lookup_tvm.sources.chosen.exported_schedules` can load them without the database.
 """
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 from lookup_tvm.config import LayerConfig
 from lookup_tvm.kernels import CompiledKernels
-from lookup_tvm.ops import registry
-from lookup_tvm.tuning.logs import TuningLog, write_json_atomic
-from lookup_tvm.tuning.source import kernel_key, tuned_schedules
+from lookup_tvm.ops import kernel_key, operators
+from lookup_tvm.sources.chosen import tuned_schedules
+from lookup_tvm.sources.logs import TuningLog, write_json_atomic
 
 
 def export_schedules(log: TuningLog, config: LayerConfig, directory: Path) -> Path:
@@ -24,14 +24,14 @@ def export_schedules(log: TuningLog, config: LayerConfig, directory: Path) -> Pa
     directory.mkdir(parents=True, exist_ok=True)
     written: dict[str, str | None] = {}
     kernels = CompiledKernels(log.target, tuned_schedules(log), check_isa=False)
-    operators = registry()
+    known = operators()
     for op, params in config.kernels():
         entry = log.summary.get(kernel_key(op, params))
         if entry is None:
             continue
         spec = kernels.spec(op, **params)
         choice = entry.get("choice")
-        knobs = operators[op].knobs(spec, log.target.profile)
+        knobs = known[op].knobs(spec, log.target.profile)
         if choice is not None and any(k not in knobs or v not in knobs[k] for k, v in choice.items()):
             warnings.warn(f"{log.directory}: {spec.name}'s recorded choice {choice} is not in its search space "
                           f"{knobs}; not exported (re-tune it)", stacklevel=2)
@@ -59,7 +59,7 @@ def _remove_stale(directory: Path, written: dict[str, str]) -> None:
         try:
             data = json.loads(path.read_text())
             key = kernel_key(data["op"], data["params"])
-        except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError):
             continue
         if key in written and path.stem != written[key]:
             path.unlink()

@@ -18,13 +18,14 @@ import types
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
 import tvm
 from tvm.ir.utils import derived_object
 from tvm.s_tir import meta_schedule as ms
 
-from lookup_tvm.ops import SPLIT_KNOBS, Choice, Operator, OpSpec
-from lookup_tvm.target import TargetSpec
-from lookup_tvm.tvm_api import Schedule, to_tvm_target
+from lookup_tvm.cpu.target import TargetSpec
+from lookup_tvm.cpu.tvm_api import Schedule, to_tvm_target
+from lookup_tvm.kit.operator import Choice, Operator, OpSpec
 
 
 def install_fast_intrinsics() -> None:
@@ -49,8 +50,6 @@ def fast_build(mod: tvm.IRModule, target: tvm.target.Target, _params: Any) -> An
 
 
 def _random_args(args_info: list[Any], int_high: int) -> list[Any]:
-    import numpy as np
-
     rng = np.random.default_rng(0)
     arrays = []
     for _, dtype, shape in args_info:
@@ -80,7 +79,7 @@ def knob_space(operator: Operator, spec: OpSpec, target: TargetSpec) -> Callable
     inside each, the split knobs are sampled. Every knob is recorded as an annotation of the
     root block, so a record's trace says which choice it measured."""
     knobs = operator.knobs(spec, target.profile)
-    structural = [name for name in knobs if name not in SPLIT_KNOBS]
+    structural = [name for name in knobs if name not in operator.split_knobs]
 
     def space(sch: Schedule) -> list[Schedule]:
         spaces = []
@@ -91,7 +90,7 @@ def knob_space(operator: Operator, spec: OpSpec, target: TargetSpec) -> Callable
             for name, value in choice.items():
                 variant.annotate(root, KNOB_PREFIX + name, value)
             for name in knobs:
-                if name in SPLIT_KNOBS:
+                if name in operator.split_knobs:
                     candidates = knobs[name]
                     choice[name] = variant.sample_categorical(candidates, [1.0 / len(candidates)] * len(candidates))
                     variant.annotate(root, KNOB_PREFIX + name, choice[name])

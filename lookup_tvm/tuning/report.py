@@ -5,11 +5,11 @@ from typing import Any
 
 from tabulate import tabulate
 
-from lookup_tvm.baselines import make_workload
 from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
+from lookup_tvm.ops import kernel_key, make_workload
+from lookup_tvm.sources.chosen import tuned_schedules
+from lookup_tvm.sources.logs import TuningLog
 from lookup_tvm.timing import interleaved_medians
-from lookup_tvm.tuning.logs import TuningLog
-from lookup_tvm.tuning.source import kernel_key, tuned_schedules
 
 
 def measure_kernels(log: TuningLog, kernels: list[tuple[str, dict[str, int]]], tokens: int,

@@ -15,22 +15,23 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from lookup_tvm.baselines import make_workload
 from lookup_tvm.config import LayerConfig
+from lookup_tvm.cpu.isa import missing_isa
+from lookup_tvm.cpu.target import TargetSpec
 from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
-from lookup_tvm.ops import Operator, OpSpec, registry, token_tile
-from lookup_tvm.host import missing_isa
-from lookup_tvm.target import TargetSpec
+from lookup_tvm.kit.operator import Operator, OpSpec
+from lookup_tvm.ops import make_workload, operators
+from lookup_tvm.sources.chosen import ChosenSchedules
+from lookup_tvm.sources.logs import TuningLog
 from lookup_tvm.timing import interleaved_medians
 from lookup_tvm.tuning import metaschedule
-from lookup_tvm.tuning.logs import TuningLog
-from lookup_tvm.tuning.source import LAYOUT_PARAMS, ChosenSchedules, kernel_key, shape_params
+from lookup_tvm.tuning.provenance import provenance
 
 
 @dataclasses.dataclass
 class TuneOptions:
     """What to tune and where the log goes (``work_dir``; see
-    :func:`lookup_tvm.tuning.logs.log_directory` for the default layout)."""
+    :func:`lookup_tvm.sources.logs.log_directory` for the default layout)."""
 
     target: TargetSpec
     config: LayerConfig
@@ -45,12 +46,12 @@ class TuneOptions:
 
 def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
     """Tune the config's kernels, skipping those already tuned to the requested budget."""
-    log = TuningLog.open(options.work_dir, options.target, create=True)
+    log = TuningLog.open(options.work_dir, options.target, provenance)
     defaults = CompiledKernels(options.target, DefaultSchedules(), check_isa=False)
-    operators = registry()
+    known = operators()
     kernels = [(op, p) for op, p in options.config.kernels() if not options.ops or op in options.ops]
     for index, (op, params) in enumerate(kernels, 1):
-        key = kernel_key(op, params)
+        key = known[op].kernel_key(params)
         entry = log.summary.get(key, {})
         label = f"[{index}/{len(kernels)}] {key}"
         if entry.get("tokens") != options.tokens or options.retune:
@@ -59,15 +60,15 @@ def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
             print(f"{label}: already tuned ({entry['trials']} trials at {entry['tokens']} tokens), skipped",
                   file=out, flush=True)
             if "verified" not in entry:
-                _verify_recorded(operators[op], defaults.spec(op, **params), options, entry, out)
+                _verify_recorded(known[op], defaults.spec(op, **params), options, entry, out)
                 log.save_summary()
             continue
         spec = defaults.spec(op, **params)
         start = time.perf_counter()
-        if operators[op].schedule is None:
-            result = _hand_tune(operators[op], spec, options, entry, label, out)
+        if known[op].schedule is None:
+            result = _hand_tune(known[op], spec, options, entry, label, out)
         else:
-            result = _metaschedule_tune(operators[op], spec, options, log, entry, label, out)
+            result = _metaschedule_tune(known[op], spec, options, log, entry, label, out)
         seconds = entry.get("seconds", 0.0) + time.perf_counter() - start
         log.summary[key] = {
             "op": op, "params": params, "tokens": options.tokens, "budget": options.trials,
@@ -80,7 +81,7 @@ def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
 def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, log: TuningLog,
                        entry: dict[str, Any], label: str, out: TextIO) -> dict[str, Any]:
     done = entry.get("trials", 0)
-    func = operator.define(spec, options.tokens // token_tile(spec))
+    func = operator.define(spec, options.tokens // spec.token_tile)
     database = metaschedule.open_database(log.directory, allow_missing=True)
 
     def report(trials: int, best: float) -> None:
@@ -116,7 +117,7 @@ RETIMED_CANDIDATES = 4  # MetaSchedule's best choices timed again beside the def
 
 def verify_tokens(spec: OpSpec) -> int:
     """Tokens for a correctness check: two full tiles of the largest token split plus a tail."""
-    return 2 * max(token_tile(spec), 256) + 37
+    return 2 * max(spec.token_tile, 256) + 37
 
 
 def _first_correct(operator: Operator, spec: OpSpec, options: TuneOptions, entries: list[dict[str, Any]],
@@ -126,11 +127,12 @@ def _first_correct(operator: Operator, spec: OpSpec, options: TuneOptions, entri
     cannot run (tuned over RPC for another CPU) is kept unverified."""
     if missing_isa(options.target):
         return {"verified": False}
-    key = kernel_key(spec.op, dict(spec.params))
+    key = operator.kernel_key(dict(spec.params))
     rejected = []
     for entry in entries:
         kernels = CompiledKernels(options.target, ChosenSchedules({key: entry}, "candidate", warn=False), check_isa=False)
-        error = operator.check(kernels, kernels.spec(spec.op, **shape_params(dict(spec.params))), verify_tokens(spec))
+        error = operator.check(kernels, kernels.spec(spec.op, **operator.shape_params(dict(spec.params))),
+                               verify_tokens(spec))
         if error <= operator.tolerance(spec):
             return {**entry, "verified": True, "error": error, "rejected": rejected}
         rejected.append({**entry, "error": error})
@@ -145,7 +147,7 @@ def _verify_recorded(operator: Operator, spec: OpSpec, options: TuneOptions, ent
     if entry.get("choice") is not None:
         candidates = [{"choice": entry["choice"]}, {"choice": operator.default_choice(spec, options.target.profile)}]
     else:
-        default = {k: v for k, v in spec.params if k in LAYOUT_PARAMS}
+        default = {k: v for k, v in spec.params if k in operator.layout_params}
         candidates = [{"layout": entry["layout"]}, {"layout": default}]
     entry.update(_first_correct(operator, spec, options, candidates, out))
 
@@ -159,7 +161,7 @@ def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, searche
         return {}
     kernels = {}
     for index, knobs in enumerate(choices):
-        source = ChosenSchedules({kernel_key(spec.op, dict(spec.params)): {"choice": knobs}}, "candidate", warn=False)
+        source = ChosenSchedules({operator.kernel_key(dict(spec.params)): {"choice": knobs}}, "candidate", warn=False)
         kernels[index] = CompiledKernels(options.target, source, check_isa=False).compile(spec)
     workload = make_workload(spec, options.tokens)
     times = interleaved_medians({i: (lambda k=k: k(*workload.args)) for i, k in kernels.items()}, rounds=5)

@@ -14,7 +14,7 @@ weights ``[..., k/2, o, 2]`` (16 output lanes of pairs, one 64-byte load).
 """
 from __future__ import annotations
 
-from lookup_tvm.tvm_api import T, TensorIntrin, tirx
+from lookup_tvm.cpu.tvm_api import T, TensorIntrin, tirx
 
 LANES = 16
 INTRINSIC = "lookup_tvm_dpbf16ps_16x2"
@@ -46,32 +46,31 @@ def from_bf16_bits(bits):
     return tirx.reinterpret("float32", bits.astype("uint32") << tirx.const(16, "uint32"))
 
 
-@T.prim_func(s_tir=True)
-def _description(weight: T.Buffer((LANES, 2), "uint16", offset_factor=1),
-                 pair: T.Buffer((2,), "uint16", offset_factor=1),
-                 acc: T.Buffer((LANES,), "float32", offset_factor=1)):
-    with T.sblock("root"):
-        T.reads(acc[0:LANES], weight[0:LANES, 0:2], pair[0:2])
-        T.writes(acc[0:LANES])
-        for i, k in T.grid(LANES, 2):
-            with T.sblock("update"):
-                vi, vk = T.axis.remap("SR", [i, k])
-                acc[vi] = acc[vi] + (T.reinterpret("float32", T.shift_left(T.Cast("uint32", weight[vi, vk]), T.uint32(16)))
-                                     * T.reinterpret("float32", T.shift_left(T.Cast("uint32", pair[vk]), T.uint32(16))))
+def _dot(implementation: bool):
+    """The intrinsic's description (``acc[16] += widen(weight[16, 2]) . widen(pair[2])`` as loops)
+    or its implementation (one call of the LLVM IR function above): the same buffers."""
 
+    @T.prim_func(s_tir=True)
+    def dot(weight: T.Buffer((LANES, 2), "uint16", offset_factor=1), pair: T.Buffer((2,), "uint16", offset_factor=1),
+            acc: T.Buffer((LANES,), "float32", offset_factor=1)):
+        with T.sblock("root"):
+            T.reads(acc[0:LANES], weight[0:LANES, 0:2], pair[0:2])
+            T.writes(acc[0:LANES])
+            if implementation:
+                with T.attr(0, "pragma_import_llvm", _LLVM_IR):
+                    acc[T.ramp(T.int32(0), 1, LANES)] = T.call_pure_extern(
+                        "float32x16", "lookup_tvm_dpbf16ps", acc.vload([0], "float32x16"),
+                        T.broadcast(T.reinterpret("int32", pair.vload([0], "uint16x2")), LANES),
+                        T.reinterpret("int32x16", weight.vload([0, 0], "uint16x32")))
+            else:
+                for i, k in T.grid(LANES, 2):
+                    with T.sblock("update"):
+                        vi, vk = T.axis.remap("SR", [i, k])
+                        acc[vi] = acc[vi] + (
+                            T.reinterpret("float32", T.shift_left(T.Cast("uint32", weight[vi, vk]), T.uint32(16)))
+                            * T.reinterpret("float32", T.shift_left(T.Cast("uint32", pair[vk]), T.uint32(16))))
 
-@T.prim_func(s_tir=True)
-def _implementation(weight: T.Buffer((LANES, 2), "uint16", offset_factor=1),
-                    pair: T.Buffer((2,), "uint16", offset_factor=1),
-                    acc: T.Buffer((LANES,), "float32", offset_factor=1)):
-    with T.sblock("root"):
-        T.reads(acc[0:LANES], weight[0:LANES, 0:2], pair[0:2])
-        T.writes(acc[0:LANES])
-        with T.attr(0, "pragma_import_llvm", _LLVM_IR):
-            acc[T.ramp(T.int32(0), 1, LANES)] = T.call_pure_extern(
-                "float32x16", "lookup_tvm_dpbf16ps", acc.vload([0], "float32x16"),
-                T.broadcast(T.reinterpret("int32", pair.vload([0], "uint16x2")), LANES),
-                T.reinterpret("int32x16", weight.vload([0, 0], "uint16x32")))
+    return dot
 
 
 _registered: list[str] = []
@@ -81,6 +80,6 @@ def dot_intrinsic() -> str:
     """The registered tensor intrinsic's name: ``acc[16] += widen(weight[16, 2]) . widen(pair[2])``
     (a block whose two innermost loops are 16 output lanes and one bf16 pair)."""
     if not _registered:
-        TensorIntrin.register(INTRINSIC, _description, _implementation, override=True)
+        TensorIntrin.register(INTRINSIC, _dot(implementation=False), _dot(implementation=True), override=True)
         _registered.append(INTRINSIC)
     return INTRINSIC

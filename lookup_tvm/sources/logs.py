@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
-import time
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from lookup_tvm.host import HostProbe, current_probe, host_profile
-from lookup_tvm.target import TargetSpec
+from lookup_tvm.cpu.host import HostProbe, current_probe
+from lookup_tvm.cpu.target import TargetSpec
 
 DATABASE_FILES = ("database_workload.json", "database_tuning_record.json")
 
@@ -69,31 +67,6 @@ def check_database_file(path: Path) -> None:
     raise TuningLogError(f"{path}: line {bad[0]} is not a valid JSON record; the tuning log is corrupt")
 
 
-def measured_on(probe: HostProbe | None = None) -> dict[str, Any]:
-    """The machine running the measurements (its cpuinfo flags under ``isa``), when, and
-    (for this machine, not a simulated probe) its measured fp32 FMA rate per core."""
-    fma = None
-    if probe is None:
-        from lookup_tvm.calibration import fma_gflops_per_core
-        from lookup_tvm.host import host_target
-
-        fma = round(fma_gflops_per_core(host_target()), 1)
-    probe = probe or current_probe()
-    profile = host_profile(probe)
-    return {
-        "fma_gflops_per_core": fma,
-        "cpu_model": probe.cpu_model,
-        "llvm_cpu": probe.llvm_cpu,
-        "machine": probe.machine,
-        "l1d_bytes": profile.l1d_bytes,
-        "l2_bytes": profile.l2_bytes,
-        "l3_bytes": profile.l3_bytes,
-        "cores": profile.cores,
-        "isa": sorted(probe.flags),
-        "date": time.strftime("%Y-%m-%d"),
-    }
-
-
 def read_target_file(directory: Path) -> tuple[TargetSpec, dict[str, Any]]:
     """A log's target (normalised) and the whole ``target.json`` (``measured_on``: the machine)."""
     target_file = Path(directory) / "target.json"
@@ -102,16 +75,6 @@ def read_target_file(directory: Path) -> tuple[TargetSpec, dict[str, Any]]:
         return TargetSpec.from_json(info), info
     except (ValueError, AttributeError) as err:
         raise TuningLogError(f"{target_file}: not a lookup_tvm target description ({err})") from None
-
-
-def software_versions() -> dict[str, str]:
-    import torch
-
-    from lookup_tvm import __version__
-    from lookup_tvm.tvm_api import TVM_VERSION
-
-    return {"tvm": TVM_VERSION, "torch": torch.__version__, "lookup_tvm": __version__,
-            "python": platform.python_version()}
 
 
 class TuningLog:
@@ -124,18 +87,19 @@ class TuningLog:
         self.info = info
 
     @classmethod
-    def open(cls, directory: str | os.PathLike, target: TargetSpec | None = None, create: bool = False) -> "TuningLog":
-        """Open (or, with ``create``, start) a log; refuse one written for another target."""
+    def open(cls, directory: str | os.PathLike, target: TargetSpec | None = None,
+             provenance: Callable[[], dict[str, Any]] | None = None) -> "TuningLog":
+        """Open a log, or with ``provenance`` (the machine and software, for ``target.json``)
+        start one; refuse one written for another target."""
         directory = Path(directory)
         target_file = directory / "target.json"
         if not target_file.exists():
-            if not create:
+            if provenance is None:
                 raise TuningLogError(f"{directory}: no tuning log here (missing {target_file.name})")
             if target is None:
                 raise TuningLogError(f"{directory}: a new tuning log needs a target")
             directory.mkdir(parents=True, exist_ok=True)
-            info = {**target.to_json(), "measured_on": measured_on(), "versions": software_versions()}
-            write_json_atomic(target_file, info)
+            write_json_atomic(target_file, {**target.to_json(), **provenance()})
         logged, info = read_target_file(directory)
         if target is not None and dict(logged.attrs) != dict(target.attrs):
             raise TuningLogError(

@@ -1,16 +1,15 @@
-"""Gather backward: score gradient (indexed inner product) and table gradient (scatter-add).
+"""The gather family's backward kernels: score gradient (indexed inner product), table
+gradient (scatter-add), and both in one pass.
 
 dscores[t, k] = <g[t, :], tables[k, codes[t, k], :]>;
 dtables[k, codes[t, k], :] += scores[t, k] * g[t, :] over all tokens t.
 """
 from __future__ import annotations
 
-from lookup_tvm.baselines import F32_BYTES, Workload
-from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.common import batch_extent, storage_dtype, vector_lanes
-from lookup_tvm.ops.gather import GatherInputs, check_gather_kernels
-from lookup_tvm.target import CpuProfile
-from lookup_tvm.tvm_api import Schedule, T, te
+from lookup_tvm.cpu.target import CpuProfile
+from lookup_tvm.cpu.tvm_api import Schedule, T, te, tirx
+from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
+from lookup_tvm.kit.tir import batch_extent, vector_lanes
 
 
 def define_score_grad(spec: OpSpec, batch=None):
@@ -26,7 +25,12 @@ def define_score_grad(spec: OpSpec, batch=None):
 
 
 def score_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    """``tokens``: tokens per parallel task; ``lanes``: the d-reduction in vector lanes (or scalar)."""
     return {"tokens": [16, 4, 64], "lanes": [vector_lanes(spec["d_out"], profile), 1]}
+
+
+SCORE_GRAD_SPLIT_KNOBS = frozenset({"tokens"})
+SCATTER_LAYOUT = frozenset({"lanes", "token_block", "table_block"})  # the scatter-adds' layout parameters
 
 
 def schedule_score_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
@@ -48,6 +52,33 @@ def schedule_score_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice
         sch.decompose_reduction(partial, d_o)
 
 
+def _scatter_parts(spec: OpSpec):
+    """What both scatter-add kernels share: binding the per-token inputs codes [B, h], scores
+    [B, h] and g [B, d_out] (B symbolic), zeroing a thread's table group, and adding
+    ``scores[t, k] * g[t, d]`` to row ``codes[t, k]`` of table k."""
+    h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
+    lanes, kb = spec["lanes"], spec["table_block"]
+    batch = tirx.Var("batch", "int32")
+
+    def token_inputs(codes_h, scores_h, grad_h):
+        return (T.match_buffer(codes_h, (batch, h), "int32"), T.match_buffer(scores_h, (batch, h), "float32"),
+                T.match_buffer(grad_h, (batch, d_out), "float32"))
+
+    @T.macro
+    def zero_tables(dtables, group):
+        for k0, s in T.grid(kb, rows):
+            if group * kb + k0 < h:
+                for d0 in range(d_out // lanes):
+                    for d1 in T.vectorized(lanes):
+                        dtables[group * kb + k0, s, d0 * lanes + d1] = T.float32(0)
+
+    @T.macro
+    def scatter_add(dtables, codes, scores, grad, k, t, d):
+        dtables[k, codes[t, k], d] = dtables[k, codes[t, k], d] + scores[t, k] * grad[t, d]
+
+    return batch, token_inputs, zero_tables, scatter_add
+
+
 def define_table_grad(spec: OpSpec, batch=None):
     """codes [B, h] int32, scores [B, h], g [B, d_out] -> dtables [h, rows, d_out].
 
@@ -58,30 +89,21 @@ def define_table_grad(spec: OpSpec, batch=None):
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     lanes, tb, kb = spec["lanes"], spec["token_block"], spec["table_block"]
     groups = (h + kb - 1) // kb
+    batch, token_inputs, zero_tables, scatter_add = _scatter_parts(spec)
 
     @T.prim_func
     def table_grad(codes_h: T.handle, scores_h: T.handle, grad_h: T.handle,
                    dtables: T.Buffer((h, rows, d_out), "float32")):
         T.func_attr({"global_symbol": "main", "tirx.noalias": True})
-        batch = T.int32()
-        codes = T.match_buffer(codes_h, (batch, h), "int32")
-        scores = T.match_buffer(scores_h, (batch, h), "float32")
-        grad = T.match_buffer(grad_h, (batch, d_out), "float32")
+        codes, scores, grad = token_inputs(codes_h, scores_h, grad_h)
         for group in T.parallel(groups):
-            for k0, s in T.grid(kb, rows):
-                if group * kb + k0 < h:
-                    for d0 in range(d_out // lanes):
-                        for d1 in T.vectorized(lanes):
-                            dtables[group * kb + k0, s, d0 * lanes + d1] = T.float32(0)
+            zero_tables(dtables, group)
             for t0 in range((batch + tb - 1) // tb):
                 for k0, t1 in T.grid(kb, tb):
                     if group * kb + k0 < h and t0 * tb + t1 < batch:
                         for d0 in range(d_out // lanes):
                             for d1 in T.vectorized(lanes):
-                                dtables[group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1] = (
-                                    dtables[group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1]
-                                    + scores[t0 * tb + t1, group * kb + k0] * grad[t0 * tb + t1, d0 * lanes + d1]
-                                )
+                                scatter_add(dtables, codes, scores, grad, group * kb + k0, t0 * tb + t1, d0 * lanes + d1)
 
     return table_grad
 
@@ -101,25 +123,19 @@ def define_gather_grad(spec: OpSpec, batch=None):
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     lanes, tb, kb = spec["lanes"], spec["token_block"], spec["table_block"]
     groups = (h + kb - 1) // kb
-    table_dtype = storage_dtype(spec)
+    table_dtype = spec.storage_dtype
+    batch, token_inputs, zero_tables, scatter_add = _scatter_parts(spec)
 
     @T.prim_func
     def gather_grad(codes_h: T.handle, scores_h: T.handle, grad_h: T.handle,
                     tables: T.Buffer((h, rows, d_out), table_dtype), dscores_h: T.handle,
                     dtables: T.Buffer((h, rows, d_out), "float32")):
         T.func_attr({"global_symbol": "main", "tirx.noalias": True})
-        batch = T.int32()
-        codes = T.match_buffer(codes_h, (batch, h), "int32")
-        scores = T.match_buffer(scores_h, (batch, h), "float32")
-        grad = T.match_buffer(grad_h, (batch, d_out), "float32")
+        codes, scores, grad = token_inputs(codes_h, scores_h, grad_h)
         dscores = T.match_buffer(dscores_h, (batch, h), "float32")
         for group in T.parallel(groups):
             acc = T.decl_buffer((lanes,), "float32", scope="local")
-            for k0, s in T.grid(kb, rows):
-                if group * kb + k0 < h:
-                    for d0 in range(d_out // lanes):
-                        for d1 in T.vectorized(lanes):
-                            dtables[group * kb + k0, s, d0 * lanes + d1] = T.float32(0)
+            zero_tables(dtables, group)
             for t0 in range((batch + tb - 1) // tb):
                 for k0, t1 in T.grid(kb, tb):
                     if group * kb + k0 < h and t0 * tb + t1 < batch:
@@ -129,10 +145,7 @@ def define_gather_grad(spec: OpSpec, batch=None):
                             for d1 in T.vectorized(lanes):
                                 acc[d1] = acc[d1] + grad[t0 * tb + t1, d0 * lanes + d1] * T.Cast("float32", tables[
                                     group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1])
-                                dtables[group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1] = (
-                                    dtables[group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1]
-                                    + scores[t0 * tb + t1, group * kb + k0] * grad[t0 * tb + t1, d0 * lanes + d1]
-                                )
+                                scatter_add(dtables, codes, scores, grad, group * kb + k0, t0 * tb + t1, d0 * lanes + d1)
                         dscores[t0 * tb + t1, group * kb + k0] = T.float32(0)
                         for d1 in range(lanes):
                             dscores[t0 * tb + t1, group * kb + k0] = dscores[t0 * tb + t1, group * kb + k0] + acc[d1]
@@ -150,52 +163,3 @@ def table_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     token_block = max(1, min(256, profile.l1d_bytes // 2 // (4 * params["d_out"])))
     table_block = max(1, min(8, params["h"] // max(1, profile.cores)))
     return OpSpec.make(spec.op, **params, lanes=lanes, token_block=token_block, table_block=table_block)
-
-
-def score_grad_workload(spec: OpSpec, tokens: int) -> Workload:
-    """dscore = <dout, row>; PyTorch: ``embedding_bag``'s backward to its per-sample weights."""
-    import torch
-
-    g = GatherInputs(spec, tokens)
-    weights = g.scores.clone().requires_grad_()
-    out = torch.nn.functional.embedding_bag(g.flat_codes, g.flat_tables, per_sample_weights=weights, mode="sum")
-    return Workload([g.grad, g.codes, g.tables, torch.empty(tokens, g.h)],
-                    lambda: torch.autograd.grad(out, weights, g.grad, retain_graph=True),
-                    "embedding_bag backward (weights)", g.flops, g.row_bytes + F32_BYTES * tokens * g.d_out)
-
-
-def gather_grad_workload(spec: OpSpec, tokens: int) -> Workload:
-    """Both gradients in one pass; PyTorch: ``embedding_bag``'s backward to its weights and table."""
-    import torch
-
-    g = GatherInputs(spec, tokens)
-    weights = g.scores.to(g.tables.dtype).requires_grad_()
-    leaf = g.flat_tables.clone().requires_grad_()
-    out = torch.nn.functional.embedding_bag(g.flat_codes, leaf, per_sample_weights=weights, mode="sum")
-    grad = g.grad.to(g.tables.dtype)
-    return Workload([g.codes, g.scores, g.grad, g.tables, torch.empty(tokens, g.h), torch.empty(g.h, g.rows, g.d_out)],
-                    lambda: torch.autograd.grad(out, (weights, leaf), grad, retain_graph=True),
-                    f"embedding_bag backward (weights and table, {g.tables.dtype})".replace("torch.", ""), 2 * g.flops,
-                    2 * g.row_bytes + F32_BYTES * (g.h * g.rows * g.d_out + tokens * g.d_out))
-
-
-def table_grad_workload(spec: OpSpec, tokens: int) -> Workload:
-    """The scatter-add of score * dout into the rows; PyTorch: ``embedding_bag``'s backward."""
-    import torch
-
-    g = GatherInputs(spec, tokens)
-    leaf = g.flat_tables.clone().requires_grad_()
-    out = torch.nn.functional.embedding_bag(g.flat_codes, leaf, per_sample_weights=g.scores, mode="sum")
-    return Workload([g.codes, g.scores, g.grad, torch.empty(g.h, g.rows, g.d_out)],
-                    lambda: torch.autograd.grad(out, leaf, g.grad, retain_graph=True), "embedding_bag backward",
-                    g.flops, 2 * g.row_bytes + F32_BYTES * g.h * g.rows * g.d_out)
-
-
-OPERATORS = [
-    Operator("gather_score_grad", define_score_grad, schedule_score_grad, score_grad_knobs, check=check_gather_kernels,
-             workload=score_grad_workload),
-    Operator("gather_table_grad", define_table_grad, None, layout=table_grad_layout, check=check_gather_kernels,
-             workload=table_grad_workload),
-    Operator("gather_grad", define_gather_grad, None, layout=table_grad_layout, check=check_gather_kernels,
-             workload=gather_grad_workload),
-]

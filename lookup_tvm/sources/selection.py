@@ -22,9 +22,10 @@ import warnings
 from pathlib import Path
 
 from lookup_tvm.config import configs_in_use
-from lookup_tvm.host import HostProbe, current_probe, host_target
-from lookup_tvm.target import TargetSpec
-from lookup_tvm.tuning.logs import TuningLog, TuningLogError, measured_model, read_target_file
+from lookup_tvm.cpu.host import HostProbe, current_probe
+from lookup_tvm.cpu.resolve import host_target
+from lookup_tvm.cpu.target import TargetSpec
+from lookup_tvm.sources.logs import TuningLog, TuningLogError, measured_model, read_target_file
 
 PACKAGE = Path(__file__).resolve().parent.parent
 CHECKOUT_LOGS = PACKAGE.parent / "tuning_logs"

@@ -14,10 +14,9 @@ import platform
 import re
 import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
-from lookup_tvm.isa import cpuinfo_isa, isa_part
-from lookup_tvm.target import AARCH64_TRIPLE, CPU_PROFILES, KIB, MIB, CpuProfile, TargetSpec, normal_attrs
+from lookup_tvm.cpu.target import AARCH64_TRIPLE, CPU_PROFILES, KIB, MIB, CpuProfile
 
 _SIZE_UNITS = {"K": KIB, "M": MIB, "G": 1024 * MIB}
 
@@ -54,11 +53,6 @@ class HostProbe:
     threads_per_core: int = 1
     max_mhz: float | None = None
     sve_vector_bytes: int | None = None
-
-    @property
-    def isa(self) -> frozenset[str]:
-        """The extensions this host runs, in LLVM's names (from its cpuinfo flags)."""
-        return cpuinfo_isa(self.flags)
 
 
 def parse_cpuinfo(text: str) -> tuple[str, frozenset[str]]:
@@ -102,8 +96,9 @@ def read_sysfs_caches(cpu_dir: Path) -> tuple[CacheLevel, ...]:
 
 
 def read_host_probe(proc: Path = Path("/proc"), cpu_dir: Path = Path("/sys/devices/system/cpu")) -> HostProbe:
-    """Probe this machine: /proc/cpuinfo, sysfs, and LLVM (through TVM) for the CPU's name."""
-    from lookup_tvm.tvm_api import llvm_cpu_features, llvm_host_cpu
+    """Probe this machine: /proc/cpuinfo, sysfs, and LLVM (through TVM, imported only now) for
+    the CPU's name."""
+    from lookup_tvm.cpu.tvm_api import llvm_cpu_features, llvm_host_cpu
 
     model, flags = parse_cpuinfo(_read(proc / "cpuinfo"))
     siblings = _read(cpu_dir / "cpu0" / "topology" / "thread_siblings_list")
@@ -166,12 +161,12 @@ def _cache_bytes(probe: HostProbe, level: int, per_core: bool) -> int | None:
 
 
 def _vector_bits(probe: HostProbe) -> int:
-    isa = probe.isa
+    """From the cpuinfo flags (the same names in Linux and LLVM for these three)."""
     if probe.machine == "aarch64":
-        return probe.sve_vector_bytes * 8 if "sve" in isa and probe.sve_vector_bytes else 128
-    if {"avx512f", "evex512"} <= isa:
+        return probe.sve_vector_bytes * 8 if "sve" in probe.flags and probe.sve_vector_bytes else 128
+    if "avx512f" in probe.flags:
         return 512
-    return 256 if "avx2" in isa else 128
+    return 256 if "avx2" in probe.flags else 128
 
 
 def _ghz(probe: HostProbe, nominal: CpuProfile | None) -> float:
@@ -199,48 +194,3 @@ def host_profile(probe: HostProbe | None = None) -> CpuProfile:
         ghz=_ghz(probe, nominal),
         fma_units=fallback.fma_units,
     )
-
-
-def host_mattr(probe: HostProbe) -> list[str]:
-    """Feature edits that make LLVM's model of the host CPU match what the host runs:
-    extensions the CPU name implies but cpuinfo lacks (masked by a hypervisor) are
-    removed; for a CPU LLVM does not know (``generic``) the host's extensions are added."""
-    implied = isa_part(probe.llvm_features)
-    if probe.llvm_cpu == "generic":
-        return [f"+{f}" for f in sorted(probe.isa - implied)]
-    return [f"-{f}" for f in sorted(implied - probe.isa)]
-
-
-def host_target(probe: HostProbe | None = None) -> TargetSpec:
-    """The host's target in normal form: LLVM's name for its CPU, all its cores, its profile."""
-    probe = probe or current_probe()
-    profile = host_profile(probe)
-    attrs: dict[str, Any] = {"kind": "llvm", "mcpu": probe.llvm_cpu, "mattr": host_mattr(probe)}
-    if probe.machine == "aarch64":
-        attrs["mtriple"] = AARCH64_TRIPLE
-    return TargetSpec(attrs=normal_attrs(attrs, profile), profile=profile)
-
-
-def missing_isa(target: TargetSpec, probe: HostProbe | None = None) -> list[str]:
-    """Why code for ``target`` cannot run on the host: the extensions it may use that the
-    host lacks (LLVM's feature sets), or its architecture when that differs. Empty: safe."""
-    from lookup_tvm.isa import target_isa
-
-    probe = probe or current_probe()
-    if target.arch != probe.machine:
-        return [f"the {target.arch} architecture (this host is {probe.machine})"]
-    return sorted(target_isa(dict(target.attrs)) - probe.isa)
-
-
-class UnsupportedTargetError(RuntimeError):
-    """Code for this target would use ISA extensions the host lacks (it would die with SIGILL)."""
-
-
-def check_runnable(target: TargetSpec, what: str = "code", probe: HostProbe | None = None) -> None:
-    """Raise :class:`UnsupportedTargetError` unless the host can run ``target``'s code."""
-    missing = missing_isa(target, probe)
-    if missing:
-        raise UnsupportedTargetError(
-            f"{what} for {dict(target.attrs)} may use {', '.join(missing)}, which this CPU "
-            f"({(probe or current_probe()).cpu_model}) lacks; tune for this host instead "
-            "(python scripts/tune.py --target host)")

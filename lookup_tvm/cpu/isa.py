@@ -5,14 +5,22 @@ instruction-set extensions (``avx512f``, ``amx-bf16``, ``sve2``) with tuning fla
 (``prefer-256-bit``, ``fast-gather``). :func:`isa_part` keeps the extensions a compiler
 may emit in user code; :func:`cpuinfo_isa` maps the host's ``/proc/cpuinfo`` flags to the
 same names. A target is safe on a host when its ISA part is a subset of the host's.
-This module does not import TVM; :func:`target_isa` asks LLVM through ``tvm_api``.
+
+This is the one module that answers ISA questions, for kernels, libraries, logs and
+``tune.py`` alike: what a target's code may use (:func:`target_isa`), what a host runs
+(:func:`host_isa`), whether a host can run a target's code (:func:`missing_isa`,
+:func:`check_runnable`) and whether a target has bf16 dot products (:func:`isa_profile`).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
 from typing import Any, Iterable, Mapping
+
+from lookup_tvm.cpu.host import HostProbe, current_probe
+from lookup_tvm.cpu.target import CpuProfile, TargetSpec
 
 # Extensions whose instructions LLVM may emit in our kernels (vector, bit manipulation,
 # crypto, conversions). System instructions (xsave, rdpid, ...) never appear in them.
@@ -61,7 +69,7 @@ def target_isa(attrs: Mapping[str, Any]) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=None)
 def _target_isa(attrs_json: str) -> frozenset[str]:
-    from lookup_tvm.tvm_api import llvm_cpu_features
+    from lookup_tvm.cpu.tvm_api import llvm_cpu_features  # TVM only when LLVM is asked
 
     return isa_part(llvm_cpu_features(json.loads(attrs_json)))
 
@@ -71,3 +79,47 @@ def has_bf16_dot_products(attrs: Mapping[str, Any]) -> bool:
     bf16 products): the BH4 block matmuls of bfloat16 layers use it where it is."""
     return {"avx512bf16", "avx512f"} <= target_isa(attrs)
 
+
+
+def isa_profile(target: TargetSpec) -> CpuProfile:
+    """The target's profile with its ISA-derived fields (``bf16_dot_products``) filled in from
+    LLVM's feature set for its attributes: what kernel layouts are chosen from."""
+    return dataclasses.replace(target.profile, bf16_dot_products=has_bf16_dot_products(target.attrs))
+
+
+def host_isa(probe: HostProbe | None = None) -> frozenset[str]:
+    """The extensions a host runs, in LLVM's names (from its cpuinfo flags)."""
+    return cpuinfo_isa((probe or current_probe()).flags)
+
+
+def host_mattr(probe: HostProbe) -> list[str]:
+    """Feature edits that make LLVM's model of the host CPU match what the host runs:
+    extensions the CPU name implies but cpuinfo lacks (masked by a hypervisor) are
+    removed; for a CPU LLVM does not know (``generic``) the host's extensions are added."""
+    implied = isa_part(probe.llvm_features)
+    if probe.llvm_cpu == "generic":
+        return [f"+{f}" for f in sorted(host_isa(probe) - implied)]
+    return [f"-{f}" for f in sorted(implied - host_isa(probe))]
+
+
+def missing_isa(target: TargetSpec, probe: HostProbe | None = None) -> list[str]:
+    """Why code for ``target`` cannot run on the host: the extensions it may use that the
+    host lacks (LLVM's feature sets), or its architecture when that differs. Empty: safe."""
+    probe = probe or current_probe()
+    if target.arch != probe.machine:
+        return [f"the {target.arch} architecture (this host is {probe.machine})"]
+    return sorted(target_isa(dict(target.attrs)) - host_isa(probe))
+
+
+class UnsupportedTargetError(RuntimeError):
+    """Code for this target would use ISA extensions the host lacks (it would die with SIGILL)."""
+
+
+def check_runnable(target: TargetSpec, what: str = "code", probe: HostProbe | None = None) -> None:
+    """Raise :class:`UnsupportedTargetError` unless the host can run ``target``'s code."""
+    missing = missing_isa(target, probe)
+    if missing:
+        raise UnsupportedTargetError(
+            f"{what} for {dict(target.attrs)} may use {', '.join(missing)}, which this CPU "
+            f"({(probe or current_probe()).cpu_model}) lacks; tune for this host instead "
+            "(python scripts/tune.py --target host)")

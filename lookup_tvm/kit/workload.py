@@ -1,6 +1,6 @@
 """Per-kernel benchmark workloads: realistic inputs, the best PyTorch formulation of the same
-operator, and the FLOP and byte counts used to report GFLOP/s and GB/s. Each operator's
-module defines its own (``Operator.workload``); this module holds the record and the lookup.
+operator, and the FLOP and byte counts used to report GFLOP/s and GB/s. Each family defines
+its operators' workloads (``Operator.workload``).
 
 Arguments are laid out as the kernels take them (inputs, then outputs); token-tiled
 kernels get ``[tiles, token_tile, ...]`` views.
@@ -12,7 +12,7 @@ from typing import Callable
 
 import torch
 
-from lookup_tvm.ops import OpSpec, token_tile
+from lookup_tvm.kit.operator import OpSpec
 
 F32_BYTES = 4
 
@@ -29,19 +29,9 @@ class Workload:
 def whole_tiles(spec: OpSpec, tokens: int) -> tuple[int, Callable[[torch.Tensor], torch.Tensor]]:
     """``tokens`` rounded down to whole tiles of the spec (at least one), and the view that
     lays a [tokens, ...] tensor out as the kernel takes it."""
-    tile = token_tile(spec)
+    tile = spec.token_tile
 
     def tiled(t: torch.Tensor) -> torch.Tensor:
         return t.view(-1, tile, *t.shape[1:]) if tile > 1 else t
 
     return max(tile, tokens - tokens % tile), tiled
-
-
-def make_workload(spec: OpSpec, tokens: int) -> Workload:
-    """Inputs for one kernel at ``tokens`` tokens and its PyTorch counterpart (imports TVM)."""
-    from lookup_tvm.ops import registry
-
-    operator = registry().get(spec.op)
-    if operator is None or operator.workload is None:
-        raise ValueError(f"no workload for operator {spec.op!r}")
-    return operator.workload(spec, tokens)

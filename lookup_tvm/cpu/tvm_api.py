@@ -6,24 +6,12 @@ from __future__ import annotations
 
 import os
 
-import torch
-
-# TVM sizes its thread pool's capacity once, at first parallel use, from TVM_NUM_THREADS: make
-# it the whole machine so the pool can grow back later, and let each call use torch's thread
-# count (set_num_threads) unless the user fixed TVM_NUM_THREADS. Never spin-wait (TVM and
-# torch's OpenMP threads share the cores).
-# (Child processes inherit both variables; the marker tells them the size was ours, not the user's.)
-USER_FIXED_THREADS = "TVM_NUM_THREADS" in os.environ and "LOOKUP_TVM_SIZED_POOL" not in os.environ
-if not USER_FIXED_THREADS:
-    os.environ["TVM_NUM_THREADS"] = str(max(os.cpu_count() or 1, torch.get_num_threads()))
-    os.environ["LOOKUP_TVM_SIZED_POOL"] = "1"
-os.environ.setdefault("TVM_THREAD_POOL_SPIN_COUNT", "0")
-
+from lookup_tvm.cpu import threads  # noqa: F401  (sizes TVM's thread pool before TVM is imported)
 import tvm  # noqa: E402
 from tvm import s_tir, te, tirx  # noqa: E402
 from tvm.script import tirx as T  # noqa: E402
 
-from lookup_tvm.target import TargetSpec  # noqa: E402
+from lookup_tvm.cpu.target import TargetSpec  # noqa: E402
 
 __all__ = ["T", "te", "tirx", "Schedule", "PrimFunc", "TensorIntrin", "TVM_VERSION", "build", "load_module", "to_tvm_target",
            "llvm_host_cpu", "llvm_cpu_features", "llvm_cpu_triple", "set_num_threads", "num_threads"]
@@ -74,9 +62,8 @@ def load_module(path: str | os.PathLike) -> tvm.runtime.Module:
 
 def set_num_threads(count: int) -> None:
     """Use ``count`` threads of TVM's pool from the calling OS thread (up to the pool's
-    capacity, TVM_NUM_THREADS); a no-op when the user fixed TVM_NUM_THREADS."""
-    if not USER_FIXED_THREADS:
-        tvm.get_global_func("runtime.config_threadpool")(1, int(count))
+    capacity, TVM_NUM_THREADS); :mod:`lookup_tvm.cpu.threads` decides when."""
+    tvm.get_global_func("runtime.config_threadpool")(1, int(count))
 
 
 def num_threads() -> int:

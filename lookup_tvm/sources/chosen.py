@@ -1,4 +1,8 @@
-"""Schedule sources backed by tuning results.
+"""Schedule sources: where a kernel's knob choice and layout come from.
+
+A source answers ``layout(operator, spec, target)`` (the full spec) and ``choice(operator,
+spec, target)`` (the knobs the operator's schedule is applied with); :class:`DefaultSchedules`
+gives every operator's defaults, :class:`ChosenSchedules` the results of tuning.
 
 A tuning result is, per kernel, the knob choice (MetaSchedule's best record, or the default
 when it measured faster) or, for hand-written kernels, the layout parameters. Knobs added to
@@ -19,25 +23,26 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from lookup_tvm.config import config_with_kernel
-from lookup_tvm.ops import Operator, OpSpec
-from lookup_tvm.target import TargetSpec
-from lookup_tvm.tuning.logs import TuningLog, TuningLogError
-from lookup_tvm.tvm_api import PrimFunc, Schedule
-
-LAYOUT_PARAMS = ("token_tile", "lanes", "token_block", "table_block", "bf16_dot")
-
-
-def shape_params(params: Mapping[str, int]) -> dict[str, int]:
-    """A kernel's shape parameters: its parameters without the layout ones."""
-    return {k: v for k, v in params.items() if k not in LAYOUT_PARAMS}
+from lookup_tvm.cpu.isa import isa_profile
+from lookup_tvm.cpu.target import CPU_PROFILES, TargetSpec
+from lookup_tvm.kit.operator import Choice, Operator, OpSpec
+from lookup_tvm.ops import kernel_key, operators
+from lookup_tvm.sources.logs import TuningLog, TuningLogError
 
 
-def kernel_key(op: str, params: Mapping[str, int]) -> str:
-    """A kernel's key in results: operator and shape parameters, without layout parameters."""
-    return OpSpec.make(op, **shape_params(params)).name
+class DefaultSchedules:
+    """Schedule source: each operator's hand-written default schedule and layout."""
+
+    identity = "default"
+
+    def layout(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> OpSpec:
+        return operator.layout(spec, isa_profile(target))
+
+    def choice(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> Choice:
+        return operator.default_choice(spec, target.profile)
 
 
-class ChosenSchedules:
+class ChosenSchedules(DefaultSchedules):
     """Schedule source: chosen knobs and layouts per kernel key, else the defaults."""
 
     def __init__(self, entries: Mapping[str, Mapping[str, Any]], origin: str, warn: bool = True):
@@ -48,20 +53,20 @@ class ChosenSchedules:
         self.identity = "chosen-" + hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:12]
         self._warned: set[str] = set()
 
-    def _entry(self, spec: OpSpec) -> Mapping[str, Any] | None:
-        return self.entries.get(kernel_key(spec.op, dict(spec.params)))
+    def _entry(self, operator: Operator, spec: OpSpec) -> Mapping[str, Any] | None:
+        return self.entries.get(operator.kernel_key(dict(spec.params)))
 
     def layout(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> OpSpec:
-        entry = self._entry(spec)
+        entry = self._entry(operator, spec)
         if entry and entry.get("layout"):
-            return OpSpec.make(spec.op, **dict(spec.params), **entry["layout"])
-        return operator.layout(spec, target.isa_profile)
+            return spec.with_params(**entry["layout"])
+        return super().layout(operator, spec, target)
 
-    def choice(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> dict[str, int]:
+    def choice(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> Choice:
         """The knobs a kernel is built with: the recorded choice when it is valid here."""
         knobs = operator.knobs(spec, target.profile)
         default = operator.default_choice(spec, target.profile)
-        entry = self._entry(spec)
+        entry = self._entry(operator, spec)
         recorded = entry.get("choice") if entry else None
         problem = "has no tuned schedule"
         if recorded is not None:
@@ -69,7 +74,7 @@ class ChosenSchedules:
             if not invalid:
                 return {**default, **recorded}
             problem = f"records knob values this operator does not accept here ({invalid})"
-        command = tune_command(spec, target)
+        command = tune_command(operator, spec, target)
         if self.warn and command not in self._warned:
             self._warned.add(command)
             warnings.warn(
@@ -77,23 +82,15 @@ class ChosenSchedules:
                 f"default schedule. Tune it with: {command}", stacklevel=3)
         return default
 
-    def schedule(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> PrimFunc:
-        func = operator.define(spec)
-        if operator.schedule is None:
-            return func
-        sch = Schedule(func)
-        operator.schedule(sch, spec, target.profile, self.choice(operator, spec, target))
-        return sch.mod["main"]
 
-
-def tune_command(spec: OpSpec, target: TargetSpec) -> str:
+def tune_command(operator: Operator, spec: OpSpec, target: TargetSpec) -> str:
     """The tune.py command that tunes a kernel for a target: all kernels of the layer config
     in use that has it, else its operator with a hint to add that config."""
     command = f"python scripts/tune.py --target '{json.dumps(dict(target.attrs))}'"
-    config = config_with_kernel(spec.op, shape_params(dict(spec.params)))
+    config = config_with_kernel(spec.op, operator.shape_params(dict(spec.params)))
     if config is not None:
         return f"{command} --config {config.cli()}"
-    return f"{command} --ops {spec.op} --config <the layer config with kernel {kernel_key(spec.op, dict(spec.params))}>"
+    return f"{command} --ops {spec.op} --config <the layer config with kernel {operator.kernel_key(dict(spec.params))}>"
 
 
 def tuned_schedules(log: TuningLog) -> ChosenSchedules:
@@ -105,16 +102,13 @@ def exported_schedules(directory: str | os.PathLike) -> ChosenSchedules:
     """The choices exported to ``schedules/<target-key>/*.json`` (no database needed).
     Raises TuningLogError for an unreadable file, two files for one kernel, or a choice
     that names a knob its operator does not have."""
-    from lookup_tvm.ops import registry
-    from lookup_tvm.target import CPU_PROFILES
-
-    operators, entries, origins = registry(), {}, {}
+    known, entries, origins = operators(), {}, {}
     for path in sorted(Path(directory).glob("*.json")):
         try:
             data = json.loads(path.read_text())
             key = kernel_key(data["op"], data["params"])
             spec = OpSpec.from_json(data["spec"])
-            knobs = set(operators[data["op"]].knobs(spec, CPU_PROFILES["haswell"]))
+            knobs = set(known[data["op"]].knobs(spec, CPU_PROFILES["haswell"]))
             unknown = set(data.get("choice") or {}) - knobs
         except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as err:
             raise TuningLogError(f"{path}: not an exported schedule ({err!r})") from None

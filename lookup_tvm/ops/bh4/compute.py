@@ -1,4 +1,6 @@
-"""BH4 projection, forward: block-diagonal matmul + unnormalised Hadamard, 4 stages.
+"""The BH4 family's forward kernels: block-diagonal matmul + unnormalised Hadamard, 4 stages
+(fused, fused with the projection's epilogue, or one stage at a time for training), and the
+fold of the Hadamard into the weights.
 
 The within-block Hadamard H_b is folded into each stage's block weights
 (``H_D = H_(D/b) (x) H_b``), so a stage is a block matmul with the folded weights
@@ -10,15 +12,17 @@ activations ``[tiles, token_tile, repeats, nb, b]``.
 """
 from __future__ import annotations
 
-from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
-from lookup_tvm.ops import CHECK_TOLERANCE, Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.bf16_dot import LANES as DOT_LANES
-from lookup_tvm.ops.bf16_dot import bf16_bits, dot_intrinsic, from_bf16_bits
-from lookup_tvm.ops.common import batch_extent, relative_error, vector_lanes
-from lookup_tvm.target import CpuProfile
-from lookup_tvm.tvm_api import Schedule, te
-from lookup_tvm.validation import STAGES
+from lookup_tvm.cpu.target import CpuProfile
+from lookup_tvm.cpu.tvm_api import Schedule, te
+from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
+from lookup_tvm.kit.tir import batch_extent, vector_lanes
+from lookup_tvm.ops.bh4.bf16_dot import LANES as DOT_LANES
+from lookup_tvm.ops.bh4.bf16_dot import bf16_bits, dot_intrinsic, from_bf16_bits
+from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED, STAGES
+
 FOLD, FOLD_TRANSPOSED, UNFOLD = 0, 1, 2
+TILE_LAYOUT = frozenset({"token_tile"})  # the layout parameters of token-tiled kernels
+DOT_LAYOUT = frozenset({"token_tile", "bf16_dot"})  # and of those with a bf16-dot variant
 
 
 def define_fold(spec: OpSpec, batch=None):
@@ -110,7 +114,7 @@ def bh4_stages(y, w, cross, spec: OpSpec, r_in: int):
     (:func:`bf16_dot_stage`, weights rounded once by :func:`weight_pairs`), else float32
     (:func:`stage`). -> [tiles, tile, r, nb, b] float32."""
     single = len(w.shape) == 4
-    dot = uses_bf16_dot(spec)
+    dot = spec.bf16_dot
     weights, build = (weight_pairs(w), bf16_dot_stage) if dot else (w, stage)
     for s in range(1 if single else int(w.shape[0])):
         y = build(y, lambda *ix, s=s: weights[ix] if single else weights[(s, *ix)], cross, spec, r_in, f"s{s}")
@@ -147,7 +151,7 @@ def define_bh4(spec: OpSpec, batch=None):
 
 def define_bh4_projection(spec: OpSpec, batch=None):
     """The spec's projection, fused: BH4 as :func:`define_bh4`, then for the first
-    ``features`` values ``z = 0.7 * BH4(x) + 0.3 * tile(x) + bias``.
+    ``features`` values ``z = MIX_PROJECTED * BH4(x) + MIX_INPUT * tile(x) + bias`` (0.7, 0.3).
     x [tiles, tile, 1, nb, b], Wf, cross, bias [features] -> z [tiles, tile, features]."""
     r, nb, b, features = spec["r"], spec["nb"], spec["b"], spec["features"]
     dim = nb * b
@@ -157,8 +161,8 @@ def define_bh4_projection(spec: OpSpec, batch=None):
     y = bh4_stages(x, w, cross, spec, 1)
     z = te.compute(
         (x.shape[0], spec["token_tile"], features),
-        lambda q, t, f: 0.7 * y[q, t, f // dim, (f % dim) // b, f % b] + 0.3 * x[q, t, 0, (f % dim) // b, f % b]
-        + bias[f],
+        lambda q, t, f: MIX_PROJECTED * y[q, t, f // dim, (f % dim) // b, f % b]
+        + MIX_INPUT * x[q, t, 0, (f % dim) // b, f % b] + bias[f],
         name="projection",
     )
     return te.create_prim_func([x, w, cross, bias, z])
@@ -174,11 +178,6 @@ def define_bh4_stage(spec: OpSpec, batch=None):
     return te.create_prim_func([y, w, cross, bh4_stages(y, w, cross, spec, spec["r_in"])])
 
 
-def uses_bf16_dot(spec: OpSpec) -> bool:
-    """Whether a kernel's block matmuls run on bf16 dot products (layout parameter ``bf16_dot``)."""
-    return bool(dict(spec.params).get("bf16_dot", 0))
-
-
 def weight_pairs(w):
     """Block weights [..., K, N] (K reduced, N the output lanes) rounded into bf16 pairs along K:
     [..., K/2, N, 2] uint16 (block ``weight_pairs``, computed once per call)."""
@@ -192,24 +191,10 @@ def bf16_dot_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     ``bf16_dot``: 1 where the target has AVX512-BF16 dot products and the blocks hold whole
     16-lane vectors (elsewhere the variant computes in float32)."""
     spec = default_token_tile(spec, profile)
-    params = dict(spec.params)
-    if params.get("bf16", 0) and "bf16_dot" not in params:
+    if spec.bf16 and "bf16_dot" not in dict(spec.params):
         usable = profile.bf16_dot_products and spec["b"] % DOT_LANES == 0
-        spec = OpSpec.make(spec.op, **params, bf16_dot=int(usable))
+        spec = spec.with_params(bf16_dot=int(usable))
     return spec
-
-
-BF16_DOT_TOLERANCE = 2e-2
-"""Checks of ``bf16_dot`` kernels against the reference with bf16 operands: where the kernel's
-float32 sums and the reference's differ in their last bit, a stage input can round to the
-neighbouring bfloat16 value (2**-8 relative), and the input gradients also round the incoming
-gradient (the reference's autograd does not). Measured on the Zen 4 VM: front end (1000 tokens,
-d=512) score errors up to 2e-3 of the largest score, codes that differ only where a z lies
-within 1.3e-3 of 0; training stages and their gradients up to 7.8e-3."""
-
-
-def bf16_dot_tolerance(spec: OpSpec) -> float:
-    return BF16_DOT_TOLERANCE if uses_bf16_dot(spec) else CHECK_TOLERANCE
 
 
 def schedule_pairs(sch: Schedule) -> None:
@@ -222,7 +207,8 @@ def schedule_pairs(sch: Schedule) -> None:
 
 
 def stage_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
-    """Loop orders of the block matmul (weights-outer or token-outer) and the cross transform."""
+    """Loop orders of the block matmul (weights-outer or token-outer) and the cross transform,
+    and unrolling of the output vectors: all structural (no split knobs)."""
     return {"mm_order": [0, 1], "cross_order": [0, 1], "unroll": [0, 1]}
 
 
@@ -236,7 +222,7 @@ def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
         sch.compute_at(sch.get_sblock(name), tiles, preserve_unit_loops=True)
     epilogue = sch.get_sblock("projection") if "features" in dict(spec.params) else None
     blocks = [sch.get_sblock(name) for name in stage_block_names(sch)]
-    if uses_bf16_dot(spec):
+    if spec.bf16_dot:
         schedule_pairs(sch)
     if epilogue is not None:
         f_outer, f_inner = sch.split(sch.get_loops(epilogue)[-1], [None, vector_lanes(spec["features"], profile)])
@@ -252,7 +238,7 @@ def order_stage_loops(sch: Schedule, blocks, spec: OpSpec, profile: CpuProfile, 
     lanes = vector_lanes(spec["b"], profile)
     for block in blocks:
         is_mm = sch.get(block).name_hint.endswith("_mm")
-        if is_mm and uses_bf16_dot(spec):
+        if is_mm and spec.bf16_dot:
             tok, rr, n, o, pair, lane = sch.get_loops(block)[-6:]
             tensorize_dot_matmul(sch, block, tok, rr, n, o, [pair, lane])
             continue
@@ -301,113 +287,4 @@ def default_token_tile(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     """A tile of 4 tokens keeps each stage's [tile, r, nb, b] buffers in L1."""
     if "token_tile" in dict(spec.params):
         return spec
-    tile = 4 if profile.l1d_bytes >= 32 * 1024 else 2
-    return OpSpec.make(spec.op, **dict(spec.params), token_tile=tile)
-
-
-def check_bh4_kernels(kernels, spec: OpSpec, tokens: int) -> float:
-    """Every BH4 path at the spec's (r, nb, b) against the reference: inference forward,
-    fused projection (when the spec has ``features``), training forward and backward; for a
-    bfloat16 layer's variant (``bf16=1``) the training path only, against the reference with
-    bf16 operands where the kernels use them (``bf16_dot``)."""
-    import torch
-
-    from lookup_tvm import functional as F
-    from lookup_tvm import reference as R
-
-    r, nb, b = spec["r"], spec["nb"], spec["b"]
-    bf16 = bool(dict(spec.params).get("bf16", 0))
-    reference = R.bh4_bf16_operands if uses_bf16_dot(spec) else R.bh4
-    x = torch.randn(tokens, nb * b)
-    weight = torch.randn(r, 4, nb, b, b) / (b * nb * b) ** 0.5
-    errors = []
-    with torch.no_grad():
-        if not bf16:
-            errors.append(relative_error(F.bh4(x, weight, kernels), R.bh4(x, weight)))
-        if "features" in dict(spec.params):
-            bias = torch.randn(spec["features"])
-            errors.append(relative_error(F.bh4_projection(x, weight, bias, kernels), R.bh4_projection(x, weight, bias)))
-    xg, wg = x.clone().requires_grad_(), weight.clone().requires_grad_()
-    out, expected = F.bh4(xg, wg, kernels, bf16=bf16), reference(xg, wg)
-    grad = torch.randn_like(expected)
-    got = torch.autograd.grad(out, (xg, wg), grad)
-    want = torch.autograd.grad(expected, (xg, wg), grad)
-    errors += [relative_error(out, expected), *(relative_error(g, w) for g, w in zip(got, want))]
-    return max(errors)
-
-
-def fold_workload(spec: OpSpec, tokens: int) -> Workload:
-    """Folding (or unfolding) the Hadamard into the weights; PyTorch: one batched matmul."""
-    import torch
-
-    from lookup_tvm.reference import hadamard
-
-    r, nb, b = spec["r"], spec["nb"], spec["b"]
-    source, folded = (r, STAGES, nb, b, b), (STAGES, r, nb, b, b)
-    if spec["mode"] == UNFOLD:
-        source, folded = folded, source
-    w, hb, out = torch.randn(source), hadamard(torch.eye(b)), torch.empty(folded)
-    return Workload([w, hb, out], lambda: torch.matmul(hb, w), "torch.matmul", 2.0 * w.numel() * b,
-                    2.0 * F32_BYTES * w.numel())
-
-
-def stage_torch(y, w, cross):
-    """One stage with batched matmuls on layout [r, nb, B, b]: (y @ W) then cross @ (.)."""
-    import torch
-
-    r, nb = w.shape[:2]
-    t = torch.matmul(y.expand(r, *y.shape[1:]), w)
-    return torch.matmul(cross, t.reshape(r, nb, -1)).view_as(t)
-
-
-def stage_flops(spec: OpSpec, tokens: int, stages: int) -> float:
-    """Block matmul plus cross transform of ``stages`` stages."""
-    r, nb, b = spec["r"], spec["nb"], spec["b"]
-    return stages * 2.0 * tokens * r * nb * b * (b + nb)
-
-
-def bh4_workload(spec: OpSpec, tokens: int) -> Workload:
-    """The fused 4-stage BH4 (and its projection epilogue) or one stage; PyTorch: batched
-    matmuls per stage on the layout that suits them."""
-    import torch
-
-    from lookup_tvm.reference import hadamard
-
-    r, nb, b = spec["r"], spec["nb"], spec["b"]
-    tokens, tiled = whole_tiles(spec, tokens)
-    fused = spec.op in ("bh4", "bh4_projection")
-    r_in = 1 if fused else spec["r_in"]
-    cross = hadamard(torch.eye(nb))
-    x = torch.randn(tokens, r_in, nb, b)
-    w = torch.randn(STAGES, r, nb, b, b) / b if fused else torch.randn(r, nb, b, b) / b
-    outs = [torch.empty(tokens, r, nb, b)]
-    y_t = x.permute(1, 2, 0, 3).contiguous()
-    weights = [w[s] for s in range(STAGES)] if fused else [w]
-    shared = [w, cross]
-    features = dict(spec.params).get("features")
-    if features:
-        bias = torch.randn(features)
-        shared, outs = [w, cross, bias], [torch.empty(tokens, features)]
-        x_flat = x.view(tokens, -1)
-
-    def run_torch():
-        y = y_t
-        for weight in weights:
-            y = stage_torch(y, weight, cross)
-        if features:
-            z = 0.7 * y.permute(2, 0, 1, 3).reshape(tokens, -1) + 0.3 * x_flat.repeat(1, r)
-            return z[:, :features] + bias
-        return y
-
-    return Workload([tiled(x), *shared, *map(tiled, outs)], run_torch, "torch.matmul (batched)",
-                    stage_flops(spec, tokens, len(weights)), F32_BYTES * tokens * nb * b * (r_in + r))
-
-
-OPERATORS = [
-    Operator("bh4_fold", define_fold, schedule_fold, check=check_bh4_kernels, workload=fold_workload),
-    Operator("bh4", define_bh4, schedule_stages, stage_knobs, default_token_tile, check_bh4_kernels, bh4_workload),
-    Operator("bh4_projection", define_bh4_projection, schedule_stages, stage_knobs, default_token_tile,
-             check_bh4_kernels, bh4_workload),
-    Operator("bh4_stage", define_bh4_stage, schedule_stages, stage_knobs, bf16_dot_layout, check_bh4_kernels,
-             bh4_workload, bf16_dot_tolerance),
-]
+    return spec.with_params(token_tile=4 if profile.l1d_bytes >= 32 * 1024 else 2)

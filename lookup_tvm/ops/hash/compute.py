@@ -1,4 +1,5 @@
-"""Hash: codes and scores from z, and the gradient of the scores with respect to z.
+"""The hash family's kernels: codes and scores from z, and the gradient of the scores with
+respect to z.
 
 code_k = sum_j [z_kj > 0] 2^(tau-1-j); score_k = sum_j |z_kj| / prod_j (1 + exp(-2|z_kj|)).
 dscore/dz_kj = sign(z_kj) (1 + 2 A sigmoid(-2|z_kj|)) / P with A = sum|z_k|, P the product.
@@ -11,11 +12,10 @@ Codes never depend on it; scores and their gradient match the reference within 1
 """
 from __future__ import annotations
 
-from lookup_tvm.baselines import F32_BYTES, Workload
-from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.common import batch_extent, relative_error
-from lookup_tvm.target import CpuProfile
-from lookup_tvm.tvm_api import Schedule, te, tirx
+from lookup_tvm.cpu.target import CpuProfile
+from lookup_tvm.cpu.tvm_api import Schedule, te, tirx
+from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
+from lookup_tvm.kit.tir import batch_extent
 
 
 _LOG2E, _LN2_HI, _LN2_LO = 1.4426950408889634, 0.693359375, -2.12194440e-4
@@ -68,7 +68,11 @@ def define_hash(spec: OpSpec, batch=None):
 
 
 def token_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    """``tokens``: tokens per parallel task."""
     return {"tokens": [16, 4, 64, 256]}
+
+
+SPLIT_KNOBS = frozenset({"tokens"})
 
 
 def schedule_hash(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
@@ -108,55 +112,3 @@ def schedule_hash_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
     sch.parallel(b_o)
     for name in ("inv_denominator", "abs_sum"):
         sch.compute_at(sch.get_sblock(name), b_i)
-
-
-def check_hash_kernels(kernels, spec: OpSpec, tokens: int) -> float:
-    """Codes (exactly), scores and the gradient to z against the reference."""
-    import torch
-
-    from lookup_tvm import functional as F
-    from lookup_tvm import reference as R
-
-    z = torch.randn(tokens, spec["h"], spec["tau"], requires_grad=True)
-    codes, scores = F.hash_codes(z, kernels)
-    want_codes, want_scores = R.hash_codes(z)
-    if not torch.equal(codes, want_codes):
-        return float("inf")
-    grad = torch.randn_like(want_scores)
-    got, want = torch.autograd.grad(scores, z, grad)[0], torch.autograd.grad(want_scores, z, grad)[0]
-    return max(relative_error(scores, want_scores), relative_error(got, want))
-
-
-def hash_workload(spec: OpSpec, tokens: int) -> Workload:
-    """Codes and scores of random z; PyTorch: the reference's tensor ops."""
-    import torch
-
-    from lookup_tvm.reference import hash_codes
-
-    h, tau = spec["h"], spec["tau"]
-    z = torch.randn(tokens, h, tau)
-    args = [z, torch.empty(tokens, h, dtype=torch.int32), torch.empty(tokens, h)]
-    return Workload(args, lambda: hash_codes(z), "torch ops (reference)", 0.0, F32_BYTES * tokens * h * (tau + 2))
-
-
-def hash_grad_workload(spec: OpSpec, tokens: int) -> Workload:
-    """The score gradient to z; PyTorch: the spec's formula in tensor ops."""
-    import torch
-
-    h, tau = spec["h"], spec["tau"]
-    z, g = torch.randn(tokens, h, tau), torch.randn(tokens, h)
-
-    def torch_grad():
-        mag = z.abs()
-        inv_p = 1.0 / torch.prod(1 + torch.exp(-2 * mag), -1, keepdim=True)
-        a = mag.sum(-1, keepdim=True)
-        return g[..., None] * torch.sign(z) * (1 + 2 * a * torch.sigmoid(-2 * mag)) * inv_p
-
-    return Workload([z, g, torch.empty_like(z)], torch_grad, "torch ops", 0.0, F32_BYTES * tokens * h * (2 * tau + 1))
-
-
-OPERATORS = [
-    Operator("hash", define_hash, schedule_hash, token_knobs, check=check_hash_kernels, workload=hash_workload),
-    Operator("hash_grad", define_hash_grad, schedule_hash_grad, token_knobs, check=check_hash_kernels,
-             workload=hash_grad_workload),
-]

@@ -1,17 +1,14 @@
-"""Targets and CPU profiles: one normal form per target.
+"""Targets and CPU profiles as data: one normal form per target.
 
-A target spec may be ``"host"``, a legacy TVM CLI string such as
-``"llvm -mcpu=sapphirerapids -num-cores 56 -mattr=+avx512f"`` (TVM 0.27 rejects
-those; we convert), a JSON string or a dict. :func:`parse_target` turns it into a
-:class:`TargetSpec`: the TVM target attributes in their normal form (always with
+A :class:`TargetSpec` is the TVM target attributes in their normal form (always with
 ``num-cores``) plus a :class:`CpuProfile` (vector width, cache sizes, cores) that
 schedules and search spaces size their tiles from. ``"host"`` and the named target of
 the same CPU normalise to the same attributes and key (:func:`normal_attrs` is the one
-place that decides them).
+place that decides them). :func:`parse_cli_string` converts a legacy TVM CLI string
+(``"llvm -mcpu=sapphirerapids -num-cores 56"``, which TVM 0.27 rejects) to the JSON-dict form.
 
-This module does not import TVM itself. Resolving ``"host"`` asks the host probe
-(:mod:`lookup_tvm.host`, which asks LLVM for the CPU's name once), and an ``-mcpu``
-outside the profile table asks LLVM for its triple and features.
+This module imports nothing of lookup_tvm and no TVM: resolving ``"host"`` or an ``-mcpu``
+outside the profile table (which asks LLVM) is :mod:`lookup_tvm.cpu.resolve`'s job.
 
 512-bit vectors: LLVM's Intel server models carry ``prefer-256-bit``, so LLVM emits
 mostly 256-bit code. Our kernels are streaming FMA/load loops where 512-bit registers
@@ -23,7 +20,6 @@ znver4). Override with ``{"vector_bits": 256}`` in the JSON form: that adds
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 import re
@@ -46,7 +42,7 @@ class CpuProfile:
     cores: int
     ghz: float = 2.5
     fma_units: int = 2
-    bf16_dot_products: bool = False  # AVX512-BF16 vdpbf16ps: set only in TargetSpec.isa_profile
+    bf16_dot_products: bool = False  # AVX512-BF16 vdpbf16ps: set only by lookup_tvm.cpu.isa.isa_profile
 
     def lanes(self, dtype_bits: int = 32) -> int:
         """SIMD lanes for one vector register of the given element width."""
@@ -85,8 +81,6 @@ _TABLE_TRIPLES = {"neoverse-v1": AARCH64_TRIPLE, "neoverse-v2": AARCH64_TRIPLE}
 PREFER_512_BIT = "-prefer-256-bit"
 PREFER_256_BIT = "+prefer-256-bit"
 _LIST_KEYS = {"mattr", "keys", "libs"}
-_PROFILE_FIELDS = {f.name for f in dataclasses.fields(CpuProfile)} - {"name", "bf16_dot_products"}
-_FLOAT_FIELDS = {"ghz"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,14 +89,6 @@ class TargetSpec:
 
     attrs: Mapping[str, Any]
     profile: CpuProfile
-
-    @functools.cached_property
-    def isa_profile(self) -> CpuProfile:
-        """The profile with its ISA-derived fields (``bf16_dot_products``) filled in from LLVM's
-        feature set for the attributes: what kernel layouts are chosen from (imports TVM)."""
-        from lookup_tvm.isa import has_bf16_dot_products
-
-        return dataclasses.replace(self.profile, bf16_dot_products=has_bf16_dot_products(self.attrs))
 
     @property
     def mcpu(self) -> str:
@@ -212,90 +198,3 @@ def _convert_value(name: str, value: str) -> Any:
     if value in ("true", "false"):
         return value == "true"
     return value
-
-
-def parse_target(spec: str | Mapping[str, Any] | TargetSpec = "host") -> TargetSpec:
-    """Parse ``"host"``, a CLI string, a JSON string or a dict into a :class:`TargetSpec`.
-
-    Profile fields (``vector_bits``, ``l1d_bytes``, ``l2_bytes``, ``l3_bytes``, ``cores``,
-    ``ghz``, ``fma_units``) may be given in the dict/JSON form to override the built-in table.
-    """
-    if isinstance(spec, TargetSpec):
-        return spec
-    if isinstance(spec, str):
-        text = spec.strip()
-        if text == "host":
-            from lookup_tvm.host import host_target
-
-            return host_target()
-        if text.startswith("{"):
-            try:
-                spec = json.loads(text)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"target JSON is not valid: {err}") from None
-        else:
-            spec = parse_cli_string(text)
-    if not isinstance(spec, Mapping):
-        raise TypeError(f"target must be 'host', a string or a dict, got {type(spec).__name__}")
-    attrs = dict(spec)
-    overrides = {k: attrs.pop(k) for k in list(attrs) if k in _PROFILE_FIELDS}
-    if attrs.get("kind", "llvm") != "llvm":
-        raise ValueError(f"only CPU ('llvm') targets are supported, got kind {attrs.get('kind')!r}")
-    if attrs.get("mcpu") in (None, "", "host"):
-        from lookup_tvm.host import host_target
-
-        host = host_target()
-        attrs["mcpu"] = host.mcpu
-        automatic = (PREFER_512_BIT, PREFER_256_BIT)
-        attrs["mattr"] = [m for m in host.attrs.get("mattr", []) if m not in automatic] + list(attrs.get("mattr", []))
-        attrs.setdefault("num-cores", host.attrs["num-cores"])
-        base = host.profile
-    elif attrs["mcpu"] in CPU_PROFILES:
-        base = CPU_PROFILES[attrs["mcpu"]]
-    else:
-        base, triple = _llvm_profile(str(attrs["mcpu"]), attrs.get("mtriple"))
-        if triple:
-            attrs.setdefault("mtriple", triple)
-    if "num-cores" in attrs:
-        overrides.setdefault("cores", _positive_int("num-cores", attrs["num-cores"]))
-    profile = _override(base, overrides)
-    return TargetSpec(attrs=normal_attrs(attrs, profile, base.vector_bits), profile=profile)
-
-
-def _llvm_profile(mcpu: str, triple: str | None) -> tuple[CpuProfile, str | None]:
-    """A conservative profile for a CPU outside the table, from LLVM's view of it: its
-    vector width from its features, 32 KiB L1d, 1 MiB L2, 2 cores (override in JSON)."""
-    from lookup_tvm.isa import isa_part
-    from lookup_tvm.tvm_api import llvm_cpu_features, llvm_cpu_triple
-
-    triple = triple or llvm_cpu_triple(mcpu)
-    if triple is None:
-        raise ValueError(f"LLVM knows no CPU named {mcpu!r} (for x86_64 or aarch64); "
-                         "see `llc -mcpu=help` for the names")
-    x86 = triple.startswith("x86_64")
-    features = isa_part(llvm_cpu_features({"kind": "llvm", "mcpu": mcpu, "mtriple": triple}))
-    if "avx512f" in features:
-        bits = 512
-    elif "avx2" in features:
-        bits = 256
-    else:
-        bits = 128
-    return CpuProfile(mcpu, bits, 32 * KIB, 1 * MIB, 32 * MIB, 2), None if x86 else triple
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"target attribute {name!r} must be a positive integer, got {value!r}")
-    return value
-
-
-def _override(base: CpuProfile, overrides: Mapping[str, Any]) -> CpuProfile:
-    fields = {}
-    for name, value in overrides.items():
-        if name in _FLOAT_FIELDS:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ValueError(f"profile field {name!r} must be a positive number, got {value!r}")
-            fields[name] = float(value)
-        else:
-            fields[name] = _positive_int(name, value)
-    return dataclasses.replace(base, **fields)

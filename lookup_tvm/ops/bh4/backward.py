@@ -1,20 +1,18 @@
-"""BH4 backward: per-stage input gradient and folded-weight gradient.
+"""The BH4 family's backward kernels: per-stage input gradient and folded-weight gradient.
 
 A forward stage is ``y_out = cross(mm(Wf, y_in))``. Backward, for gradient g of y_out:
 ``g_t = cross(g)`` (H is symmetric), ``g_in[k] = sum_o Wf[k, o] * g_t[o]`` (summed over
 repeats when the stage input was the shared x), and ``dWf[k, o] = sum_tokens y_in[k] g_t[o]``. Activations come as whole token tiles
-``[tiles, token_tile, ...]`` (see ``kernel_calls.run_tiled``).
+``[tiles, token_tile, ...]`` (see :func:`lookup_tvm.kit.tiling.run_tiled`).
 """
 from __future__ import annotations
 
-from lookup_tvm.baselines import F32_BYTES, Workload, whole_tiles
-from lookup_tvm.ops import Choice, Knobs, Operator, OpSpec
-from lookup_tvm.ops.bf16_dot import bf16_bits, from_bf16_bits
-from lookup_tvm.ops.bh4 import (bf16_dot_layout, bf16_dot_tolerance, check_bh4_kernels, schedule_pairs, stage_flops,
-                                stage_torch, tensorize_dot_matmul, uses_bf16_dot, weight_pairs)
-from lookup_tvm.ops.common import batch_extent, divisors, vector_lanes, vector_registers
-from lookup_tvm.target import CpuProfile
-from lookup_tvm.tvm_api import Schedule, te
+from lookup_tvm.cpu.target import CpuProfile
+from lookup_tvm.cpu.tvm_api import Schedule, te
+from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
+from lookup_tvm.kit.tir import batch_extent, divisors, vector_lanes, vector_registers
+from lookup_tvm.ops.bh4.bf16_dot import bf16_bits, from_bf16_bits
+from lookup_tvm.ops.bh4.compute import schedule_pairs, tensorize_dot_matmul, weight_pairs
 
 
 def define_stage_grad(spec: OpSpec, batch=None):
@@ -31,7 +29,7 @@ def define_stage_grad(spec: OpSpec, batch=None):
     g_t = te.compute(
         (tiles, tile, r, nb, b), lambda q, t, rr, n, o: te.sum(cross[n, m] * g[q, t, rr, m, o], axis=m), name="grad_mm"
     )
-    if uses_bf16_dot(spec):
+    if spec.bf16_dot:
         return te.create_prim_func([g, wt, cross, g_t, _bf16_dot_input_grad(g_t, wt, spec)])
     o = te.reduce_axis((0, b), "o")
     if r_in == r:
@@ -72,6 +70,7 @@ def _bf16_dot_input_grad(g_t, wt, spec: OpSpec):
 
 
 def stage_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    """Unrolling of the output vectors."""
     return {"unroll": [0, 1]}
 
 
@@ -83,7 +82,7 @@ def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice
         block = sch.get_sblock(name)
         tiles, tok, rr, n, col, *red = sch.get_loops(block)
         sch.parallel(tiles)
-        if name == "grad_in" and uses_bf16_dot(spec):
+        if name == "grad_in" and spec.bf16_dot:
             sch.compute_at(sch.get_sblock("grad_pairs"), tiles, preserve_unit_loops=True)
             schedule_pairs(sch)
             tensorize_dot_matmul(sch, block, tok, rr, n, col, red)
@@ -125,6 +124,9 @@ def weight_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     return {"chunks": divisors(64, [profile.cores, 1, 2, 4, 8, 16, 32]), "tile_rows": rows, "tile_vectors": vectors}
 
 
+WEIGHT_GRAD_SPLIT_KNOBS = frozenset({"chunks", "tile_rows", "tile_vectors"})
+
+
 def schedule_weight_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """K split: the token tiles in ``chunks`` ranges (parallel), each reduced into its own copy
     of dWf (rfactor), whose [r, nb, b, b] block (16 KiB per 64 x 64 block) stays in L2 while its
@@ -159,41 +161,4 @@ def weight_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     """Tiles of 64 tokens: a tile of both inputs stays in L1/L2 while it is reduced."""
     if "token_tile" in dict(spec.params):
         return spec
-    return OpSpec.make(spec.op, **dict(spec.params), token_tile=64)
-
-
-def stage_grad_workload(spec: OpSpec, tokens: int) -> Workload:
-    """One stage's input gradient; PyTorch: the stage's batched matmuls on the gradient."""
-    import torch
-
-    from lookup_tvm.reference import hadamard
-
-    r, r_in, nb, b = spec["r"], spec["r_in"], spec["nb"], spec["b"]
-    tokens, tiled = whole_tiles(spec, tokens)
-    cross = hadamard(torch.eye(nb))
-    grad, w = torch.randn(tokens, r, nb, b), torch.randn(r, nb, b, b) / b
-    outs = [torch.empty(tokens, r, nb, b), torch.empty(tokens, r_in, nb, b)]
-    grad_t = grad.permute(1, 2, 0, 3).contiguous()
-    return Workload([tiled(grad), w, cross, *map(tiled, outs)], lambda: stage_torch(grad_t, w, cross),
-                    "torch.matmul (batched)", stage_flops(spec, tokens, 1), F32_BYTES * tokens * nb * b * (r_in + 2 * r))
-
-
-def weight_grad_workload(spec: OpSpec, tokens: int) -> Workload:
-    """A stage's weight gradient, K = tokens; PyTorch: one batched matmul."""
-    import torch
-
-    r, r_in, nb, b = spec["r"], spec["r_in"], spec["nb"], spec["b"]
-    tokens, tiled = whole_tiles(spec, tokens)
-    g, y = torch.randn(tokens, r, nb, b), torch.randn(tokens, r_in, nb, b)
-    out = torch.empty(r, nb, b, b)
-    g_t, y_t = g.permute(1, 2, 3, 0).contiguous(), y.permute(1, 2, 0, 3).contiguous()
-    return Workload([tiled(g), tiled(y), out], lambda: torch.matmul(g_t, y_t.expand(r, nb, tokens, b)), "torch.matmul",
-                    2.0 * tokens * r * nb * b * b, F32_BYTES * tokens * nb * b * (r + r_in))
-
-
-OPERATORS = [
-    Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, stage_grad_knobs, bf16_dot_layout,
-             check_bh4_kernels, stage_grad_workload, bf16_dot_tolerance),
-    Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, weight_grad_knobs, weight_grad_layout,
-             check_bh4_kernels, weight_grad_workload),
-]
+    return spec.with_params(token_tile=64)

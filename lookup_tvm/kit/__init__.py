@@ -1,0 +1,1 @@
+"""The leaf kit every kernel family builds on: OpSpec and Operator, workloads, schedule helpers,\nargument checks, buffers, tiling and kernel-set handles. It imports no family."""

@@ -1,0 +1,147 @@
+"""What every kernel is: an :class:`OpSpec` (its identity) and an :class:`Operator` (how to
+define, schedule, check and benchmark it).
+
+Each kernel is a function of its spec (static shape parameters, plus the layout parameters
+its operator chooses) returning an unscheduled PrimFunc with a symbolic token count, and a
+hand-written default schedule sized from the target's CPU profile.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Mapping
+
+from lookup_tvm.cpu.target import CpuProfile
+from lookup_tvm.cpu.tvm_api import PrimFunc, Schedule
+
+BF16 = "bf16"  # the spec parameter of a kernel's bfloat16-storage variant (bf16=1)
+
+
+def storage_variant(bf16: bool) -> dict[str, int]:
+    """The spec parameter of a bfloat16 layer's kernel variant (``bf16=1``), or none."""
+    return {BF16: 1} if bf16 else {}
+
+
+@dataclasses.dataclass(frozen=True)
+class OpSpec:
+    """One kernel's identity: operator name and static parameters."""
+
+    op: str
+    params: tuple[tuple[str, int], ...]
+
+    @classmethod
+    def make(cls, op: str, **params: int) -> "OpSpec":
+        return cls(op, tuple(sorted((k, int(v)) for k, v in params.items())))
+
+    def __getitem__(self, name: str) -> int:
+        return dict(self.params)[name]
+
+    def get(self, name: str, default: int = 0) -> int:
+        return dict(self.params).get(name, default)
+
+    def with_params(self, **params: int) -> "OpSpec":
+        """The spec with parameters added (or replaced)."""
+        return OpSpec.make(self.op, **{**dict(self.params), **params})
+
+    @property
+    def name(self) -> str:
+        """Readable and file-name safe, e.g. ``gather-d_out512-h128-rows256``."""
+        return "-".join([self.op] + [f"{k}{v}" for k, v in self.params])
+
+    @property
+    def token_tile(self) -> int:
+        """Tokens per tile of the kernel's batched arguments (1: any token count)."""
+        return self.get("token_tile", 1)
+
+    @property
+    def bf16(self) -> bool:
+        """The bfloat16-storage variant (``bf16=1``): parameters and activations stored in
+        bfloat16, accumulated in float32."""
+        return bool(self.get(BF16))
+
+    @property
+    def bf16_dot(self) -> bool:
+        """Block matmuls on bf16 dot products (layout parameter ``bf16_dot``)."""
+        return bool(self.get("bf16_dot"))
+
+    @property
+    def storage_dtype(self) -> str:
+        """``bfloat16`` for the bf16 variant, else ``float32`` (also torch's dtype name)."""
+        return "bfloat16" if self.bf16 else "float32"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"op": self.op, "params": dict(self.params)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "OpSpec":
+        return cls.make(data["op"], **data["params"])
+
+
+Knobs = dict[str, list[int]]
+Choice = dict[str, int]
+
+CHECK_TOLERANCE = 1e-4  # float32 accumulation in another order than the reference's
+
+
+def no_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    return {}
+
+
+def fixed_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
+    return spec
+
+
+def float32_tolerance(spec: OpSpec) -> float:
+    return CHECK_TOLERANCE
+
+
+@dataclasses.dataclass(frozen=True)
+class Operator:
+    """How to define, schedule, check and benchmark one kernel.
+
+    ``define(spec, batch)`` returns the PrimFunc, with a symbolic token count when ``batch``
+    is None (tiles of ``spec.token_tile`` tokens for tiled kernels). ``knobs(spec, profile)``
+    lists each schedule knob's candidates, sized from the CPU profile, the default first;
+    ``schedule(sch, spec, profile, choice)`` applies one choice in place. The default schedule
+    is the first candidate of every knob; the MetaSchedule search space samples the same
+    knobs, the ``split_knobs`` (which only size a split) inside one design space per
+    combination of the others. ``schedule`` is None for hand-written TIR, whose knobs are
+    layout parameters (searched by measurement). ``layout(spec, profile)`` adds the layout
+    parameters the caller does not choose (``layout_params``: ``token_tile``, ...) to a spec;
+    a spec with ``token_tile`` > 1 lays its batched arguments out as ``[tiles, token_tile, ...]``.
+    ``check(kernels, spec, tokens)`` runs the kernel of ``spec`` from a compiled kernel set on
+    random inputs of ``tokens`` tokens and returns its error against the pure-PyTorch
+    reference (max abs difference over the reference's max magnitude; inf for a wrong code),
+    which ``tolerance(spec)`` bounds. ``workload(spec, tokens)`` gives the benchmark inputs,
+    the PyTorch baseline and the FLOP and byte counts (:class:`lookup_tvm.kit.workload.Workload`).
+    """
+
+    name: str
+    define: Callable[..., PrimFunc]
+    schedule: Callable[[Schedule, OpSpec, CpuProfile, Choice], None] | None
+    check: Callable[[Any, OpSpec, int], float]
+    workload: Callable[[OpSpec, int], Any]
+    knobs: Callable[[OpSpec, CpuProfile], Knobs] = no_knobs
+    layout: Callable[[OpSpec, CpuProfile], OpSpec] = fixed_layout
+    tolerance: Callable[[OpSpec], float] = float32_tolerance
+    split_knobs: frozenset[str] = frozenset()
+    layout_params: frozenset[str] = frozenset()
+
+    def default_choice(self, spec: OpSpec, profile: CpuProfile) -> Choice:
+        return {name: values[0] for name, values in self.knobs(spec, profile).items()}
+
+    def scheduled(self, spec: OpSpec, profile: CpuProfile, choice: Choice | None) -> PrimFunc:
+        """The kernel's PrimFunc with one knob choice applied (hand-written TIR as it is)."""
+        func = self.define(spec)
+        if self.schedule is None:
+            return func
+        sch = Schedule(func)
+        self.schedule(sch, spec, profile, choice)
+        return sch.mod["main"]
+
+    def shape_params(self, params: Mapping[str, int]) -> dict[str, int]:
+        """A kernel's shape parameters: its parameters without the layout ones."""
+        return {k: v for k, v in params.items() if k not in self.layout_params}
+
+    def kernel_key(self, params: Mapping[str, int]) -> str:
+        """A kernel's key in tuning results: operator and shape parameters (no layout ones)."""
+        return OpSpec.make(self.name, **self.shape_params(params)).name

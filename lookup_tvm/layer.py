@@ -1,0 +1,109 @@
+"""Ops that compose families into the layer: the whole no-gradient forward in one custom op
+(front end kernel, then gather kernel), and the training path's residual mix."""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from lookup_tvm import reference
+from lookup_tvm.kit.buffers import reusable
+from lookup_tvm.kit.checks import STORAGE_DTYPES, check_dims, check_tensor, is_power_of_two
+from lookup_tvm.kit.handles import kernels_for
+from lookup_tvm.ops.front_end.torch_ops import check_front_end_args, front_end_call
+from lookup_tvm.ops.gather.torch_ops import gather_forward
+from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED
+
+
+def check_lookup_ffn_args(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor, proj_bias: Tensor,
+                          tables: Tensor, out_bias: Tensor) -> None:
+    """The whole layer's arguments: as the front end's, with tau from tables [h, 2**tau, d_out]
+    (h*tau = proj_bias length) and out_bias [d_out]; weight float32, the others all float32 or
+    all bfloat16."""
+    check_tensor("tables", tables, STORAGE_DTYPES, 3)
+    h, rows, d_out = tables.shape
+    if not is_power_of_two(rows) or rows < 2:
+        raise ValueError(f"tables.shape[1] must be 2**tau rows (tau >= 1), got {rows}")
+    tau = rows.bit_length() - 1
+    check_front_end_args(x, norm_weight, norm_bias, weight, proj_bias, tau)
+    if proj_bias.shape[0] != h * tau:
+        raise ValueError(f"proj_bias has {proj_bias.shape[0]} values, the tables need h * tau = {h * tau}")
+    check_tensor("x", x, tables.dtype, 2)
+    check_tensor("out_bias", out_bias, tables.dtype, 1)
+    check_dims("out_bias", out_bias, [d_out])
+
+
+def lookup_ffn_inference_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor,
+                              proj_bias: Tensor, tables: Tensor, out_bias: Tensor) -> Tensor:
+    """The whole layer without gradients: front end kernel, gather kernel, bias added in place.
+    x [B, d], tables [h, 2**tau, d_out], out_bias [d_out] -> y [B, d_out], all float32 or all
+    bfloat16 (accumulated in float32, rounded to bfloat16 once at the end)."""
+    tau = tables.shape[1].bit_length() - 1
+    batch, (h, _, d_out) = x.shape[0], tables.shape
+    codes, scores = front_end_call(ck, x, norm_weight, norm_bias, weight, proj_bias, tau,
+                                   into=(reusable((batch, h), torch.int32), reusable((batch, h), torch.float32)))
+    out = reusable((batch, d_out), x.dtype)
+    summed = out if out.dtype == torch.float32 else reusable((batch, d_out), torch.float32)
+    gather_forward(ck, codes, scores, tables, into=summed)
+    return torch.add(summed, out_bias, out=out)
+
+
+@torch.library.custom_op("lookup_tvm::lookup_ffn_inference", mutates_args=())
+def lookup_ffn_inference(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor, proj_bias: Tensor,
+                         tables: Tensor, out_bias: Tensor, handle: int) -> Tensor:
+    """The whole layer without gradients (BH4 projection): x [B, d] -> y [B, d_out]."""
+    check_lookup_ffn_args(x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias)
+    return lookup_ffn_inference_call(kernels_for(handle), x, norm_weight, norm_bias, weight, proj_bias, tables,
+                                     out_bias)
+
+
+lookup_ffn_inference.register_fake(
+    lambda x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias, handle: x.new_empty((x.shape[0],
+                                                                                               tables.shape[2])))
+
+
+def op_samples():
+    """The layer's custom op on small valid arguments: d = 13 (D = 16), h = 3, tau = 4, d_out = 6."""
+    weight = torch.randn(1, 4, 2, 8, 8) / 8
+    return [(lookup_ffn_inference, (torch.randn(5, 13), torch.randn(13), torch.randn(13), weight, torch.randn(12),
+                                    torch.randn(3, 16, 6), torch.randn(6), 0))]
+
+
+def residual_mix(projected: Tensor, x_pad: Tensor, bias: Tensor) -> Tensor:
+    """``reference.residual_mix`` (``(MIX_PROJECTED * projected + MIX_INPUT * tile(x_pad))[:, :F] +
+    bias``), lean in memory for training at large token counts: x_pad is broadcast over the
+    repeats instead of tiled, and the backward allocates only the gradients. projected [B, r*D],
+    x_pad [B, D], bias [F] -> z [B, F]."""
+    if bias.shape[0] % x_pad.shape[1]:
+        return reference.residual_mix(projected, x_pad, bias)
+    return _ResidualMix.apply(projected, x_pad, bias)
+
+
+class _ResidualMix(torch.autograd.Function):
+    """F a multiple of D: z.view(B, F/D, D) = bias + MIX_PROJECTED * projected[:, :F] + MIX_INPUT *
+    x_pad (the output and gradients in pooled storages, :func:`lookup_tvm.kit.buffers.reusable`)."""
+
+    @staticmethod
+    def forward(ctx, projected, x_pad, bias):
+        batch, dim = x_pad.shape
+        features = bias.shape[0]
+        ctx.shapes = projected.shape[1], features, dim
+        z = torch.add(bias, projected[:, :features], alpha=MIX_PROJECTED, out=reusable((batch, features), projected.dtype))
+        z.view(batch, features // dim, dim).add_(x_pad.unsqueeze(1), alpha=MIX_INPUT)
+        return z
+
+    @staticmethod
+    def backward(ctx, grad_z):
+        projected_width, features, dim = ctx.shapes
+        grad_projected = grad_x = grad_bias = None
+        if ctx.needs_input_grad[0]:
+            grad_projected = torch.mul(grad_z, MIX_PROJECTED, out=reusable(grad_z.shape, grad_z.dtype))
+            if projected_width > features:
+                grad_projected = torch.nn.functional.pad(grad_projected, (0, projected_width - features))
+        if ctx.needs_input_grad[1]:  # summed over the repeats pairwise (a reduction over dim 1 zero-fills first)
+            repeats = grad_z.view(-1, features // dim, dim)
+            grad_x = torch.mul(repeats[:, 0], MIX_INPUT, out=reusable((repeats.shape[0], dim), grad_z.dtype))
+            for k in range(1, repeats.shape[1]):
+                grad_x.add_(repeats[:, k], alpha=MIX_INPUT)
+        if ctx.needs_input_grad[2]:
+            grad_bias = grad_z.sum(0)
+        return grad_projected, grad_x, grad_bias

@@ -1,0 +1,80 @@
+"""The BH4 family: the spec's projection (step 2), block-diagonal matmul + Hadamard in 4
+stages, forward and backward, and the fold of the Hadamard into the weights.
+
+- build side: :mod:`.compute` (fold, fused 4-stage BH4 and projection, one stage),
+  :mod:`.backward` (stage input and weight gradients), :mod:`.bf16_dot` (the AVX512-BF16
+  tensor intrinsic), with their knobs, layouts and default schedules;
+- torch side: :mod:`.torch_ops` (argument checks, kernel calls, custom ops with autograd);
+- checks: :mod:`.checks` (reference comparison, workloads and batched-matmul baselines,
+  FLOP and byte counts).
+"""
+from __future__ import annotations
+
+from lookup_tvm.kit.family import Family
+from lookup_tvm.kit.operator import Operator, storage_variant
+from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SPLIT_KNOBS, define_stage_grad, define_weight_grad,
+                                         schedule_stage_grad, schedule_weight_grad, stage_grad_knobs,
+                                         weight_grad_knobs, weight_grad_layout)
+from lookup_tvm.ops.bh4.checks import (bf16_dot_tolerance, bh4_workload, check_bh4_kernels, fold_workload, op_samples,
+                                       stage_grad_workload, weight_grad_workload)
+from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, FOLD, FOLD_TRANSPOSED, TILE_LAYOUT, UNFOLD, bf16_dot_layout,
+                                        default_token_tile, define_bh4, define_bh4_projection, define_bh4_stage,
+                                        define_fold, schedule_fold, schedule_stages, stage_knobs)
+from lookup_tvm.ops.bh4.torch_ops import bh4, bh4_projection, bh4_train
+
+OPERATORS = (
+    Operator("bh4_fold", define_fold, schedule_fold, check_bh4_kernels, fold_workload),
+    Operator("bh4", define_bh4, schedule_stages, check_bh4_kernels, bh4_workload, stage_knobs, default_token_tile,
+             layout_params=TILE_LAYOUT),
+    Operator("bh4_projection", define_bh4_projection, schedule_stages, check_bh4_kernels, bh4_workload, stage_knobs,
+             default_token_tile, layout_params=TILE_LAYOUT),
+    Operator("bh4_stage", define_bh4_stage, schedule_stages, check_bh4_kernels, bh4_workload, stage_knobs,
+             bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT),
+    Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, check_bh4_kernels, stage_grad_workload,
+             stage_grad_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT),
+    Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, check_bh4_kernels, weight_grad_workload,
+             weight_grad_knobs, weight_grad_layout, split_knobs=WEIGHT_GRAD_SPLIT_KNOBS, layout_params=TILE_LAYOUT),
+)
+
+
+def _stages(config, op: str):
+    """A stage kernel's calls per step: stage 1 reads the shared x (r_in = 1), stages 2-4 the r
+    repeats (or the shared x again when r == 1)."""
+    later = 3 if config.repeats > 1 else 0
+    first = [(op, {**config.bh4_shape, "r_in": 1}, 4 - later)]
+    return first + ([(op, {**config.bh4_shape, "r_in": config.repeats}, later)] if later else [])
+
+
+def _kernels(config):
+    if config.projection != "bh4":
+        return []
+    shape = config.bh4_shape
+    needed = [("bh4_fold", {**shape, "mode": mode}) for mode in (FOLD, FOLD_TRANSPOSED, UNFOLD)]
+    needed += [("bh4", shape), ("bh4_projection", {**shape, "features": config.h * config.tau})]
+    for r_in in sorted({1, config.repeats}):
+        needed += [(op, {**shape, "r_in": r_in}) for op in ("bh4_stage", "bh4_stage_grad", "bh4_weight_grad")]
+        needed += [(op, {**shape, "r_in": r_in, **storage_variant(True)}) for op in ("bh4_stage", "bh4_stage_grad")]
+    return needed
+
+
+def _inference(config, bf16: bool):
+    """The front end of a BH4 layer runs on folded weights."""
+    return [("bh4_fold", {**config.bh4_shape, "mode": FOLD})] if config.projection == "bh4" else []
+
+
+def _forward(config):
+    if config.projection != "bh4":
+        return []
+    return [("bh4_fold", {**config.bh4_shape, "mode": FOLD}, 1), *_stages(config, "bh4_stage")]
+
+
+def _backward(config):
+    if config.projection != "bh4":
+        return []
+    return [("bh4_fold", {**config.bh4_shape, "mode": FOLD_TRANSPOSED}, 1), *_stages(config, "bh4_stage_grad"),
+            *_stages(config, "bh4_weight_grad"), ("bh4_fold", {**config.bh4_shape, "mode": UNFOLD}, 1)]
+
+
+FAMILY = Family("bh4", OPERATORS, op_samples, _kernels, _inference, _forward, _backward)
+
+__all__ = ["FAMILY", "OPERATORS", "bh4", "bh4_projection", "bh4_train"]

@@ -1,0 +1,47 @@
+"""The front-end family: inference from the layer input to codes and scores in one kernel
+(spec steps 1-5: LayerNorm, BH4 projection, hash), built from the BH4 and hash families'
+pieces.
+
+- build side: :mod:`.compute` (definition, knobs, default schedule);
+- torch side: :mod:`.torch_ops` (argument checks, the kernel call, the custom op);
+- checks: :mod:`.checks` (reference comparison, workload and baseline, FLOP and byte counts).
+"""
+from __future__ import annotations
+
+from lookup_tvm.kit.family import Family
+from lookup_tvm.kit.operator import Operator, storage_variant
+from lookup_tvm.ops.bh4.checks import bf16_dot_tolerance
+from lookup_tvm.ops.bh4.compute import DOT_LAYOUT, bf16_dot_layout
+from lookup_tvm.ops.front_end.checks import check_front_end_kernels, front_end_workload, op_samples
+from lookup_tvm.ops.front_end.compute import define_front_end, front_end_knobs, schedule_front_end
+from lookup_tvm.ops.front_end.torch_ops import front_end, front_end_spec
+
+OPERATORS = (
+    Operator("front_end", define_front_end, schedule_front_end, check_front_end_kernels, front_end_workload,
+             front_end_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT),
+)
+
+
+def _shape(config) -> dict[str, int]:
+    return {**config.bh4_shape, "d": config.d, "h": config.h, "tau": config.tau}
+
+
+def _kernels(config):
+    if config.projection != "bh4":
+        return []
+    return [("front_end", {**_shape(config), **storage_variant(bf16)}) for bf16 in (False, True)]
+
+
+def _inference(config, bf16: bool):
+    return [("front_end", {**_shape(config), **storage_variant(bf16)})] if config.projection == "bh4" else []
+
+
+def uses_bf16_dot(kernels, config) -> bool:
+    """Whether a bfloat16 layer of ``config`` runs its BH4 block matmuls on bf16 dot products
+    with these kernels (layout ``bf16_dot``, chosen for targets with AVX512-BF16)."""
+    return config.projection == "bh4" and front_end_spec(kernels, config, True).bf16_dot
+
+
+FAMILY = Family("front_end", OPERATORS, op_samples, _kernels, _inference)
+
+__all__ = ["FAMILY", "OPERATORS", "front_end", "uses_bf16_dot"]

@@ -1,0 +1,52 @@
+"""The gather family: the score-weighted sum of one table row per table (spec step 6) and
+its gradients to scores and tables.
+
+- build side: :mod:`.compute` (forward), :mod:`.backward` (score gradient, scatter-add table
+  gradient, both fused), with their knobs, layouts and default schedules;
+- torch side: :mod:`.torch_ops` (argument checks, kernel calls, custom ops with autograd);
+- checks: :mod:`.checks` (reference comparison, workloads and ``embedding_bag`` baselines,
+  FLOP and byte counts).
+"""
+from __future__ import annotations
+
+from lookup_tvm.kit.family import Family
+from lookup_tvm.kit.operator import Operator, storage_variant
+from lookup_tvm.ops.gather.backward import (SCATTER_LAYOUT, SCORE_GRAD_SPLIT_KNOBS, define_gather_grad,
+                                            define_score_grad, define_table_grad, schedule_score_grad,
+                                            score_grad_knobs, table_grad_layout)
+from lookup_tvm.ops.gather.checks import (check_gather_kernels, gather_grad_workload, gather_workload, op_samples,
+                                          score_grad_workload, table_grad_workload)
+from lookup_tvm.ops.gather.compute import SPLIT_KNOBS, define_gather, gather_knobs, schedule_gather
+from lookup_tvm.ops.gather.torch_ops import gather_accumulate
+
+OPERATORS = (
+    Operator("gather", define_gather, schedule_gather, check_gather_kernels, gather_workload, gather_knobs,
+             split_knobs=SPLIT_KNOBS),
+    Operator("gather_score_grad", define_score_grad, schedule_score_grad, check_gather_kernels, score_grad_workload,
+             score_grad_knobs, split_knobs=SCORE_GRAD_SPLIT_KNOBS),
+    Operator("gather_table_grad", define_table_grad, None, check_gather_kernels, table_grad_workload,
+             layout=table_grad_layout, layout_params=SCATTER_LAYOUT),
+    Operator("gather_grad", define_gather_grad, None, check_gather_kernels, gather_grad_workload,
+             layout=table_grad_layout, layout_params=SCATTER_LAYOUT),
+)
+
+
+def _shape(config) -> dict[str, int]:
+    return {"h": config.h, "rows": config.rows, "d_out": config.d_out}
+
+
+def _kernels(config):
+    fp32 = [(op, _shape(config)) for op in ("gather", "gather_score_grad", "gather_table_grad", "gather_grad")]
+    return fp32 + [(op, {**_shape(config), **storage_variant(True)}) for op in ("gather", "gather_grad")]
+
+
+def _inference(config, bf16: bool):
+    """The forward reads bfloat16 tables in a bfloat16 BH4 layer (the dense one stays float32)."""
+    return [("gather", {**_shape(config), **storage_variant(bf16 and config.projection == "bh4")})]
+
+
+FAMILY = Family("gather", OPERATORS, op_samples, _kernels, _inference,
+                forward=lambda config: [("gather", _shape(config), 1)],
+                backward=lambda config: [("gather_grad", _shape(config), 1)])
+
+__all__ = ["FAMILY", "OPERATORS", "gather_accumulate"]

@@ -1,0 +1,102 @@
+"""The gather family's forward kernel, weighted gather-accumulate:
+out[t, :] = sum_k scores[t, k] * tables[k, codes[t, k], :]."""
+from __future__ import annotations
+
+from lookup_tvm.cpu.target import CpuProfile
+from lookup_tvm.cpu.tvm_api import Schedule, te
+from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
+from lookup_tvm.kit.tir import as_float32, batch_extent, divisors, vector_lanes
+
+TABLE_MAJOR, TOKEN_MAJOR = 0, 1
+
+
+def define_gather(spec: OpSpec, batch=None):
+    """codes [B, h] int32, scores [B, h] float32, tables [h, rows, d_out] (float32, or bfloat16
+    with ``bf16=1``) -> out [B, d_out] float32 (accumulated in float32)."""
+    h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
+    batch = batch_extent(batch)
+    codes = te.placeholder((batch, h), "int32", name="codes")
+    scores = te.placeholder((batch, h), "float32", name="scores")
+    tables = te.placeholder((h, rows, d_out), spec.storage_dtype, name="tables")
+    k = te.reduce_axis((0, h), "k")
+    out = te.compute(
+        (batch, d_out), lambda t, d: te.sum(scores[t, k] * as_float32(tables[k, codes[t, k], d]), axis=k),
+        name="gather"
+    )
+    return te.create_prim_func([codes, scores, tables, out])
+
+
+def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    """``order``: table-major or token-major sweep. ``cols``: column chunks up to 32 vectors
+    wide. ``tables``: table tiles, the default the largest whose slice [tables, rows, cols]
+    fits L2 (``profile.l2_bytes``, per core), so a table-major sweep over all tokens reads the
+    rows from L2. ``tokens``: token tiles (token-major: a tile's output rows stay in L1/L2
+    across the tables). ``register_tables`` with ``register_vectors``: that many output
+    vectors stay in registers across a tile's tables. ``l3_tokens``: token blocks whose output
+    stays in L3 across the table tiles. ``unroll``: the column vectors. bfloat16 rows default
+    to 8 output vectors in registers (widening each row costs ALU work). Measurements behind
+    these defaults, and what was tried and left out: README, "Kernel notes"."""
+    h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
+    lanes = vector_lanes(d_out, profile)
+    cols = divisors(d_out, [lanes * m for m in (32, 16, 8, 4, 2, 1)])
+    bf16 = spec.bf16
+    fitting = [t for t in divisors(h, [64, 32, 16, 8, 4, 2, 1]) if t * rows * cols[0] * (2 if bf16 else 4)
+               <= profile.l2_bytes]
+    knobs = {
+        "order": [TABLE_MAJOR, TOKEN_MAJOR],
+        "cols": cols,
+        "tables": divisors(h, (fitting[:1] or [1]) + [1, 2, 4, 8, 16, 32, 64]),
+        "tokens": [64, 16, 32, 128, 256],
+        "unroll": [1, 0],
+        "register_tables": [0, 1],
+        "register_vectors": [1, 2, 4, 8],
+        "l3_tokens": list(dict.fromkeys([l3_token_block(d_out, profile), 1024, 2048, 4096, 8192, 16384])),
+    }
+    if bf16:
+        knobs.update(tokens=[256, 16, 32, 64, 128], register_tables=[1, 0], register_vectors=[8, 4, 2, 1])
+    return knobs
+
+
+SPLIT_KNOBS = frozenset({"cols", "tables", "tokens", "register_vectors", "l3_tokens"})
+
+
+def l3_token_block(d_out: int, profile: CpuProfile) -> int:
+    """Tokens per block whose float32 output rows fill a quarter of L3 (``profile.l3_bytes``), a
+    power of two, at least 4096: the tuning token count, so a record from before this knob
+    (which swept all tokens at once) describes the same loops."""
+    block = 4096
+    while block * 2 * d_out * 4 <= profile.l3_bytes // 4:
+        block *= 2
+    return block
+
+
+def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
+    """Table-major: for a column chunk and a table tile, sweep a block of ``l3_tokens`` tokens
+    (parallel), so the table slice stays in L2 and the block's output rows in L3. Token-major:
+    per token tile, sweep column chunks and tables.
+    ``register_tables`` puts the table loop inside each group of ``register_vectors`` output
+    vectors, which then stay in registers across the tile's tables (one load and store per
+    tile instead of per table)."""
+    lanes = vector_lanes(spec["d_out"], profile)
+    block = sch.get_sblock("gather")
+    t, d, k = sch.get_loops(block)
+    t_b, t = sch.split(t, [None, choice["l3_tokens"]])
+    t_o, t_i = sch.split(t, [None, choice["tokens"]])
+    d_o, d_i = sch.split(d, [None, choice["cols"]])
+    k_o, k_i = sch.split(k, [None, choice["tables"]])
+    if choice["register_tables"]:
+        d_io, d_iv, d_ii = sch.split(d_i, [None, choice["register_vectors"], lanes])
+        sch.unroll(d_iv)
+        inner = (d_io, k_i, d_iv, d_ii)
+    else:
+        d_io, d_ii = sch.split(d_i, [None, lanes])
+        inner = (k_i, d_io, d_ii)
+    if choice["order"] == TABLE_MAJOR:
+        sch.reorder(t_b, d_o, k_o, t_o, t_i, *inner)
+    else:
+        sch.reorder(t_b, t_o, d_o, k_o, t_i, *inner)
+    sch.parallel(t_o)
+    sch.vectorize(d_ii)
+    if choice["unroll"]:
+        sch.unroll(d_io)
+    sch.decompose_reduction(block, k_o)

@@ -1,0 +1,41 @@
+"""The hash family: codes and scores from z (spec steps 4-5) and their gradient to z.
+
+- build side: :mod:`.compute` (TE definitions, knobs, default schedules);
+- torch side: :mod:`.torch_ops` (argument checks, kernel calls, custom ops with autograd);
+- checks: :mod:`.checks` (reference comparison, workloads and baselines, byte counts).
+"""
+from __future__ import annotations
+
+from lookup_tvm.kit.family import Family
+from lookup_tvm.kit.operator import Operator
+from lookup_tvm.ops.hash.checks import check_hash_kernels, hash_grad_workload, hash_workload, op_samples
+from lookup_tvm.ops.hash.compute import (SPLIT_KNOBS, define_hash, define_hash_grad, schedule_hash,
+                                         schedule_hash_grad, token_knobs)
+from lookup_tvm.ops.hash.torch_ops import hash_codes
+
+OPERATORS = (
+    Operator("hash", define_hash, schedule_hash, check_hash_kernels, hash_workload, token_knobs,
+             split_knobs=SPLIT_KNOBS),
+    Operator("hash_grad", define_hash_grad, schedule_hash_grad, check_hash_kernels, hash_grad_workload, token_knobs,
+             split_knobs=SPLIT_KNOBS),
+)
+
+
+def _shape(config) -> dict[str, int]:
+    return {"h": config.h, "tau": config.tau}
+
+
+def _kernels(config):
+    return [("hash", _shape(config)), ("hash_grad", _shape(config))]
+
+
+def _inference(config, bf16: bool):
+    """The dense projection's forward hashes z from torch's linear (the BH4 one fuses it into the front end)."""
+    return [("hash", _shape(config))] if config.projection == "dense" else []
+
+
+FAMILY = Family("hash", OPERATORS, op_samples, _kernels, _inference,
+                forward=lambda config: [("hash", _shape(config), 1)],
+                backward=lambda config: [("hash_grad", _shape(config), 1)])
+
+__all__ = ["FAMILY", "OPERATORS", "hash_codes"]
