@@ -182,3 +182,12 @@ def test_the_contract_catches_an_upward_import(module, line):
     source = source + f"\n\ndef _probe():\n{line}\n" if line.startswith(" ") else f"{line}\n{source}"
     problems = upward_imports({module: source})
     assert len(problems) == 1 and "above" in problems[0], problems
+
+
+def test_every_package_is_installed():
+    """A package missing from pyproject's list would be left out of a (non-editable) install."""
+    import tomllib
+
+    listed = set(tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    packages = {module_name(p) for p in PACKAGE.rglob("__init__.py")}
+    assert packages <= listed, sorted(packages - listed)

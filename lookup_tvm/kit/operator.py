@@ -105,7 +105,8 @@ class Operator:
     is the first candidate of every knob; the MetaSchedule search space samples the same
     knobs, the ``split_knobs`` (which only size a split) inside one design space per
     combination of the others. ``schedule`` is None for hand-written TIR, whose knobs are
-    layout parameters (searched by measurement). ``layout(spec, profile)`` adds the layout
+    layout parameters: ``layout_search(spec, profile)`` lists the candidates of those the tuner
+    measures directly. ``layout(spec, profile)`` adds the layout
     parameters the caller does not choose (``layout_params``: ``token_tile``, ...) to a spec;
     a spec with ``token_tile`` > 1 lays its batched arguments out as ``[tiles, token_tile, ...]``.
     ``check(kernels, spec, tokens)`` runs the kernel of ``spec`` from a compiled kernel set on
@@ -125,6 +126,7 @@ class Operator:
     tolerance: Callable[[OpSpec], float] = float32_tolerance
     split_knobs: frozenset[str] = frozenset()
     layout_params: frozenset[str] = frozenset()
+    layout_search: Callable[[OpSpec, CpuProfile], list[dict[str, int]]] | None = None
 
     def default_choice(self, spec: OpSpec, profile: CpuProfile) -> Choice:
         return {name: values[0] for name, values in self.knobs(spec, profile).items()}

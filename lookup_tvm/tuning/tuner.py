@@ -8,7 +8,6 @@ run keeps all completed work and a re-run resumes.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import random
 import sys
 import time
@@ -170,27 +169,22 @@ def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, searche
             "default_ms": times[0] * 1e3, "searched_ms": min(t for i, t in times.items() if i) * 1e3}
 
 
-def hand_candidates(spec: OpSpec, profile_cores: int) -> list[dict[str, int]]:
-    """Blocking candidates of the scatter-add: tokens of g per block x tables per thread."""
-    h = spec["h"]
-    tables = [t for t in (1, 2, 4, 8, 16) if t <= max(1, h // profile_cores)]
-    return [{"token_block": tb, "table_block": kb} for tb, kb in itertools.product((16, 32, 64, 128, 256), tables)]
-
-
 def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: dict[str, Any],
                label: str, out: TextIO) -> dict[str, Any]:
-    """Measure blocking candidates of a hand-written kernel directly (default first)."""
-    default = {k: spec[k] for k in ("token_block", "table_block")}
-    candidates = [c for c in hand_candidates(spec, options.target.profile.cores) if c != default]
+    """Measure the layout candidates of a hand-written kernel (``Operator.layout_search``)
+    directly, the default first; the layout parameters not searched keep their values."""
+    searched = operator.layout_search(spec, options.target.profile)
+    default = {k: spec[k] for k in searched[0]}
+    fixed = {k: spec[k] for k in sorted(operator.layout_params - set(default))}
+    candidates = [c for c in searched if c != default]
     random.Random(options.seed).shuffle(candidates)
     candidates = [default, *candidates][: options.trials]
     measured = {json_key(m["layout"]): m for m in entry.get("measurements", [])}
-    shape = {k: v for k, v in spec.params if k not in ("lanes", *default)}
     kernels = CompiledKernels(options.target, DefaultSchedules(), check_isa=False)
     for layout in candidates:
         if json_key(layout) in measured:
             continue
-        full = OpSpec.make(spec.op, **shape, lanes=spec["lanes"], **layout)
+        full = spec.with_params(**layout)
         kernel = kernels.compile(full)
         workload = make_workload(full, options.tokens)
         seconds = interleaved_medians({"k": lambda: kernel(*workload.args)}, rounds=3, warmup=1)["k"]
@@ -200,10 +194,10 @@ def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: di
     if out.isatty():
         print(file=out, flush=True)
     ranked = sorted(measured.values(), key=lambda m: m["ms"])
-    layouts = [{"layout": {"lanes": spec["lanes"], **m["layout"]}} for m in ranked]
+    layouts = [{"layout": {**fixed, **m["layout"]}} for m in ranked]
     kept = _first_correct(operator, spec, options, layouts, out)
-    best = next((m for m in ranked if {"lanes": spec["lanes"], **m["layout"]} == kept.get("layout")), ranked[0])
-    return {"trials": len(measured), "best_ms": best["ms"], "layout": {"lanes": spec["lanes"], **best["layout"]},
+    best = next((m for m in ranked if {**fixed, **m["layout"]} == kept.get("layout")), ranked[0])
+    return {"trials": len(measured), "best_ms": best["ms"], "layout": {**fixed, **best["layout"]},
             "measurements": list(measured.values()), "history_ms": [m["ms"] for m in measured.values()],
             **{k: v for k, v in kept.items() if k != "layout"}}
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
 from lookup_tvm.ops.gather.backward import (SCATTER_LAYOUT, SCORE_GRAD_SPLIT_KNOBS, define_gather_grad,
-                                            define_score_grad, define_table_grad, schedule_score_grad,
-                                            score_grad_knobs, table_grad_layout)
+                                            define_score_grad, define_table_grad, scatter_layout_search,
+                                            schedule_score_grad, score_grad_knobs, table_grad_layout)
 from lookup_tvm.ops.gather.checks import (check_gather_kernels, gather_grad_workload, gather_workload, op_samples,
                                           score_grad_workload, table_grad_workload)
 from lookup_tvm.ops.gather.compute import SPLIT_KNOBS, define_gather, gather_knobs, schedule_gather
@@ -25,9 +25,9 @@ OPERATORS = (
     Operator("gather_score_grad", define_score_grad, schedule_score_grad, check_gather_kernels, score_grad_workload,
              score_grad_knobs, split_knobs=SCORE_GRAD_SPLIT_KNOBS),
     Operator("gather_table_grad", define_table_grad, None, check_gather_kernels, table_grad_workload,
-             layout=table_grad_layout, layout_params=SCATTER_LAYOUT),
+             layout=table_grad_layout, layout_params=SCATTER_LAYOUT, layout_search=scatter_layout_search),
     Operator("gather_grad", define_gather_grad, None, check_gather_kernels, gather_grad_workload,
-             layout=table_grad_layout, layout_params=SCATTER_LAYOUT),
+             layout=table_grad_layout, layout_params=SCATTER_LAYOUT, layout_search=scatter_layout_search),
 )
 
 

@@ -153,6 +153,13 @@ def define_gather_grad(spec: OpSpec, batch=None):
     return gather_grad
 
 
+def scatter_layout_search(spec: OpSpec, profile: CpuProfile) -> list[dict[str, int]]:
+    """The scatter-adds' blocking candidates, measured by the tuner: tokens of g per block x
+    tables per thread (at most the tables each core gets)."""
+    tables = [t for t in (1, 2, 4, 8, 16) if t <= max(1, spec["h"] // profile.cores)]
+    return [{"token_block": tb, "table_block": kb} for tb in (16, 32, 64, 128, 256) for kb in tables]
+
+
 def table_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     """Default blocking of the scatter-adds (table gradient, fused gather backward): a token
     block of g fits half of L1d; enough table groups for all cores."""
