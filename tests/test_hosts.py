@@ -133,12 +133,22 @@ def test_clock_is_the_maximum_not_the_current_one():
     assert host_profile(with_max).ghz == 3.7
 
 
+@pytest.fixture(scope="module")
+def selection_logs(tmp_path_factory):
+    """A log folder of its own holding the committed logs this test expects (not whatever
+    the repository holds when it runs: a tuning run adds its own)."""
+    root = tmp_path_factory.mktemp("logs")
+    for log in {**MEASURED_HERE, **MEASURED_ELSEWHERE}.values():
+        shutil.copytree(REPO / "tuning_logs" / log, root / log)
+    return root
+
+
 @pytest.mark.parametrize("name", sorted(HOSTS))
-def test_log_selection_precedence(name):
+def test_log_selection_precedence(name, selection_logs):
     from lookup_tvm.sources.selection import select_host_log
 
     probe = HOSTS[name]
-    selection = select_host_log(probe)
+    selection = select_host_log(probe, roots=[selection_logs])
     assert selection.target.attrs["num-cores"] == probe.cores
     if name in MEASURED_HERE:
         assert selection.log.directory.name == MEASURED_HERE[name] and selection.warning is None
