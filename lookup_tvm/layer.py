@@ -14,17 +14,17 @@ from lookup_tvm.ops.gather.torch_ops import gather_forward
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED
 
 
-def check_lookup_ffn_args(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor, proj_bias: Tensor,
-                          tables: Tensor, out_bias: Tensor) -> None:
-    """The whole layer's arguments: as the front end's, with tau from tables [h, 2**tau, d_out]
-    (h*tau = proj_bias length) and out_bias [d_out]; weight float32, the others all float32 or
-    all bfloat16."""
+def check_lookup_ffn_args(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, folded_weight: Tensor,
+                          proj_bias: Tensor, tables: Tensor, out_bias: Tensor) -> None:
+    """The whole layer's arguments: as the front end's (with folded weights), with tau from
+    tables [h, 2**tau, d_out] (h*tau = proj_bias length) and out_bias [d_out]; folded_weight
+    float32, the others all float32 or all bfloat16."""
     check_tensor("tables", tables, STORAGE_DTYPES, 3)
     h, rows, d_out = tables.shape
     if not is_power_of_two(rows) or rows < 2:
         raise ValueError(f"tables.shape[1] must be 2**tau rows (tau >= 1), got {rows}")
     tau = rows.bit_length() - 1
-    check_front_end_args(x, norm_weight, norm_bias, weight, proj_bias, tau)
+    check_front_end_args(x, norm_weight, norm_bias, folded_weight, proj_bias, tau, folded=True)
     if proj_bias.shape[0] != h * tau:
         raise ValueError(f"proj_bias has {proj_bias.shape[0]} values, the tables need h * tau = {h * tau}")
     check_tensor("x", x, tables.dtype, 2)
@@ -32,14 +32,15 @@ def check_lookup_ffn_args(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, wei
     check_dims("out_bias", out_bias, [d_out])
 
 
-def lookup_ffn_inference_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor,
+def lookup_ffn_inference_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Tensor, folded_weight: Tensor,
                               proj_bias: Tensor, tables: Tensor, out_bias: Tensor) -> Tensor:
     """The whole layer without gradients: front end kernel, gather kernel, bias added in place.
-    x [B, d], tables [h, 2**tau, d_out], out_bias [d_out] -> y [B, d_out], all float32 or all
-    bfloat16 (accumulated in float32, rounded to bfloat16 once at the end)."""
+    x [B, d], folded_weight [4, r, nb, b, b] float32 (``bh4_fold``), tables [h, 2**tau, d_out],
+    out_bias [d_out] -> y [B, d_out], all float32 or all bfloat16 (accumulated in float32,
+    rounded to bfloat16 once at the end)."""
     tau = tables.shape[1].bit_length() - 1
     batch, (h, _, d_out) = x.shape[0], tables.shape
-    codes, scores = front_end_call(ck, x, norm_weight, norm_bias, weight, proj_bias, tau,
+    codes, scores = front_end_call(ck, x, norm_weight, norm_bias, folded_weight, proj_bias, tau,
                                    into=(reusable((batch, h), torch.int32), reusable((batch, h), torch.float32)))
     out = reusable((batch, d_out), x.dtype)
     summed = out if out.dtype == torch.float32 else reusable((batch, d_out), torch.float32)
@@ -48,23 +49,24 @@ def lookup_ffn_inference_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Ten
 
 
 @torch.library.custom_op("lookup_tvm::lookup_ffn_inference", mutates_args=())
-def lookup_ffn_inference(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, weight: Tensor, proj_bias: Tensor,
-                         tables: Tensor, out_bias: Tensor, handle: int) -> Tensor:
-    """The whole layer without gradients (BH4 projection): x [B, d] -> y [B, d_out]."""
-    check_lookup_ffn_args(x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias)
-    return lookup_ffn_inference_call(kernels_for(handle), x, norm_weight, norm_bias, weight, proj_bias, tables,
+def lookup_ffn_inference(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, folded_weight: Tensor,
+                         proj_bias: Tensor, tables: Tensor, out_bias: Tensor, handle: int) -> Tensor:
+    """The whole layer without gradients (BH4 projection, weights folded by ``bh4_fold``):
+    x [B, d] -> y [B, d_out]."""
+    check_lookup_ffn_args(x, norm_weight, norm_bias, folded_weight, proj_bias, tables, out_bias)
+    return lookup_ffn_inference_call(kernels_for(handle), x, norm_weight, norm_bias, folded_weight, proj_bias, tables,
                                      out_bias)
 
 
 lookup_ffn_inference.register_fake(
-    lambda x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias, handle: x.new_empty((x.shape[0],
-                                                                                               tables.shape[2])))
+    lambda x, norm_weight, norm_bias, folded_weight, proj_bias, tables, out_bias, handle: x.new_empty(
+        (x.shape[0], tables.shape[2])))
 
 
 def op_samples():
     """The layer's custom op on small valid arguments: d = 13 (D = 16), h = 3, tau = 4, d_out = 6."""
-    weight = torch.randn(1, 4, 2, 8, 8) / 8
-    return [(lookup_ffn_inference, (torch.randn(5, 13), torch.randn(13), torch.randn(13), weight, torch.randn(12),
+    folded = torch.randn(4, 1, 2, 8, 8) / 8
+    return [(lookup_ffn_inference, (torch.randn(5, 13), torch.randn(13), torch.randn(13), folded, torch.randn(12),
                                     torch.randn(3, 16, 6), torch.randn(6), 0))]
 
 

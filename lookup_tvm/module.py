@@ -13,7 +13,7 @@ from lookup_tvm.kit.checks import STORAGE_DTYPES
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.layer import lookup_ffn_inference, residual_mix
 from lookup_tvm.library import load_library
-from lookup_tvm.ops.bh4.torch_ops import bh4_projection, bh4_train
+from lookup_tvm.ops.bh4.torch_ops import bh4_fold, bh4_projection, bh4_train
 from lookup_tvm.ops.front_end import uses_bf16_dot
 from lookup_tvm.ops.gather.torch_ops import gather_accumulate
 from lookup_tvm.ops.hash.torch_ops import hash_codes
@@ -70,6 +70,7 @@ class LookupFFN(nn.Module):
         note_in_use(cfg)
         self.backend = backend
         self.kernels = None
+        self._folded: tuple | None = None  # (key, the weight's storage, folded weights): see _folded_weight
         self.norm = nn.LayerNorm(cfg.d, eps=LAYER_NORM_EPS)
         if projection == "bh4":
             self.weight_scale = 1.0 / math.sqrt(cfg.b * cfg.dim)
@@ -159,19 +160,20 @@ class LookupFFN(nn.Module):
         """The custom ops directly: shapes hold by construction and codes come from our own
         hash, so no data-dependent checks break ``torch.compile`` graphs. Without gradients
         (and with the spec's scores), the whole layer is one op: the fused front end kernel
-        (LayerNorm, BH4 projection, hash), then the gather."""
+        (LayerNorm, BH4 projection, hash), then the gather, on the folded weights computed once
+        (:meth:`_folded_weight`)."""
         c = self.config
         storage = self._storage_dtype(x)
         x = x.to(storage)
         handle = handle_of(self.kernels)
         norm_weight, norm_bias, proj_bias, tables, out_bias = (
             t.to(storage) for t in (self.norm.weight, self.norm.bias, self.proj_bias, self.tables, self.out_bias))
-        weight = self.proj_weight.float() * self.weight_scale  # scaled in float32: a transient, folded in float32
         needs_grad = torch.is_grad_enabled() and any(
-            t.requires_grad for t in (x, weight, norm_weight, norm_bias, proj_bias, tables, out_bias))
+            t.requires_grad for t in (x, self.proj_weight, norm_weight, norm_bias, proj_bias, tables, out_bias))
         if c.projection == "bh4" and self.score_temperature == 1.0 and not self.bounded_scores and not needs_grad:
-            return lookup_ffn_inference(x, norm_weight, norm_bias, weight, proj_bias, tables, out_bias,
-                                                  handle)
+            return lookup_ffn_inference(x, norm_weight, norm_bias, self._folded_weight(handle), proj_bias, tables,
+                                        out_bias, handle)
+        weight = self.proj_weight.float() * self.weight_scale  # scaled in float32: a transient, folded in float32
         # Training: the gather reads bfloat16 tables as they are (float32 gradients, rounded once);
         # the other parameters and the input are widened here (autograd rounds their gradients back).
         x, norm_weight, norm_bias, weight, proj_bias, out_bias = (
@@ -181,6 +183,23 @@ class LookupFFN(nn.Module):
         codes, scores = hash_codes(z.reshape(-1, c.h, c.tau).contiguous(), handle)
         out = gather_accumulate(codes, self._bounded(scores).contiguous(), tables.contiguous(), handle)
         return out.add_(out_bias).to(storage)  # bias in place: the gather's backward does not need its output
+
+    def _folded_weight(self, handle: int) -> torch.Tensor:
+        """The projection weight scaled and folded for the inference kernels, [4, r, nb, b, b]
+        float32: computed once and reused while the stored weight stays the same tensor data
+        (same storage, version counter, dtype, layout, scale and kernels). An optimizer step,
+        ``load_state_dict``, ``.to()`` or a new ``.data`` changes one of them, and the next
+        forward folds again. Not cached while torch.compile traces (the fold is then an op of
+        the graph) nor for inference tensors (they keep no version counter)."""
+        weight = self.proj_weight
+        if torch.compiler.is_compiling() or weight.is_inference():
+            return bh4_fold(weight.float() * self.weight_scale, handle)
+        storage = weight.untyped_storage()  # held by the cache: its address cannot be reused meanwhile
+        key = (storage._cdata, weight._version, weight.dtype, weight.storage_offset(), weight.stride(),
+               self.weight_scale, handle)
+        if self._folded is None or self._folded[0] != key:
+            self._folded = (key, storage, bh4_fold(weight.detach().float() * self.weight_scale, handle))
+        return self._folded[2]
 
     def _storage_dtype(self, x: torch.Tensor) -> torch.dtype:
         """The dtype this call computes in: the parameters' (float32 or bfloat16), or under

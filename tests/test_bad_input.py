@@ -14,7 +14,7 @@ SETUP = """
 import torch
 from lookup_tvm import functional as F
 ops = torch.ops.lookup_tvm
-x = torch.randn(4, 16); w = torch.randn(1, 4, 2, 8, 8)
+x = torch.randn(4, 16); w = torch.randn(1, 4, 2, 8, 8); wf = torch.randn(4, 1, 2, 8, 8)
 z = torch.randn(4, 3, 4)
 codes = torch.randint(0, 16, (4, 3), dtype=torch.int32); scores = torch.randn(4, 3); tables = torch.randn(3, 16, 5)
 """
@@ -66,11 +66,11 @@ CASES = [
     ("ops.bh4_backward(torch.randn(4, 15), x, w, torch.randn(3, 4, 1, 2, 8), 0)", "ValueError", "grad_out has shape"),
     ("ops.front_end(x, torch.ones(16), torch.ones(15), w, torch.zeros(12), 4, 0)", "ValueError", "norm_bias has shape"),
     ("ops.front_end(x, torch.ones(16), torch.zeros(16), w, torch.zeros(10), 4, 0)", "ValueError", "multiple of tau"),
-    ("ops.lookup_ffn_inference(x, torch.ones(16), torch.zeros(16), w, torch.zeros(12), torch.randn(3, 15, 5), "
+    ("ops.lookup_ffn_inference(x, torch.ones(16), torch.zeros(16), wf, torch.zeros(12), torch.randn(3, 15, 5), "
      "torch.zeros(5), 0)", "ValueError", "2**tau rows"),
-    ("ops.lookup_ffn_inference(x, torch.ones(16), torch.zeros(16), w, torch.zeros(8), tables, torch.zeros(5), 0)",
+    ("ops.lookup_ffn_inference(x, torch.ones(16), torch.zeros(16), wf, torch.zeros(8), tables, torch.zeros(5), 0)",
      "ValueError", "h * tau = 12"),
-    ("ops.lookup_ffn_inference(x, torch.ones(16), torch.zeros(16), w, torch.zeros(12), tables, torch.zeros(4), 0)",
+    ("ops.lookup_ffn_inference(x, torch.ones(16), torch.zeros(16), wf, torch.zeros(12), tables, torch.zeros(4), 0)",
      "ValueError", "out_bias has shape"),
 ]
 

@@ -44,9 +44,13 @@ def test_lookup_ffn_inference_is_one_op_and_matches_the_reference():
     reference = LookupFFN(100, 24, 4, d_out=37, block_size=32, backend="reference").eval()
     reference.load_state_dict(ffn.state_dict())
     x = torch.randn(3, 11, 100)
-    calls = []
+    first, calls = [], []
+    with torch.no_grad(), OpsCalled(first):
+        ffn(x)
     with torch.no_grad(), OpsCalled(calls):
         out = ffn(x)
+    ours = [c for c in first if c.startswith("lookup_tvm")]
+    assert ours == ["lookup_tvm.bh4_fold.default", "lookup_tvm.lookup_ffn_inference.default"]  # the fold: once
     assert [c for c in calls if c.startswith("lookup_tvm")] == ["lookup_tvm.lookup_ffn_inference.default"]
     with torch.no_grad():
         assert_close(out, reference(x), tol=1e-4)

@@ -11,7 +11,7 @@ from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import CHECK_TOLERANCE, OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops.bh4.compute import UNFOLD
-from lookup_tvm.ops.bh4.torch_ops import bh4, bh4_backward, bh4_projection, bh4_train
+from lookup_tvm.ops.bh4.torch_ops import bh4, bh4_backward, bh4_fold, bh4_projection, bh4_train
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED, STAGES
 
 BF16_DOT_TOLERANCE = 2e-2
@@ -36,7 +36,7 @@ def op_samples():
     """The family's custom ops on small valid arguments (for opcheck and bad-input tests)."""
     x, w = torch.randn(5, 16), sample_weight()
     _, acts = bh4_train(x, w, 0)
-    return [(bh4, (x, w, 0)), (bh4_projection, (x, w, torch.randn(12), 0)),
+    return [(bh4, (x, w, 0)), (bh4_fold, (w, 0)), (bh4_projection, (x, w, torch.randn(12), 0)),
             (bh4_train, (x.clone().requires_grad_(), w.clone().requires_grad_(), 0)),
             (bh4_backward, (torch.randn(5, 16), x, w, acts, 0))]
 

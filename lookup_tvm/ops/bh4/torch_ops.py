@@ -19,19 +19,30 @@ from lookup_tvm.reference import hadamard
 from lookup_tvm.spec import STAGES
 
 
-def check_bh4_args(x: Tensor, weight: Tensor) -> tuple[int, int, int]:
-    """x [B, D] float32 (D a power of two), weight [r, 4, D//b, b, b] float32; returns (r, nb, b)."""
+def check_weight(weight: Tensor, folded: bool = False) -> tuple[int, int, int]:
+    """BH4 weights [r, 4, nb, b, b] float32 (``folded``: the folded weights [4, r, nb, b, b]);
+    returns (r, nb, b)."""
+    name, layout = ("folded_weight", f"[{STAGES}, r, D//b, b, b]") if folded else ("weight", f"[r, {STAGES}, D//b, b, b]")
+    check_tensor(name, weight, torch.float32, 5)
+    stages, r = weight.shape[:2] if folded else weight.shape[1::-1]
+    _, _, nb, b, b2 = weight.shape
+    if stages != STAGES or b != b2 or min(r, nb, b) < 1:
+        raise ValueError(f"{name} must have shape {layout}, got {tuple(weight.shape)}")
+    return r, nb, b
+
+
+def check_bh4_args(x: Tensor, weight: Tensor, folded: bool = False) -> tuple[int, int, int]:
+    """x [B, D] float32 (D a power of two), weight [r, 4, D//b, b, b] float32 (``folded``: the
+    folded weights [4, r, D//b, b, b]); returns (r, nb, b)."""
     check_tensor("x", x, torch.float32, 2)
-    check_tensor("weight", weight, torch.float32, 5)
-    r, stages, nb, b, b2 = weight.shape
-    if stages != STAGES or b != b2 or r < 1 or nb < 1 or b < 1:
-        raise ValueError(f"weight must have shape [r, {STAGES}, D//b, b, b], got {tuple(weight.shape)}")
+    r, nb, b = check_weight(weight, folded)
     dim = x.shape[1]
     if not is_power_of_two(dim):
         raise ValueError(f"x.shape[1] = D must be a power of two, got {dim}")
     if dim % b:
         raise ValueError(f"block size b = {b} (weight.shape[3]) must divide D = {dim}")
-    check_dims("weight", weight, [None, STAGES, dim // b, b, b])
+    name = "folded_weight" if folded else "weight"
+    check_dims(name, weight, [STAGES, None, dim // b, b, b] if folded else [None, STAGES, dim // b, b, b])
     return r, nb, b
 
 
@@ -147,6 +158,17 @@ def bh4_backward_call(ck, grad_out: Tensor, x: Tensor, weight: Tensor, acts: Ten
         weight_grad(ck.get("bh4_weight_grad", r=r, r_in=r_in, nb=nb, b=b), grad_mm, stage_inputs[s], grad_folded[s])
         grad = grad_in
     return grad.view(batch, nb * b), fold(ck, grad_folded, UNFOLD)
+
+
+@torch.library.custom_op("lookup_tvm::bh4_fold", mutates_args=())
+def bh4_fold(weight: Tensor, handle: int) -> Tensor:
+    """The folded weights [4, r, nb, b, b] of BH4 weights [r, 4, nb, b, b] (H_b folded in):
+    what the forward kernels read, computed once by callers whose weights do not change."""
+    check_weight(weight)
+    return fold(kernels_for(handle), weight, FOLD)
+
+
+bh4_fold.register_fake(lambda weight, handle: weight.new_empty((STAGES, weight.shape[0], *weight.shape[2:])))
 
 
 @torch.library.custom_op("lookup_tvm::bh4", mutates_args=())

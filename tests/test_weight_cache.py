@@ -1,0 +1,128 @@
+"""Inference folds the BH4 weights once: the cached folded weights serve every forward until a
+parameter changes, and never a stale value."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from lookup_tvm import LookupFFN
+from lookup_tvm import reference as R
+from lookup_tvm.ops.bh4.torch_ops import bh4_fold
+
+
+def fresh_output(layer: LookupFFN, x: torch.Tensor) -> torch.Tensor:
+    """The output of a new layer with the same state (nothing cached), in the same dtype."""
+    twin = LookupFFN(layer.config.d, layer.config.h, layer.config.tau, block_size=layer.config.b,
+                     dtype=layer.tables.dtype).eval()
+    twin.load_state_dict(layer.state_dict())
+    with torch.no_grad():
+        return twin(x)
+
+
+def changed_in_place(layer):
+    with torch.no_grad():
+        layer.proj_weight.mul_(-1.5)
+
+
+def changed_by_an_optimizer_step(layer):
+    layer.train()
+    optimizer = torch.optim.SGD(layer.parameters(), lr=1.0)
+    layer(torch.randn(9, layer.config.d, dtype=layer.tables.dtype)).float().square().sum().backward()
+    optimizer.step()
+    layer.eval()
+
+
+def changed_by_load_state_dict(layer):
+    other = LookupFFN(layer.config.d, layer.config.h, layer.config.tau, block_size=layer.config.b)
+    layer.load_state_dict(other.state_dict())
+
+
+def changed_by_new_data(layer):
+    layer.proj_weight.data = torch.randn_like(layer.proj_weight)
+
+
+CHANGES = [changed_in_place, changed_by_an_optimizer_step, changed_by_load_state_dict, changed_by_new_data]
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=[c.__name__ for c in CHANGES])
+def test_the_next_forward_sees_changed_weights(change):
+    torch.manual_seed(0)
+    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    x = torch.randn(17, 48)
+    with torch.no_grad():
+        before = layer(x)
+    change(layer)
+    with torch.no_grad():
+        after = layer(x)
+    assert not torch.equal(after, before)
+    assert torch.equal(after, fresh_output(layer, x))
+
+
+def test_a_dtype_change_is_seen():
+    torch.manual_seed(0)
+    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    x = torch.randn(17, 48)
+    with torch.no_grad():
+        layer(x)
+        layer.to(torch.bfloat16)
+        got = layer(x.bfloat16())
+    assert torch.equal(got, fresh_output(layer, x.bfloat16()))
+
+
+def test_eval_forwards_fold_once_until_the_weights_change(monkeypatch):
+    """The fold runs at the first forward, not at the next ones; after a change, once again."""
+    from lookup_tvm import module
+
+    folds = []
+    monkeypatch.setattr(module, "bh4_fold", lambda weight, handle: folds.append(1) or bh4_fold(weight, handle))
+    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    x = torch.randn(5, 48)
+    with torch.inference_mode():
+        for _ in range(3):
+            layer(x)
+    assert len(folds) == 1
+    changed_in_place(layer)
+    with torch.no_grad():
+        layer(x)
+        layer(x)
+    assert len(folds) == 2
+
+
+def test_a_copied_layer_folds_its_own_weights():
+    torch.manual_seed(0)
+    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    x = torch.randn(5, 48)
+    with torch.no_grad():
+        layer(x)
+        twin = copy.deepcopy(layer)
+        changed_in_place(twin)
+        assert torch.equal(twin(x), fresh_output(twin, x))
+        assert torch.equal(layer(x), fresh_output(layer, x))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("tokens", [1, 2, 3, 7, 8, 63, 64])
+def test_small_batches_match_the_reference_with_the_cache_on(tokens, dtype):
+    """Decode-sized batches, each forward after the first on the cached folded weights,
+    against the pure-PyTorch layer on the same (rounded) values: float32 to 1e-4 of the output's
+    magnitude; bfloat16 to the output's rounding, on the tokens whose codes agree (a code can
+    flip where a z lies within ~1e-3 of 0)."""
+    torch.manual_seed(tokens)
+    layer = LookupFFN(64, 8, 6, block_size=16, dtype=dtype).eval()
+    ref = LookupFFN(64, 8, 6, block_size=16, backend="reference").eval()
+    ref.load_state_dict({k: v.float() for k, v in layer.state_dict().items()})
+    with torch.no_grad():
+        layer(torch.randn(5, 64, dtype=dtype))  # fills the cache
+        x = torch.randn(tokens, 64, dtype=dtype)
+        got, want = layer(x).float(), ref(x.float())
+        flat = x.float()
+        z = R.normed_projection(flat, ref.norm.weight, ref.norm.bias, ref.projection_weight(), ref.proj_bias,
+                                bf16_operands=layer.uses_bf16_dot()).reshape(tokens, 8, 6)
+    scale = want.abs().max()
+    if dtype == torch.float32:
+        assert (got - want).abs().max() <= 1e-4 * scale
+    else:
+        clear = z.abs().amin((-1, -2)) > 1e-2
+        assert ((got - want).abs()[clear] <= 2e-2 * scale).all()
