@@ -22,6 +22,7 @@ from tabulate import tabulate
 from torch import nn
 
 from lookup_tvm.calibration import l2_read_gbytes_per_core
+from lookup_tvm.cpu.isa import host_isa
 from lookup_tvm.cpu.resolve import parse_target
 from lookup_tvm.cpu.threads import worker_environment
 from lookup_tvm.functional import kernels
@@ -94,12 +95,14 @@ def _format_timed(rows: list[Row], markdown: bool) -> str:
     for r in rows:
         baselines = "; ".join(f"{k} {v:.2f}" for k, v in r.baselines_ms.items())
         speedups = "; ".join(f"{r.speedups[k]:.2f}x vs {k}" for k in r.baselines_ms)
-        table.append([r.group, r.name, r.tokens, r.threads, f"{r.subject_ms:.2f}", baselines or "-", speedups or "-",
+        table.append([r.group, r.name, r.tokens, r.threads, f"{r.subject_ms:.2f}", f"{1e3 * r.subject_ms / r.tokens:.1f}",
+                      baselines or "-", speedups or "-",
                       "-" if r.gflops is None else f"{r.gflops:.1f}", "-" if r.gbytes is None else f"{r.gbytes:.1f}",
                       "-" if r.peak_percent is None else f"{r.peak_percent:.0f}%",
                       "-" if r.gbytes is None or not r.l2_gbytes else f"{100 * r.gbytes / r.l2_gbytes:.0f}%",
                       "-" if r.share is None else f"{r.share:.0%}", r.rejected])
-    headers = ["group", "what", "tokens", "threads", "lookup_tvm ms (per call)", "PyTorch ms", "speed-up", "GFLOP/s",
+    headers = ["group", "what", "tokens", "threads", "lookup_tvm ms (per call)", "us per token", "PyTorch ms", "speed-up",
+               "GFLOP/s",
                "GB/s", "% fp32 peak", "% L2 read", "share of forward / step", "rejected rounds"]
     return tabulate(table, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True)
 
@@ -114,7 +117,6 @@ def _peak_gflops(torch, probe) -> float:
 
 def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     """All comparisons at one token count, in this process (its thread count set by the caller)."""
-
 
     torch.manual_seed(0)
     probe = ParallelismProbe() if threads > 1 else None
@@ -201,7 +203,6 @@ def _dynamic_int8(ffn):
     """The FFN with torch's dynamic int8 quantization of its Linear layers (engine x86), as
     CPU servers use it; None where this torch build has no x86 quantized engine."""
 
-
     if "x86" not in torch.backends.quantized.supported_engines:
         return None
     torch.backends.quantized.engine = "x86"
@@ -211,7 +212,7 @@ def _dynamic_int8(ffn):
 
 
 def _breakdown(group: str, whole: Callable[[], object], used: list[tuple[str, dict[str, int], int]], tokens: int,
-               threads: int, rounds: int, probe, peak: float) -> list[Row]:
+               threads: int, rounds: int, probe, peak: float | None) -> list[Row]:
     """Each kernel that ``whole`` (a forward or a training step) runs, on inputs of its shapes,
     interleaved with ``whole``: time per call, rates, % of peak and the share of ``whole`` taken
     by all its calls; the rest is framework time (torch ops, allocation, Python)."""
@@ -234,7 +235,7 @@ def _breakdown(group: str, whole: Callable[[], object], used: list[tuple[str, di
         seconds = medians[name]
         gflops = load.flops / seconds / 1e9 if load.flops else None
         rows.append(Row(group, name if calls == 1 else f"{name} (x{calls})", tokens, threads, seconds * 1e3, {}, {},
-                        gflops, load.bytes / seconds / 1e9, 100 * gflops / peak if gflops else None,
+                        gflops, load.bytes / seconds / 1e9, 100 * gflops / peak if gflops and peak else None,
                         samples.rejected, share=calls * seconds / medians["whole"]))
     rest = medians["whole"] - sum(calls * medians[name] for name, calls, _, _ in parts)
     rows.append(Row(group, "framework: torch ops, allocation, Python (the rest)", tokens, threads, rest * 1e3, {}, {},
@@ -269,6 +270,64 @@ def run_memory(tokens: int) -> list[Row]:
     return rows
 
 
+DECODE_TOKENS = (1, 8, 64, 256)
+
+
+def native_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (AVX512-BF16 or AMX), so PyTorch's bf16 FFN
+    is a fair baseline (elsewhere it is emulated, several times slower than fp32)."""
+    return bool({"avx512bf16", "amx-bf16"} & host_isa())
+
+
+def run_decode(tokens: list[int], threads: int, rounds: int) -> list[Row]:
+    """Decode-sized batches: the no-gradient forward of LookupFFN (fp32) against the FFN in fp32,
+    dynamic int8 and (where the CPU has native bf16) bf16, with each token count's breakdown
+    into kernels and the framework's share (Python, dispatch, buffers: the per-call overhead)."""
+    torch.manual_seed(0)
+    probe = ParallelismProbe() if threads > 1 else None
+    lookup = LookupFFN(512, 128, 8).eval()
+    ffn = nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(), nn.Linear(2048, 512)).eval()
+    ffn_int8 = _dynamic_int8(ffn)
+    ffn_bf16 = copy.deepcopy(ffn).bfloat16() if native_bf16() else None
+    rows = []
+    with torch.inference_mode():
+        for count in tokens:
+            x = torch.randn(count, 512)
+            candidates: dict[str, Callable[[], object]] = {"lookup_tvm": lambda: lookup(x), "FFN fp32": lambda: ffn(x)}
+            if ffn_int8 is not None:
+                candidates["FFN int8 dynamic"] = lambda: ffn_int8(x)
+            if ffn_bf16 is not None:
+                candidates["FFN bf16"] = lambda x_bf16=x.bfloat16(): ffn_bf16(x_bf16)
+            try:
+                samples = interleaved(candidates, rounds=rounds, warmup=3, probe=probe)
+            except RuntimeError as err:
+                print(f"decode at {count} tokens, {threads} threads: {err}", file=sys.stderr)
+                continue
+            rows.append(summarize("decode", "inference (eval)", count, threads, samples, "lookup_tvm",
+                                  lookup.config.flops_per_token() * count))
+            rows.extend(_breakdown("decode breakdown", lambda: lookup(x),
+                                   [(op, params, 1) for op, params in lookup.config.inference_kernels(tokens=count)],
+                                   count, threads, rounds, probe, None))
+    if probe:
+        probe.close()
+    return rows
+
+
+def crossovers(rows: list[Row]) -> list[str]:
+    """Per thread count and baseline: the smallest decode batch from which LookupFFN is faster
+    at every measured batch."""
+    lines = []
+    decode = [r for r in rows if r.group == "decode"]
+    for threads in sorted({r.threads for r in decode}):
+        mine = sorted((r for r in decode if r.threads == threads), key=lambda r: r.tokens)
+        for baseline in dict.fromkeys(k for r in mine for k in r.speedups):
+            wins = [r.speedups.get(baseline, 0) > 1 for r in mine]
+            first = next((i for i in range(len(mine)) if all(wins[i:])), None)
+            where = f"from {mine[first].tokens} tokens on" if first is not None else "at no measured batch"
+            lines.append(f"{threads} thread(s): LookupFFN faster than {baseline} {where}")
+    return lines
+
+
 def _run_worker(args: list[str], env: dict[str, str], what: str) -> list[Row]:
     proc = subprocess.run([sys.executable, "-m", "lookup_tvm.bench", *args], env=env, stdout=subprocess.PIPE, text=True)
     if proc.returncode:
@@ -277,26 +336,27 @@ def _run_worker(args: list[str], env: dict[str, str], what: str) -> list[Row]:
 
 
 def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
-            keep_freed_memory: bool = False) -> list[Row]:
+            keep_freed_memory: bool = False, decode: bool = False) -> list[Row]:
     """Each thread count in a fresh process, then the memory of a training step in another
     (1 thread; glibc told to return every freed block of 64 KiB or more to the system, so the
     resident high-water mark follows the live tensors); returns every Row. With
     ``keep_freed_memory`` the timing processes run under :func:`lookup_tvm.keep_freed_memory`
-    (every model alike: LookupFFN and the PyTorch baselines)."""
+    (every model alike: LookupFFN and the PyTorch baselines). With ``decode``, only the decode
+    rows (:func:`run_decode`) at each thread count."""
     rows = []
     for count in threads:
         env = worker_environment(count, OMP_WAIT_POLICY="PASSIVE")
         args = ["--worker", "--threads", str(count), "--rounds", str(rounds), "--tokens", *map(str, tokens)]
         args += (["--quick"] if quick else []) + (["--keep-freed-memory"] if keep_freed_memory else [])
-        rows += _run_worker(args, env, f"{count} threads")
+        rows += _run_worker(args + (["--decode"] if decode else []), env, f"{count} threads")
+    if decode:
+        return rows
     env = worker_environment(1, MALLOC_MMAP_THRESHOLD_="65536")
     rows += _run_worker(["--memory", "--threads", "1", "--tokens", *map(str, tokens)], env, "memory")
     return rows
 
 
 def _worker_main(argv: list[str]) -> None:
-
-
     p = argparse.ArgumentParser()
     p.add_argument("--worker", action="store_true")
     p.add_argument("--threads", type=int)
@@ -305,11 +365,14 @@ def _worker_main(argv: list[str]) -> None:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--memory", action="store_true")
     p.add_argument("--keep-freed-memory", action="store_true")
+    p.add_argument("--decode", action="store_true")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.keep_freed_memory:
         keep_freed_memory()
-    if args.memory:
+    if args.decode:
+        rows = run_decode(args.tokens, args.threads, args.rounds)
+    elif args.memory:
         rows = [r for t in args.tokens for r in run_memory(t)]
     else:
         rows = [r for t in args.tokens for r in run_one(t, args.threads, args.rounds, args.quick)]

@@ -91,6 +91,7 @@ class CompiledKernels:
         self.cache_dir = cache_dir
         self._operators = operators()
         self._kernels: dict[OpSpec, Kernel] = {}
+        self._by_shape: dict[tuple, Kernel] = {}
         self._lock = threading.Lock()
         self._digest = _source_digest()
 
@@ -99,8 +100,13 @@ class CompiledKernels:
         return self.source.layout(self._operators[op], OpSpec.make(op, **params), self.target)
 
     def get(self, op: str, **params: int) -> Kernel:
-        """The kernel of an operator at given shape parameters (layout chosen by the source)."""
-        return self.compile(self.spec(op, **params))
+        """The kernel of an operator at given shape parameters (layout chosen by the source),
+        looked up by those parameters after the first call (the per-call path of every op)."""
+        key = (op, *sorted(params.items()))
+        kernel = self._by_shape.get(key)
+        if kernel is None:
+            kernel = self._by_shape.setdefault(key, self.compile(self.spec(op, **params)))
+        return kernel
 
     def compile(self, spec: OpSpec) -> Kernel:
         """The kernel of a full spec, compiled on first use."""

@@ -10,8 +10,8 @@ from lookup_tvm import reference
 from lookup_tvm.config import LayerConfig, note_in_use
 from lookup_tvm.kernels import default_kernels
 from lookup_tvm.kit.checks import STORAGE_DTYPES
-from lookup_tvm.kit.handles import handle_of
-from lookup_tvm.layer import lookup_ffn_inference, residual_mix
+from lookup_tvm.kit.handles import handle_of, kernels_for
+from lookup_tvm.layer import lookup_ffn_inference, lookup_ffn_inference_call, residual_mix
 from lookup_tvm.library import load_library
 from lookup_tvm.ops.bh4.torch_ops import bh4_fold, bh4_projection, bh4_train
 from lookup_tvm.ops.front_end import uses_bf16_dot
@@ -171,8 +171,10 @@ class LookupFFN(nn.Module):
         needs_grad = torch.is_grad_enabled() and any(
             t.requires_grad for t in (x, self.proj_weight, norm_weight, norm_bias, proj_bias, tables, out_bias))
         if c.projection == "bh4" and self.score_temperature == 1.0 and not self.bounded_scores and not needs_grad:
-            return lookup_ffn_inference(x, norm_weight, norm_bias, self._folded_weight(handle), proj_bias, tables,
-                                        out_bias, handle)
+            args = (x, norm_weight, norm_bias, self._folded_weight(handle), proj_bias, tables, out_bias)
+            if torch.compiler.is_compiling() or torch._C._len_torch_dispatch_stack():
+                return lookup_ffn_inference(*args, handle)  # a graph node, or seen by the active dispatch mode
+            return lookup_ffn_inference_call(kernels_for(handle), *args)  # plain eager: no op dispatch (~0.1 ms)
         weight = self.proj_weight.float() * self.weight_scale  # scaled in float32: a transient, folded in float32
         # Training: the gather reads bfloat16 tables as they are (float32 gradients, rounded once);
         # the other parameters and the input are widened here (autograd rounds their gradients back).

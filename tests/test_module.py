@@ -1,4 +1,6 @@
 """LookupFFN module: TVM backend against the reference backend, outputs and every gradient."""
+import itertools
+
 import pytest
 import torch
 
@@ -133,10 +135,13 @@ def test_the_kernel_lists_name_what_a_forward_and_a_step_run(kwargs, monkeypatch
     monkeypatch.setattr(compiled.Kernel, "__call__", counting)
     x = torch.randn(128, layer.config.d, requires_grad=True)  # whole token tiles: one call per kernel
     with torch.no_grad():
-        layer.eval()(x)
-    assert calls == Counter(kernel_key(op, p) for op, p in layer.config.inference_kernels())
-    for bf16 in (False, True):  # what tune.py tunes covers every forward
-        assert all(kernel in layer.config.kernels() for kernel in layer.config.inference_kernels(bf16))
+        layer.eval()(x)  # folds the weights once
+        for tokens in (128, 8):
+            calls.clear()
+            layer(x[:tokens])
+            assert calls == Counter(kernel_key(op, p) for op, p in layer.config.inference_kernels(tokens=tokens))
+    for bf16, tokens in itertools.product((False, True), (None, 1)):  # what tune.py tunes covers every forward
+        assert all(kernel in layer.config.kernels() for kernel in layer.config.inference_kernels(bf16, tokens))
     calls.clear()
     layer.train()(x).sum().backward()
     assert calls == Counter({kernel_key(op, p): n for op, p, n in layer.config.training_kernels()})

@@ -114,6 +114,8 @@ class Operator:
     reference (max abs difference over the reference's max magnitude; inf for a wrong code),
     which ``tolerance(spec)`` bounds. ``workload(spec, tokens)`` gives the benchmark inputs,
     the PyTorch baseline and the FLOP and byte counts (:class:`lookup_tvm.kit.workload.Workload`).
+    ``max_tokens``: the largest token count a call of the kernel gets (its family runs another
+    kernel of the same operator above it), or None.
     """
 
     name: str
@@ -127,6 +129,12 @@ class Operator:
     split_knobs: frozenset[str] = frozenset()
     layout_params: frozenset[str] = frozenset()
     layout_search: Callable[[OpSpec, CpuProfile], list[dict[str, int]]] | None = None
+    max_tokens: int | None = None
+
+    def tuning_tokens(self, tokens: int) -> int:
+        """The token count the kernel is tuned and benchmarked at, given the one asked for: at
+        most ``max_tokens`` (the largest batch its family calls it with), else as asked."""
+        return min(tokens, self.max_tokens) if self.max_tokens else tokens
 
     def default_choice(self, spec: OpSpec, profile: CpuProfile) -> Choice:
         return {name: values[0] for name, values in self.knobs(spec, profile).items()}

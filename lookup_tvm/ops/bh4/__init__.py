@@ -57,9 +57,10 @@ def _kernels(config):
     return needed
 
 
-def _inference(config, bf16: bool):
-    """The front end of a BH4 layer runs on folded weights."""
-    return [("bh4_fold", {**config.bh4_shape, "mode": FOLD})] if config.projection == "bh4" else []
+def _inference(config, bf16: bool, tokens: int | None):
+    """None per forward: the front end's folded weights are folded once per change of the weights
+    (``LookupFFN`` keeps them), with the fold kernel that training's forward also runs."""
+    return []
 
 
 def _forward(config):

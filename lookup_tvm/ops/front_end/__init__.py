@@ -32,7 +32,7 @@ def _kernels(config):
     return [("front_end", {**_shape(config), **storage_variant(bf16)}) for bf16 in (False, True)]
 
 
-def _inference(config, bf16: bool):
+def _inference(config, bf16: bool, tokens: int | None):
     return [("front_end", {**_shape(config), **storage_variant(bf16)})] if config.projection == "bh4" else []
 
 

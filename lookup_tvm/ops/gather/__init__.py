@@ -14,14 +14,18 @@ from lookup_tvm.kit.operator import Operator, storage_variant
 from lookup_tvm.ops.gather.backward import (SCATTER_LAYOUT, SCORE_GRAD_SPLIT_KNOBS, define_gather_grad,
                                             define_score_grad, define_table_grad, scatter_layout_search,
                                             schedule_score_grad, score_grad_knobs, table_grad_layout)
-from lookup_tvm.ops.gather.checks import (check_gather_kernels, gather_grad_workload, gather_workload, op_samples,
-                                          score_grad_workload, table_grad_workload)
+from lookup_tvm.ops.gather.checks import (check_gather_kernels, check_small_gather, gather_grad_workload,
+                                          gather_workload, op_samples, score_grad_workload, table_grad_workload)
 from lookup_tvm.ops.gather.compute import SPLIT_KNOBS, define_gather, gather_knobs, schedule_gather
+from lookup_tvm.ops.gather.small import SMALL_TOKENS, define_small_gather, schedule_small_gather, small_gather_knobs
+from lookup_tvm.ops.gather.small import SPLIT_KNOBS as SMALL_SPLIT_KNOBS
 from lookup_tvm.ops.gather.torch_ops import gather_accumulate
 
 OPERATORS = (
     Operator("gather", define_gather, schedule_gather, check_gather_kernels, gather_workload, gather_knobs,
              split_knobs=SPLIT_KNOBS),
+    Operator("gather_small", define_small_gather, schedule_small_gather, check_small_gather, gather_workload,
+             small_gather_knobs, split_knobs=SMALL_SPLIT_KNOBS, max_tokens=SMALL_TOKENS),
     Operator("gather_score_grad", define_score_grad, schedule_score_grad, check_gather_kernels, score_grad_workload,
              score_grad_knobs, split_knobs=SCORE_GRAD_SPLIT_KNOBS),
     Operator("gather_table_grad", define_table_grad, None, check_gather_kernels, table_grad_workload,
@@ -36,13 +40,16 @@ def _shape(config) -> dict[str, int]:
 
 
 def _kernels(config):
-    fp32 = [(op, _shape(config)) for op in ("gather", "gather_score_grad", "gather_table_grad", "gather_grad")]
-    return fp32 + [(op, {**_shape(config), **storage_variant(True)}) for op in ("gather", "gather_grad")]
+    fp32 = [(op, _shape(config)) for op in ("gather", "gather_small", "gather_score_grad", "gather_table_grad",
+                                            "gather_grad")]
+    return fp32 + [(op, {**_shape(config), **storage_variant(True)}) for op in ("gather", "gather_small", "gather_grad")]
 
 
-def _inference(config, bf16: bool):
-    """The forward reads bfloat16 tables in a bfloat16 BH4 layer (the dense one stays float32)."""
-    return [("gather", {**_shape(config), **storage_variant(bf16 and config.projection == "bh4")})]
+def _inference(config, bf16: bool, tokens: int | None):
+    """The forward reads bfloat16 tables in a bfloat16 BH4 layer (the dense one stays float32);
+    calls of at most ``SMALL_TOKENS`` tokens run the small-batch kernel."""
+    op = "gather_small" if tokens is not None and tokens <= SMALL_TOKENS else "gather"
+    return [(op, {**_shape(config), **storage_variant(bf16 and config.projection == "bh4")})]
 
 
 FAMILY = Family("gather", OPERATORS, op_samples, _kernels, _inference,

@@ -9,6 +9,7 @@ from lookup_tvm.kit.checks import relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload
+from lookup_tvm.ops.gather.small import SMALL_TOKENS
 from lookup_tvm.ops.gather.torch_ops import (gather_accumulate, gather_grad, gather_grad_call, gather_score_grad,
                                              gather_table_grad)
 
@@ -52,6 +53,15 @@ def check_gather_kernels(kernels, spec: OpSpec, tokens: int) -> float:
         want = torch.autograd.grad(R.gather_accumulate(codes, *args), wrt, grad)
         errors += [relative_error(g, w) for g, w in zip(got, want)]
     return max(errors)
+
+
+def check_small_gather(kernels, spec: OpSpec, tokens: int) -> float:
+    """The small-batch gather against the reference at up to ``SMALL_TOKENS`` tokens (the
+    tables in the spec's storage dtype, the reference on them widened)."""
+    g = GatherInputs(spec, min(tokens, SMALL_TOKENS))
+    with torch.no_grad():
+        got = gather_accumulate(g.codes, g.scores, g.tables, handle_of(kernels))
+    return relative_error(got, R.gather_accumulate(g.codes, g.scores, g.tables.float()))
 
 
 class GatherInputs:

@@ -10,9 +10,9 @@ from lookup_tvm.kit.tir import as_float32, batch_extent, divisors, vector_lanes
 TABLE_MAJOR, TOKEN_MAJOR = 0, 1
 
 
-def define_gather(spec: OpSpec, batch=None):
+def define_gather(spec: OpSpec, batch=None, name: str = "gather"):
     """codes [B, h] int32, scores [B, h] float32, tables [h, rows, d_out] (float32, or bfloat16
-    with ``bf16=1``) -> out [B, d_out] float32 (accumulated in float32)."""
+    with ``bf16=1``) -> out [B, d_out] float32 (accumulated in float32); the block is ``name``."""
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     batch = batch_extent(batch)
     codes = te.placeholder((batch, h), "int32", name="codes")
@@ -21,7 +21,7 @@ def define_gather(spec: OpSpec, batch=None):
     k = te.reduce_axis((0, h), "k")
     out = te.compute(
         (batch, d_out), lambda t, d: te.sum(scores[t, k] * as_float32(tables[k, codes[t, k], d]), axis=k),
-        name="gather"
+        name=name
     )
     return te.create_prim_func([codes, scores, tables, out])
 

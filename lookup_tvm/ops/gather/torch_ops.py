@@ -10,6 +10,7 @@ from lookup_tvm.kit.buffers import reusable
 from lookup_tvm.kit.checks import STORAGE_DTYPES, check_codes_range, check_dims, check_tensor
 from lookup_tvm.kit.handles import kernels_for
 from lookup_tvm.kit.operator import storage_variant
+from lookup_tvm.ops.gather.small import SMALL_TOKENS
 
 
 def check_gather_args(codes: Tensor, tables: Tensor, scores: Tensor | None = None, grad_out: Tensor | None = None,
@@ -38,9 +39,10 @@ def _shape(tables: Tensor) -> dict[str, int]:
 
 def gather_forward(ck, codes: Tensor, scores: Tensor, tables: Tensor, into: Tensor | None = None) -> Tensor:
     """codes [B, h] int32, scores [B, h] float32, tables float32 or bfloat16 -> [B, d_out] float32
-    (written ``into`` a given buffer)."""
+    (written ``into`` a given buffer); up to ``SMALL_TOKENS`` tokens on the small-batch kernel."""
     out = reusable((codes.shape[0], tables.shape[2]), torch.float32) if into is None else into
-    ck.get("gather", **_shape(tables), **storage_variant(tables.dtype == torch.bfloat16))(codes, scores, tables, out)
+    op = "gather_small" if codes.shape[0] <= SMALL_TOKENS else "gather"
+    ck.get(op, **_shape(tables), **storage_variant(tables.dtype == torch.bfloat16))(codes, scores, tables, out)
     return out
 
 

@@ -29,7 +29,7 @@ def _kernels(config):
     return [("hash", _shape(config)), ("hash_grad", _shape(config))]
 
 
-def _inference(config, bf16: bool):
+def _inference(config, bf16: bool, tokens: int | None):
     """The dense projection's forward hashes z from torch's linear (the BH4 one fuses it into the front end)."""
     return [("hash", _shape(config))] if config.projection == "dense" else []
 

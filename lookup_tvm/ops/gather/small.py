@@ -1,0 +1,53 @@
+"""The gather for small batches (decode: up to :data:`SMALL_TOKENS` tokens a call), the same
+operator as :mod:`.compute`'s with a schedule for few tokens.
+
+The large-batch schedule blocks tokens in the thousands and runs its parallel loop over token
+tiles: at one token it walks thousands of empty iterations and keeps one thread busy. Here the
+parallel loop runs over column chunks of the output (every core gets columns whatever the token
+count), and per token the ``register_vectors`` output vectors of a chunk stay in registers across
+all h tables: each table's row segment is loaded once, the loads of the tables independent of
+each other, so many are in flight.
+"""
+from __future__ import annotations
+
+from lookup_tvm.cpu.target import CpuProfile
+from lookup_tvm.cpu.tvm_api import Schedule
+from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
+from lookup_tvm.kit.tir import divisors, vector_lanes, vector_registers
+from lookup_tvm.ops.gather.compute import define_gather
+
+SMALL_TOKENS = 64  # calls with at most this many tokens run the small-batch gather
+SPLIT_KNOBS = frozenset({"cols", "register_vectors"})
+
+
+def define_small_gather(spec: OpSpec, batch=None):
+    """As :func:`~lookup_tvm.ops.gather.compute.define_gather` (block ``gather_small``)."""
+    return define_gather(spec, batch, name="gather_small")
+
+
+def small_gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    """``cols``: output columns per parallel task, the default giving every core a chunk (at
+    most 16 vectors); ``register_vectors``: output vectors held in registers across the tables,
+    the default half the vector registers."""
+    lanes = vector_lanes(spec["d_out"], profile)
+    vectors = spec["d_out"] // lanes
+    per_core = max(1, vectors // max(1, profile.cores))
+    chunk = max(v for v in divisors(vectors, [16, 8, 4, 2, 1]) if v <= per_core)
+    cols = divisors(spec["d_out"], [lanes * m for m in (chunk, 16, 8, 4, 2, 1)])
+    registers = divisors(cols[0] // lanes, [vector_registers(profile) // 2, 8, 4, 2, 1])
+    return {"cols": cols, "register_vectors": [r for r in registers if r <= 16] or [1]}
+
+
+def schedule_small_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
+    """Parallel over column chunks; per token and group of ``register_vectors`` output vectors,
+    the tables innermost but for the unrolled vectors and their lanes."""
+    lanes = vector_lanes(spec["d_out"], profile)
+    block = sch.get_sblock("gather_small")
+    t, d, k = sch.get_loops(block)
+    d_o, d_i = sch.split(d, [None, choice["cols"]])
+    d_io, d_iv, d_ii = sch.split(d_i, [None, choice["register_vectors"], lanes])
+    sch.reorder(d_o, t, d_io, k, d_iv, d_ii)
+    sch.parallel(d_o)
+    sch.unroll(d_iv)
+    sch.vectorize(d_ii)
+    sch.decompose_reduction(block, k)
