@@ -48,8 +48,13 @@ class OpSpec:
         return "-".join([self.op] + [f"{k}{v}" for k, v in self.params])
 
     @property
+    def tiled(self) -> bool:
+        """Whether the kernel takes its batched arguments as tiles ``[tiles, token_tile, ...]``."""
+        return "token_tile" in dict(self.params)
+
+    @property
     def token_tile(self) -> int:
-        """Tokens per tile of the kernel's batched arguments (1: any token count)."""
+        """Tokens per tile of the kernel's batched arguments (1 also for untiled kernels)."""
         return self.get("token_tile", 1)
 
     @property

@@ -9,8 +9,8 @@ import torch
 def run_tiled(kernel: Any, batched_in: Sequence[torch.Tensor], shared: Sequence[torch.Tensor],
               batched_out: Sequence[torch.Tensor]) -> None:
     """Call a kernel over all tokens; a token-tiled kernel gets whole tiles, the tail padded."""
-    tile = kernel.token_tile
-    if tile == 1:
+    tile = kernel.spec.token_tile
+    if not kernel.spec.tiled:
         kernel(*batched_in, *shared, *batched_out)
         return
     batch = batched_out[0].shape[0]

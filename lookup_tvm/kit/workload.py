@@ -32,6 +32,6 @@ def whole_tiles(spec: OpSpec, tokens: int) -> tuple[int, Callable[[torch.Tensor]
     tile = spec.token_tile
 
     def tiled(t: torch.Tensor) -> torch.Tensor:
-        return t.view(-1, tile, *t.shape[1:]) if tile > 1 else t
+        return t.view(-1, tile, *t.shape[1:]) if spec.tiled else t
 
     return max(tile, tokens - tokens % tile), tiled

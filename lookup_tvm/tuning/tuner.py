@@ -53,7 +53,8 @@ def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
         key = known[op].kernel_key(params)
         entry = log.summary.get(key, {})
         label = f"[{index}/{len(kernels)}] {key}"
-        if entry.get("tokens") != options.tokens or options.retune:
+        tokens = known[op].tuning_tokens(options.tokens)
+        if entry.get("tokens") != tokens or options.retune:
             entry = {}
         if entry.get("budget", 0) >= options.trials:
             print(f"{label}: already tuned ({entry['trials']} trials at {entry['tokens']} tokens), skipped",
@@ -70,7 +71,7 @@ def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
             result = _metaschedule_tune(known[op], spec, options, log, entry, label, out)
         seconds = entry.get("seconds", 0.0) + time.perf_counter() - start
         log.summary[key] = {
-            "op": op, "params": params, "tokens": options.tokens, "budget": options.trials,
+            "op": op, "params": params, "tokens": tokens, "budget": options.trials,
             "seconds": round(seconds, 1), **result,
         }
         log.save_summary()
@@ -80,7 +81,7 @@ def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
 def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, log: TuningLog,
                        entry: dict[str, Any], label: str, out: TextIO) -> dict[str, Any]:
     done = entry.get("trials", 0)
-    func = operator.define(spec, options.tokens // spec.token_tile)
+    func = operator.define(spec, max(1, operator.tuning_tokens(options.tokens) // spec.token_tile))
     database = metaschedule.open_database(log.directory, allow_missing=True)
 
     def report(trials: int, best: float) -> None:
@@ -162,7 +163,7 @@ def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, searche
     for index, knobs in enumerate(choices):
         source = ChosenSchedules({operator.kernel_key(dict(spec.params)): {"choice": knobs}}, "candidate", warn=False)
         kernels[index] = CompiledKernels(options.target, source, check_isa=False).compile(spec)
-    workload = make_workload(spec, options.tokens)
+    workload = make_workload(spec, operator.tuning_tokens(options.tokens))
     times = interleaved_medians({i: (lambda k=k: k(*workload.args)) for i, k in kernels.items()}, rounds=5)
     fastest = min(times, key=times.get)
     return {"choice": choices[fastest], "kept": "default" if fastest == 0 else "searched",
@@ -186,7 +187,7 @@ def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: di
             continue
         full = spec.with_params(**layout)
         kernel = kernels.compile(full)
-        workload = make_workload(full, options.tokens)
+        workload = make_workload(full, operator.tuning_tokens(options.tokens))
         seconds = interleaved_medians({"k": lambda: kernel(*workload.args)}, rounds=3, warmup=1)["k"]
         measured[json_key(layout)] = {"layout": layout, "ms": seconds * 1e3}
         best = min(m["ms"] for m in measured.values())

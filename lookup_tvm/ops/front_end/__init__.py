@@ -12,13 +12,18 @@ from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
 from lookup_tvm.ops.bh4.checks import bf16_dot_tolerance
 from lookup_tvm.ops.bh4.compute import DOT_LAYOUT, bf16_dot_layout
-from lookup_tvm.ops.front_end.checks import check_front_end_kernels, front_end_workload, op_samples
-from lookup_tvm.ops.front_end.compute import define_front_end, front_end_knobs, schedule_front_end
+from lookup_tvm.ops.front_end.checks import (check_front_end_kernels, check_small_front_end, front_end_workload,
+                                             op_samples)
+from lookup_tvm.ops.front_end.compute import (SMALL_TOKENS, define_front_end, front_end_knobs, schedule_front_end,
+                                              small_batch_layout)
 from lookup_tvm.ops.front_end.torch_ops import front_end, front_end_spec
 
 OPERATORS = (
     Operator("front_end", define_front_end, schedule_front_end, check_front_end_kernels, front_end_workload,
              front_end_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT),
+    Operator("front_end_small", define_front_end, schedule_front_end, check_small_front_end, front_end_workload,
+             front_end_knobs, small_batch_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
+             max_tokens=SMALL_TOKENS),
 )
 
 
@@ -29,11 +34,16 @@ def _shape(config) -> dict[str, int]:
 def _kernels(config):
     if config.projection != "bh4":
         return []
-    return [("front_end", {**_shape(config), **storage_variant(bf16)}) for bf16 in (False, True)]
+    return [(op, {**_shape(config), **storage_variant(bf16)}) for op in ("front_end", "front_end_small")
+            for bf16 in (False, True)]
 
 
 def _inference(config, bf16: bool, tokens: int | None):
-    return [("front_end", {**_shape(config), **storage_variant(bf16)})] if config.projection == "bh4" else []
+    """Calls of up to ``SMALL_TOKENS`` tokens run on 1-token tiles."""
+    if config.projection != "bh4":
+        return []
+    op = "front_end_small" if tokens is not None and tokens <= SMALL_TOKENS else "front_end"
+    return [(op, {**_shape(config), **storage_variant(bf16)})]
 
 
 def uses_bf16_dot(kernels, config) -> bool:

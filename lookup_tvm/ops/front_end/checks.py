@@ -11,6 +11,7 @@ from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops.bh4.checks import bf16_dot_tolerance, sample_weight, stage_flops, stage_torch
+from lookup_tvm.ops.front_end.compute import SMALL_TOKENS
 from lookup_tvm.ops.front_end.torch_ops import front_end
 from lookup_tvm.spec import LAYER_NORM_EPS, MIX_INPUT, MIX_PROJECTED, STAGES
 
@@ -38,6 +39,11 @@ def check_front_end_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     if not torch.equal(codes[clear], want_codes[clear]):
         return float("inf")
     return relative_error(scores, want_scores)
+
+
+def check_small_front_end(kernels, spec: OpSpec, tokens: int) -> float:
+    """:func:`check_front_end_kernels` at up to ``SMALL_TOKENS`` tokens (the calls it serves)."""
+    return check_front_end_kernels(kernels, spec, min(tokens, SMALL_TOKENS))
 
 
 def front_end_workload(spec: OpSpec, tokens: int) -> Workload:

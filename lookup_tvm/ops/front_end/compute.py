@@ -24,8 +24,8 @@ from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te, tirx
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, vector_lanes, widened
-from lookup_tvm.ops.bh4.compute import (bh4_stages, order_stage_loops, root_block_names, schedule_pairs,
-                                        stage_block_names)
+from lookup_tvm.ops.bh4.compute import (bf16_dot_layout, bh4_stages, order_stage_loops, root_block_names,
+                                        schedule_pairs, stage_block_names)
 from lookup_tvm.ops.hash.compute import code_and_score
 from lookup_tvm.spec import LAYER_NORM_EPS, MIX_INPUT, MIX_PROJECTED, STAGES
 
@@ -68,6 +68,17 @@ def define_front_end(spec: OpSpec, batch=None):
     codes, scores = te.compute((tiles, tile, h),
                                lambda q, t, table: code_and_score(lambda j: z[q, t, table * tau + j], tau), name="hash")
     return te.create_prim_func([x_in, gamma_in, beta_in, w, cross, bias_in, codes, scores])
+
+
+SMALL_TOKENS = 3  # calls with fewer tokens than the default tile of 4 run the front end on 1-token tiles
+
+
+def small_batch_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
+    """Tiles of one token (no tile padded with zero tokens) for calls of up to ``SMALL_TOKENS``
+    tokens, and ``bf16_dot`` as the large-batch front end chooses it."""
+    if "token_tile" not in dict(spec.params):
+        spec = spec.with_params(token_tile=1)
+    return bf16_dot_layout(spec, profile)
 
 
 def front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:

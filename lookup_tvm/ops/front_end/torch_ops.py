@@ -12,6 +12,7 @@ from lookup_tvm.kit.operator import storage_variant
 from lookup_tvm.kit.tiling import run_tiled
 from lookup_tvm.ops.bh4.compute import FOLD
 from lookup_tvm.ops.bh4.torch_ops import check_bh4_args, check_bias, fold, hadamard_matrix
+from lookup_tvm.ops.front_end.compute import SMALL_TOKENS
 from lookup_tvm.reference import padded_dim
 from lookup_tvm.spec import MAX_CODE_BITS
 
@@ -44,12 +45,13 @@ def front_end_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Tensor, folded
     """Inference front end in one kernel: LayerNorm, BH4 projection and hash.
     x [B, d], norm_weight/norm_bias [d], bias [h*tau]: float32 or bfloat16; folded weights [4, r,
     nb, b, b] float32 (:func:`~lookup_tvm.ops.bh4.torch_ops.fold`) -> (codes [B, h] int32, scores
-    [B, h] float32), written ``into`` given buffers."""
+    [B, h] float32), written ``into`` given buffers. Up to ``SMALL_TOKENS`` tokens on 1-token tiles."""
     _, r, nb, b, _ = folded.shape
     batch, d = x.shape
     h = bias.shape[0] // tau
     codes, scores = into or (reusable((batch, h), torch.int32), reusable((batch, h), torch.float32))
-    kernel = ck.get("front_end", d=d, r=r, nb=nb, b=b, h=h, tau=tau, **storage_variant(x.dtype == torch.bfloat16))
+    op = "front_end_small" if batch <= SMALL_TOKENS else "front_end"
+    kernel = ck.get(op, d=d, r=r, nb=nb, b=b, h=h, tau=tau, **storage_variant(x.dtype == torch.bfloat16))
     run_tiled(kernel, [x], [norm_weight, norm_bias, folded, hadamard_matrix(nb), bias], [codes, scores])
     return codes, scores
 
