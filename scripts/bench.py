@@ -19,15 +19,14 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tokens", type=int, nargs="+", default=None,
                    help="token counts (default 4096 32768; with --decode 1 8 64 256)")
+    p.add_argument("--decode", action="store_true", help="decode-sized batches only (default tokens 1 8 64 256), "
+                   "against the FFN in fp32, dynamic int8 and native bf16: framework share, crossover batch")
     add_threads_argument(p, default=[1, 2])
     p.add_argument("--rounds", type=int, default=7, help="clean rounds per comparison (default 7)")
     p.add_argument("--quick", action="store_true",
                    help="4096 tokens, 1 thread, 3 rounds, only the kernels of the inference forward: < 2 min")
     p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     p.add_argument("--markdown", action="store_true", help="print a GitHub markdown table")
-    p.add_argument("--decode", action="store_true",
-                   help="decode-sized batches only (default tokens 1 8 64 256): LookupFFN against the FFN in fp32, "
-                        "dynamic int8 and native bf16, the per-call framework share, and the crossover batch")
     p.add_argument("--keep-freed-memory", action="store_true",
                    help="time every model (LookupFFN and the PyTorch baselines) under lookup_tvm.keep_freed_memory(), "
                         "glibc keeping freed memory for reuse instead of unmapping it")

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import REPO
-from lookup_tvm.bench import Row, format_rows, summarize
+from lookup_tvm.bench import Row, crossovers, format_rows, summarize
 from lookup_tvm.compare import differing_choices, format_comparison, trials_to_fraction
 from lookup_tvm.config import LayerConfig
 from lookup_tvm.timing import Samples, interleaved
@@ -59,6 +59,18 @@ def test_no_clean_round_is_an_error():
 
     with pytest.raises(RuntimeError, match="no clean sample"):
         interleaved({"a": lambda: None}, rounds=2, warmup=0, probe=BusyProbe(), max_attempts=3)
+
+
+def test_decode_crossover_is_the_batch_from_which_lookup_wins_at_every_batch():
+    def row(tokens, threads, **speedups):
+        return Row("decode", "inference (eval)", tokens, threads, 1.0, dict.fromkeys(speedups, 1.0), speedups)
+
+    rows = [row(1, 1, fp32=0.9, int8=0.5), row(8, 1, fp32=1.2, int8=0.7), row(64, 1, fp32=0.95, int8=0.8),
+            row(256, 1, fp32=1.5, int8=0.9), row(1, 2, fp32=1.1), row(8, 2, fp32=1.3)]
+    assert crossovers(rows) == ["1 thread(s): LookupFFN faster than fp32 from 256 tokens on",
+                                "1 thread(s): LookupFFN faster than int8 at no measured batch",
+                                "2 thread(s): LookupFFN faster than fp32 from 1 tokens on"]
+    assert "us per token" in format_rows(rows)
 
 
 def test_trials_to_95_percent_of_best():
