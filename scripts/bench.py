@@ -24,7 +24,8 @@ def main(argv=None) -> int:
     add_threads_argument(p, default=[1, 2])
     p.add_argument("--rounds", type=int, default=7, help="clean rounds per comparison (default 7)")
     p.add_argument("--quick", action="store_true",
-                   help="4096 tokens, 1 thread, 3 rounds, only the kernels of the inference forward: < 2 min")
+                   help="1024 tokens, 1 thread, 3 rounds, only the kernels of the inference forward: a smoke run "
+                        "(2-3 min on 2 cores)")
     p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     p.add_argument("--markdown", action="store_true", help="print a GitHub markdown table")
     p.add_argument("--keep-freed-memory", action="store_true",
@@ -36,7 +37,7 @@ def main(argv=None) -> int:
 
     args.tokens = args.tokens or list(DECODE_TOKENS if args.decode else (4096, 32768))
     if args.quick:
-        args.tokens, args.threads, args.rounds = [4096], [1], 3
+        args.tokens, args.threads, args.rounds = [1024], [1], 3
     rows = run_all(args.tokens, args.threads, args.rounds, args.quick, args.keep_freed_memory, args.decode)
     allocator = "; allocator: keep_freed_memory()" if args.keep_freed_memory else ""
     print(f"{current_probe().cpu_model}; d=512, h=128, tau=8, b=64, fp32{allocator}")
