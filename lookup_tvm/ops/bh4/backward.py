@@ -159,6 +159,6 @@ def schedule_weight_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choic
 
 def weight_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     """Tiles of 64 tokens: a tile of both inputs stays in L1/L2 while it is reduced."""
-    if "token_tile" in dict(spec.params):
+    if spec.tiled:
         return spec
     return spec.with_params(token_tile=64)

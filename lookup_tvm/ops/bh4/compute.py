@@ -285,6 +285,6 @@ def root_block_names(sch: Schedule) -> list[str]:
 
 def default_token_tile(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     """A tile of 4 tokens keeps each stage's [tile, r, nb, b] buffers in L1."""
-    if "token_tile" in dict(spec.params):
+    if spec.tiled:
         return spec
     return spec.with_params(token_tile=4 if profile.l1d_bytes >= 32 * 1024 else 2)

@@ -14,8 +14,8 @@ from lookup_tvm.ops.bh4.checks import bf16_dot_tolerance
 from lookup_tvm.ops.bh4.compute import DOT_LAYOUT, bf16_dot_layout
 from lookup_tvm.ops.front_end.checks import (check_front_end_kernels, check_small_front_end, front_end_workload,
                                              op_samples)
-from lookup_tvm.ops.front_end.compute import (SMALL_TOKENS, define_front_end, front_end_knobs, schedule_front_end,
-                                              small_batch_layout)
+from lookup_tvm.ops.front_end.compute import (SMALL_TOKENS, define_front_end, front_end_knobs, front_end_op,
+                                              schedule_front_end, small_batch_layout)
 from lookup_tvm.ops.front_end.torch_ops import front_end, front_end_spec
 
 OPERATORS = (
@@ -42,8 +42,7 @@ def _inference(config, bf16: bool, tokens: int | None):
     """Calls of up to ``SMALL_TOKENS`` tokens run on 1-token tiles."""
     if config.projection != "bh4":
         return []
-    op = "front_end_small" if tokens is not None and tokens <= SMALL_TOKENS else "front_end"
-    return [(op, {**_shape(config), **storage_variant(bf16)})]
+    return [(front_end_op(tokens), {**_shape(config), **storage_variant(bf16)})]
 
 
 def uses_bf16_dot(kernels, config) -> bool:

@@ -73,10 +73,15 @@ def define_front_end(spec: OpSpec, batch=None):
 SMALL_TOKENS = 3  # calls with fewer tokens than the default tile of 4 run the front end on 1-token tiles
 
 
+def front_end_op(tokens: int | None) -> str:
+    """The front-end operator a call of ``tokens`` tokens (None: many) runs."""
+    return "front_end_small" if tokens is not None and tokens <= SMALL_TOKENS else "front_end"
+
+
 def small_batch_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     """Tiles of one token (no tile padded with zero tokens) for calls of up to ``SMALL_TOKENS``
     tokens, and ``bf16_dot`` as the large-batch front end chooses it."""
-    if "token_tile" not in dict(spec.params):
+    if not spec.tiled:
         spec = spec.with_params(token_tile=1)
     return bf16_dot_layout(spec, profile)
 

@@ -12,7 +12,7 @@ from lookup_tvm.kit.operator import storage_variant
 from lookup_tvm.kit.tiling import run_tiled
 from lookup_tvm.ops.bh4.compute import FOLD
 from lookup_tvm.ops.bh4.torch_ops import check_bh4_args, check_bias, fold, hadamard_matrix
-from lookup_tvm.ops.front_end.compute import SMALL_TOKENS
+from lookup_tvm.ops.front_end.compute import front_end_op
 from lookup_tvm.reference import padded_dim
 from lookup_tvm.spec import MAX_CODE_BITS
 
@@ -50,8 +50,7 @@ def front_end_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Tensor, folded
     batch, d = x.shape
     h = bias.shape[0] // tau
     codes, scores = into or (reusable((batch, h), torch.int32), reusable((batch, h), torch.float32))
-    op = "front_end_small" if batch <= SMALL_TOKENS else "front_end"
-    kernel = ck.get(op, d=d, r=r, nb=nb, b=b, h=h, tau=tau, **storage_variant(x.dtype == torch.bfloat16))
+    kernel = ck.get(front_end_op(batch), d=d, r=r, nb=nb, b=b, h=h, tau=tau, **storage_variant(x.dtype == torch.bfloat16))
     run_tiled(kernel, [x], [norm_weight, norm_bias, folded, hadamard_matrix(nb), bias], [codes, scores])
     return codes, scores
 

@@ -17,7 +17,8 @@ from lookup_tvm.ops.gather.backward import (SCATTER_LAYOUT, SCORE_GRAD_SPLIT_KNO
 from lookup_tvm.ops.gather.checks import (check_gather_kernels, check_small_gather, gather_grad_workload,
                                           gather_workload, op_samples, score_grad_workload, table_grad_workload)
 from lookup_tvm.ops.gather.compute import SPLIT_KNOBS, define_gather, gather_knobs, schedule_gather
-from lookup_tvm.ops.gather.small import SMALL_TOKENS, define_small_gather, schedule_small_gather, small_gather_knobs
+from lookup_tvm.ops.gather.small import (SMALL_TOKENS, define_small_gather, gather_op, schedule_small_gather,
+                                         small_gather_knobs)
 from lookup_tvm.ops.gather.small import SPLIT_KNOBS as SMALL_SPLIT_KNOBS
 from lookup_tvm.ops.gather.torch_ops import gather_accumulate
 
@@ -48,8 +49,7 @@ def _kernels(config):
 def _inference(config, bf16: bool, tokens: int | None):
     """The forward reads bfloat16 tables in a bfloat16 BH4 layer (the dense one stays float32);
     calls of at most ``SMALL_TOKENS`` tokens run the small-batch kernel."""
-    op = "gather_small" if tokens is not None and tokens <= SMALL_TOKENS else "gather"
-    return [(op, {**_shape(config), **storage_variant(bf16 and config.projection == "bh4")})]
+    return [(gather_op(tokens), {**_shape(config), **storage_variant(bf16 and config.projection == "bh4")})]
 
 
 FAMILY = Family("gather", OPERATORS, op_samples, _kernels, _inference,

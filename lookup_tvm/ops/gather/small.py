@@ -20,6 +20,11 @@ SMALL_TOKENS = 64  # calls with at most this many tokens run the small-batch gat
 SPLIT_KNOBS = frozenset({"cols", "register_vectors"})
 
 
+def gather_op(tokens: int | None) -> str:
+    """The gather operator a call of ``tokens`` tokens (None: many) runs."""
+    return "gather_small" if tokens is not None and tokens <= SMALL_TOKENS else "gather"
+
+
 def define_small_gather(spec: OpSpec, batch=None):
     """As :func:`~lookup_tvm.ops.gather.compute.define_gather` (block ``gather_small``)."""
     return define_gather(spec, batch, name="gather_small")

@@ -10,7 +10,7 @@ from lookup_tvm.kit.buffers import reusable
 from lookup_tvm.kit.checks import STORAGE_DTYPES, check_codes_range, check_dims, check_tensor
 from lookup_tvm.kit.handles import kernels_for
 from lookup_tvm.kit.operator import storage_variant
-from lookup_tvm.ops.gather.small import SMALL_TOKENS
+from lookup_tvm.ops.gather.small import gather_op
 
 
 def check_gather_args(codes: Tensor, tables: Tensor, scores: Tensor | None = None, grad_out: Tensor | None = None,
@@ -41,8 +41,7 @@ def gather_forward(ck, codes: Tensor, scores: Tensor, tables: Tensor, into: Tens
     """codes [B, h] int32, scores [B, h] float32, tables float32 or bfloat16 -> [B, d_out] float32
     (written ``into`` a given buffer); up to ``SMALL_TOKENS`` tokens on the small-batch kernel."""
     out = reusable((codes.shape[0], tables.shape[2]), torch.float32) if into is None else into
-    op = "gather_small" if codes.shape[0] <= SMALL_TOKENS else "gather"
-    ck.get(op, **_shape(tables), **storage_variant(tables.dtype == torch.bfloat16))(codes, scores, tables, out)
+    ck.get(gather_op(codes.shape[0]), **_shape(tables), **storage_variant(tables.dtype == torch.bfloat16))(codes, scores, tables, out)
     return out
 
 
