@@ -28,6 +28,7 @@ from typing import Any, Mapping
 
 KIB = 1024
 MIB = 1024 * 1024
+MAX_L3_PER_CORE = 5 * MIB  # the most L3 per core of the server CPUs we know (Emerald Rapids: 320 MiB / 64)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +44,12 @@ class CpuProfile:
     ghz: float = 2.5
     fma_units: int = 2
     bf16_dot_products: bool = False  # AVX512-BF16 vdpbf16ps: set only by lookup_tvm.cpu.isa.isa_profile
+
+    @property
+    def l3_share_bytes(self) -> int:
+        """One core's share of L3: ``l3_bytes / cores``, at most :data:`MAX_L3_PER_CORE` (a VM may
+        report its socket's whole L3 to a slice of its cores)."""
+        return min(self.l3_bytes // max(1, self.cores), MAX_L3_PER_CORE)
 
     def lanes(self, dtype_bits: int = 32) -> int:
         """SIMD lanes for one vector register of the given element width."""

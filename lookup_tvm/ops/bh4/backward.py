@@ -114,24 +114,27 @@ def define_weight_grad(spec: OpSpec, batch=None):
 
 def weight_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """``chunks``: token ranges reduced in parallel into private copies of the gradient, then
-    summed (the K split; default one per core, so every thread streams whole token rows).
+    summed (the K split); each range x block of dWf is one parallel task, the default enough
+    ranges that every core gets a task (``cores / (r nb)`` rounded up).
     ``tile_rows`` x ``tile_vectors``: the register tile of accumulators (input rows x output vectors of
     one block), the default filling half of the vector registers."""
     lanes = vector_lanes(spec["b"], profile)
     vectors = divisors(spec["b"] // lanes, [4, 2, 1, 8])
     budget = max(1, vector_registers(profile) // 2 // vectors[0])
     rows = divisors(spec["b"], [r for r in (8, 6, 4, 3, 2, 1) if r <= budget] + [1, 2, 4, 8])
-    return {"chunks": divisors(64, [profile.cores, 1, 2, 4, 8, 16, 32]), "tile_rows": rows, "tile_vectors": vectors}
+    per_core = -(-profile.cores // (spec["r"] * spec["nb"]))
+    return {"chunks": list(dict.fromkeys([per_core, 1, 2, 4, 8, 16, 32])), "tile_rows": rows,
+            "tile_vectors": vectors}
 
 
 WEIGHT_GRAD_SPLIT_KNOBS = frozenset({"chunks", "tile_rows", "tile_vectors"})
 
 
 def schedule_weight_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
-    """K split: the token tiles in ``chunks`` ranges (parallel), each reduced into its own copy
-    of dWf (rfactor), whose [r, nb, b, b] block (16 KiB per 64 x 64 block) stays in L2 while its
-    token range streams through once, whole rows at a time; per token tile and block, a
-    ``tile_rows`` x ``tile_vectors`` register tile accumulates over the tile's tokens. Then the copies are
+    """K split: the token tiles in ``chunks`` ranges, each reduced into its own copy of dWf
+    (rfactor); one parallel task per range and [b, b] block of dWf (16 KiB at b = 64, in L2
+    while the range's tokens stream through); per token tile, a ``tile_rows`` x
+    ``tile_vectors`` register tile accumulates over the tile's tokens. Then the copies are
     summed (parallel over rows of dWf)."""
     lanes = vector_lanes(spec["b"], profile)
     block = sch.get_sblock("grad_weight")
@@ -139,11 +142,10 @@ def schedule_weight_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choic
     q_chunk, _ = sch.split(q, [choice["chunks"], None])
     partial = sch.rfactor(q_chunk, 0)
     rr, n, i, o, q_chunk, q_tile, t = sch.get_loops(partial)
-    blocks = sch.fuse(rr, n)
     i_o, i_i = sch.split(i, [None, choice["tile_rows"]])
     o_o, o_v, o_l = sch.split(o, [None, choice["tile_vectors"], lanes])
-    sch.reorder(q_chunk, q_tile, blocks, i_o, o_o, t, i_i, o_v, o_l)
-    sch.parallel(q_chunk)
+    sch.reorder(q_chunk, rr, n, q_tile, i_o, o_o, t, i_i, o_v, o_l)
+    sch.parallel(sch.fuse(q_chunk, rr, n))
     sch.unroll(i_i)
     sch.unroll(o_v)
     sch.vectorize(o_l)

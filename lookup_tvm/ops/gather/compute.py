@@ -29,13 +29,14 @@ def define_gather(spec: OpSpec, batch=None, name: str = "gather"):
 def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """``order``: table-major or token-major sweep. ``cols``: column chunks up to 32 vectors
     wide. ``tables``: table tiles, the default the largest whose slice [tables, rows, cols]
-    fits L2 (``profile.l2_bytes``, per core), so a table-major sweep over all tokens reads the
-    rows from L2. ``tokens``: token tiles (token-major: a tile's output rows stay in L1/L2
-    across the tables). ``register_tables`` with ``register_vectors``: that many output
-    vectors stay in registers across a tile's tables. ``l3_tokens``: token blocks whose output
-    stays in L3 across the table tiles. ``unroll``: the column vectors. bfloat16 rows default
-    to 8 output vectors in registers (widening each row costs ALU work). Measurements behind
-    these defaults, and what was tried and left out: README, "Kernel notes"."""
+    fits L2 (``profile.l2_bytes``, per core), so a table-major sweep over a thread's tokens
+    reads the rows from L2. ``tokens``: token tiles (token-major: a tile's output rows stay in
+    L1/L2 across the tables). ``register_tables`` with ``register_vectors``: that many output
+    vectors stay in registers across a tile's tables. ``l3_tokens``: blocks of a thread's
+    tokens whose output stays in its core's share of L3 across the table tiles. ``unroll``: the
+    column vectors. bfloat16 rows default to 8 output vectors in registers (widening each row
+    costs ALU work). Measurements behind these defaults, and what was tried and left out:
+    README, "Kernel notes"."""
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     lanes = vector_lanes(d_out, profile)
     cols = divisors(d_out, [lanes * m for m in (32, 16, 8, 4, 2, 1)])
@@ -61,18 +62,19 @@ SPLIT_KNOBS = frozenset({"cols", "tables", "tokens", "register_vectors", "l3_tok
 
 
 def l3_token_block(d_out: int, profile: CpuProfile) -> int:
-    """Tokens per block whose float32 output rows fill a quarter of L3 (``profile.l3_bytes``), a
-    power of two, at least 4096: the tuning token count, so a record from before this knob
-    (which swept all tokens at once) describes the same loops."""
-    block = 4096
-    while block * 2 * d_out * 4 <= profile.l3_bytes // 4:
+    """Tokens per block whose float32 output rows fill half of one core's share of L3
+    (:meth:`~lookup_tvm.cpu.target.CpuProfile.l3_share_bytes`), a power of two, at least 1024."""
+    block = 1024
+    while block * 2 * d_out * 4 <= profile.l3_share_bytes // 2:
         block *= 2
     return block
 
 
 def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
-    """Table-major: for a column chunk and a table tile, sweep a block of ``l3_tokens`` tokens
-    (parallel), so the table slice stays in L2 and the block's output rows in L3. Token-major:
+    """The tokens in ``profile.cores`` equal ranges, one parallel task each (every core gets
+    tokens at any batch of at least that many). Per range, table-major: for a block of
+    ``l3_tokens`` tokens, a column chunk and a table tile, sweep the block's tokens, so the
+    table slice stays in L2 and the block's output rows in the core's L3 share. Token-major:
     per token tile, sweep column chunks and tables.
     ``register_tables`` puts the table loop inside each group of ``register_vectors`` output
     vectors, which then stay in registers across the tile's tables (one load and store per
@@ -80,6 +82,7 @@ def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
     lanes = vector_lanes(spec["d_out"], profile)
     block = sch.get_sblock("gather")
     t, d, k = sch.get_loops(block)
+    t_p, t = sch.split(t, [profile.cores, None])
     t_b, t = sch.split(t, [None, choice["l3_tokens"]])
     t_o, t_i = sch.split(t, [None, choice["tokens"]])
     d_o, d_i = sch.split(d, [None, choice["cols"]])
@@ -92,10 +95,10 @@ def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
         d_io, d_ii = sch.split(d_i, [None, lanes])
         inner = (k_i, d_io, d_ii)
     if choice["order"] == TABLE_MAJOR:
-        sch.reorder(t_b, d_o, k_o, t_o, t_i, *inner)
+        sch.reorder(t_p, t_b, d_o, k_o, t_o, t_i, *inner)
     else:
-        sch.reorder(t_b, t_o, d_o, k_o, t_i, *inner)
-    sch.parallel(t_o)
+        sch.reorder(t_p, t_b, t_o, d_o, k_o, t_i, *inner)
+    sch.parallel(t_p)
     sch.vectorize(d_ii)
     if choice["unroll"]:
         sch.unroll(d_io)

@@ -17,7 +17,7 @@ from lookup_tvm.kit.tir import divisors, vector_lanes, vector_registers
 from lookup_tvm.ops.gather.compute import define_gather
 
 SMALL_TOKENS = 64  # calls with at most this many tokens run the small-batch gather
-SPLIT_KNOBS = frozenset({"cols", "register_vectors"})
+SPLIT_KNOBS = frozenset({"cols", "register_vectors", "table_groups"})
 
 
 def gather_op(tokens: int | None) -> str:
@@ -33,26 +33,49 @@ def define_small_gather(spec: OpSpec, batch=None):
 def small_gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """``cols``: output columns per parallel task, the default giving every core a chunk (at
     most 16 vectors); ``register_vectors``: output vectors held in registers across the tables,
-    the default half the vector registers."""
+    the default half the vector registers; ``table_groups``: where there are more cores than
+    column chunks, the tables in that many groups, each group's partial sums a task of its own,
+    added up after (the default: enough groups for every core)."""
     lanes = vector_lanes(spec["d_out"], profile)
     vectors = spec["d_out"] // lanes
     per_core = max(1, vectors // max(1, profile.cores))
     chunk = max(v for v in divisors(vectors, [16, 8, 4, 2, 1]) if v <= per_core)
     cols = divisors(spec["d_out"], [lanes * m for m in (chunk, 16, 8, 4, 2, 1)])
     registers = divisors(cols[0] // lanes, [vector_registers(profile) // 2, 8, 4, 2, 1])
-    return {"cols": cols, "register_vectors": [r for r in registers if r <= 16] or [1]}
+    needed = -(-profile.cores // (vectors // chunk))
+    groups = min(g for g in range(1, spec["h"] + 1) if spec["h"] % g == 0 and (g >= needed or g == spec["h"]))
+    return {"cols": cols, "register_vectors": [r for r in registers if r <= 16] or [1],
+            "table_groups": list(dict.fromkeys([groups, 1, 2, 4]))}
 
 
 def schedule_small_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
-    """Parallel over column chunks; per token and group of ``register_vectors`` output vectors,
-    the tables innermost but for the unrolled vectors and their lanes."""
+    """Parallel over column chunks (and table groups); per token and group of
+    ``register_vectors`` output vectors, the tables innermost but for the unrolled vectors and
+    their lanes. With table groups, the groups' partial sums [groups, tokens, d_out] are then
+    added, parallel over tokens x column vectors."""
     lanes = vector_lanes(spec["d_out"], profile)
     block = sch.get_sblock("gather_small")
     t, d, k = sch.get_loops(block)
+    groups = choice.get("table_groups", 1)
+    if groups > 1:
+        k_g, _ = sch.split(k, [groups, None])
+        partial = sch.rfactor(k_g, 0)
+        t_s, d_s, k_s = sch.get_loops(block)
+        d_so, d_sv = sch.split(d_s, [None, lanes])
+        sch.reorder(t_s, d_so, k_s, d_sv)
+        sch.parallel(sch.fuse(t_s, d_so))
+        sch.vectorize(d_sv)
+        sch.decompose_reduction(block, k_s)
+        block = partial
+        t, d, k_g, k = sch.get_loops(block)
     d_o, d_i = sch.split(d, [None, choice["cols"]])
     d_io, d_iv, d_ii = sch.split(d_i, [None, choice["register_vectors"], lanes])
-    sch.reorder(d_o, t, d_io, k, d_iv, d_ii)
-    sch.parallel(d_o)
+    if groups > 1:
+        sch.reorder(k_g, d_o, t, d_io, k, d_iv, d_ii)
+        sch.parallel(sch.fuse(k_g, d_o))
+    else:
+        sch.reorder(d_o, t, d_io, k, d_iv, d_ii)
+        sch.parallel(d_o)
     sch.unroll(d_iv)
     sch.vectorize(d_ii)
     sch.decompose_reduction(block, k)
