@@ -77,6 +77,9 @@ def simulated_hosts() -> dict[str, HostProbe]:
         "intel-vm-amx": _x86(intel_model, "rocketlake", intel_flags, _caches("48K", "2048K", "491520K")),
         "sapphirerapids": _x86("Intel(R) Xeon(R) Platinum 8480+ @ 2.00GHz", "sapphirerapids", intel_flags,
                                _caches("48K", "2048K", "107520K", 2, 112), cores=16),
+        "emeraldrapids": _x86("INTEL(R) XEON(R) PLATINUM 8592+", "emeraldrapids", intel_flags,
+                              _caches("48K", "2048K", "327680K", 2, 128), cores=16),
+        "zen5": _x86_from_llvm("AMD EPYC 9755 128-Core Processor", "znver5", _caches("48K", "1024K", "32768K", 2, 16)),
         "zen3": _x86_from_llvm("AMD EPYC 7763 64-Core Processor", "znver3", _caches("32K", "512K", "32768K", 2, 16)),
         "icelake": _x86_from_llvm("Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", "icelake-server",
                                   _caches("48K", "1280K", "55296K", 2, 64)),
@@ -95,6 +98,7 @@ def simulated_hosts() -> dict[str, HostProbe]:
 # The expected profile facts of each simulated host: vector bits and per-core L2.
 EXPECTED = {
     "zen4": (512, 1 << 20), "intel-vm-amx": (512, 2 << 20), "sapphirerapids": (512, 2 << 20),
+    "emeraldrapids": (512, 2 << 20), "zen5": (512, 1 << 20),
     "zen3": (256, 512 << 10), "icelake": (512, 1280 << 10), "skylake-avx512": (512, 1 << 20),
     "haswell": (256, 256 << 10), "unknown-x86": (256, 1 << 20), "neoverse-v1": (256, 1 << 20),
     "neoverse-v2": (128, 2 << 20),

@@ -30,12 +30,17 @@ from lookup_tvm.cpu.target import CPU_PROFILES, TargetSpec, normal_attrs
 
 HOSTS = simulated_hosts()
 NAMED = {"zen4": "znver4", "intel-vm-amx": "rocketlake", "sapphirerapids": "sapphirerapids", "zen3": "znver3",
+         "emeraldrapids": "emeraldrapids", "zen5": "znver5",
          "icelake": "icelake-server", "skylake-avx512": "skylake-avx512", "haswell": "haswell",
          "neoverse-v1": "neoverse-v1", "neoverse-v2": "neoverse-v2"}
 LOGS = sorted(p.parent.name for p in (REPO / "tuning_logs").glob("*/target.json"))
 MEASURED_HERE = {"zen4": "znver4-2c", "intel-vm-amx": "rocketlake-2c"}
 MEASURED_ELSEWHERE = {"sapphirerapids": "sapphirerapids-2c", "icelake": "icelake-server-2c",
                       "skylake-avx512": "skylake-avx512-2c", "haswell": "haswell-2c"}
+# Hosts without a log of their own: the nearest log whose code they can run (same vendor first,
+# then the most shared ISA). Zen 3 can run no AMD log here (Zen 4's needs AVX-512).
+NEAREST = {"emeraldrapids": "sapphirerapids-2c", "zen5": "znver4-2c", "zen3": "haswell-2c",
+           "unknown-x86": "haswell-2c"}
 
 
 @pytest.fixture(autouse=True)
@@ -155,6 +160,11 @@ def test_log_selection_precedence(name, selection_logs):
     elif name in MEASURED_ELSEWHERE:
         assert selection.log.directory.name == MEASURED_ELSEWHERE[name]
         assert "measured on Intel(R) Xeon(R) Processor" in selection.warning
+    elif name in NEAREST:
+        assert selection.log.directory.name == NEAREST[name]
+        assert f"using the nearest one, {selection.log.directory}" in selection.warning
+        assert selection.target.attrs == host_target(probe).attrs  # the host's own code, the log's choices
+        assert missing_isa(selection.log.target, probe) == []
     else:
         assert selection.log is None and "python scripts/tune.py --target host" in selection.warning
     assert missing_isa(selection.target, probe) == []

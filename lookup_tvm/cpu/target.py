@@ -76,8 +76,10 @@ CPU_PROFILES: dict[str, CpuProfile] = {
         CpuProfile("skylake-avx512", 512, 32 * KIB, 1 * MIB, 38 * MIB + 512 * KIB, 28, 1.9, 2),
         CpuProfile("icelake-server", 512, 48 * KIB, 1 * MIB + 256 * KIB, 60 * MIB, 40, 2.3, 2),
         CpuProfile("sapphirerapids", 512, 48 * KIB, 2 * MIB, 105 * MIB, 56, 2.0, 2),
+        CpuProfile("emeraldrapids", 512, 48 * KIB, 2 * MIB, 320 * MIB, 64, 1.9, 2),
         CpuProfile("znver3", 256, 32 * KIB, 512 * KIB, 32 * MIB, 64, 2.45, 2),
         CpuProfile("znver4", 512, 32 * KIB, 1 * MIB, 32 * MIB, 96, 2.4, 1),
+        CpuProfile("znver5", 512, 48 * KIB, 1 * MIB, 512 * MIB, 128, 2.7, 2),
         CpuProfile("neoverse-v1", 256, 64 * KIB, 1 * MIB, 32 * MIB, 64, 2.6, 4),
         CpuProfile("neoverse-v2", 128, 64 * KIB, 2 * MIB, 114 * MIB, 72, 3.1, 4),
     )

@@ -82,6 +82,11 @@ class OpSpec:
 
 
 Knobs = dict[str, list[int]]
+
+
+def same_sizes(a: CpuProfile, b: CpuProfile) -> bool:
+    """Whether two profiles size schedules alike: cores, L1d, L2 and the per-core L3 share."""
+    return (a.cores, a.l1d_bytes, a.l2_bytes, a.l3_share_bytes) == (b.cores, b.l1d_bytes, b.l2_bytes, b.l3_share_bytes)
 Choice = dict[str, int]
 
 CHECK_TOLERANCE = 1e-4  # float32 accumulation in another order than the reference's
@@ -120,7 +125,9 @@ class Operator:
     which ``tolerance(spec)`` bounds. ``workload(spec, tokens)`` gives the benchmark inputs,
     the PyTorch baseline and the FLOP and byte counts (:class:`lookup_tvm.kit.workload.Workload`).
     ``max_tokens``: the largest token count a call of the kernel gets (its family runs another
-    kernel of the same operator above it), or None.
+    kernel of the same operator above it), or None. ``sized``: the knobs and layout parameters
+    sized from the target's cores and caches; a choice tuned on another core count or cache
+    sizes takes this target's defaults for them (:meth:`resized`).
     """
 
     name: str
@@ -135,6 +142,14 @@ class Operator:
     layout_params: frozenset[str] = frozenset()
     layout_search: Callable[[OpSpec, CpuProfile], list[dict[str, int]]] | None = None
     max_tokens: int | None = None
+    sized: frozenset[str] = frozenset()
+
+    def resized(self, recorded: Mapping[str, int], tuned_for: CpuProfile | None, profile: CpuProfile) -> dict[str, int]:
+        """A recorded choice or layout for use on ``profile``: without the ``sized`` entries
+        when it was tuned for another core count or cache sizes (``tuned_for``; None: unknown)."""
+        if tuned_for is None or same_sizes(tuned_for, profile):
+            return dict(recorded)
+        return {k: v for k, v in recorded.items() if k not in self.sized}
 
     def tuning_tokens(self, tokens: int) -> int:
         """The token count the kernel is tuned and benchmarked at, given the one asked for: at

@@ -132,13 +132,10 @@ class _Walker:
             return sum(self.serial(s, env) for s in stmt.seq)
         if isinstance(stmt, tirx.For):
             start, extent = int(self._eval(stmt.min, env)), int(self._eval(stmt.extent, env))
-            if stmt.loop_var not in self._vars_read(stmt.body):
-                total = 0.0
+            if stmt.loop_var not in self._vars_read(stmt.body):  # every iteration alike: walk one
                 regions = len(self.regions)
                 body = self.serial(stmt.body, {**env, stmt.loop_var: np.int64(start)})
-                added = self.regions[regions:]
-                for _ in range(extent - 1):
-                    self.regions.extend(added)
+                self.regions.extend(self.regions[regions:] * (extent - 1))
                 return body * extent
             return sum(self.serial(stmt.body, {**env, stmt.loop_var: np.int64(start + i)}) for i in range(extent))
         if isinstance(stmt, tirx.IfThenElse):

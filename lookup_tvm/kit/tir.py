@@ -30,6 +30,15 @@ def vector_registers(profile: CpuProfile) -> int:
     return 32 if profile.vector_bits >= 512 else 16
 
 
+REFERENCE_TOKENS = 4096  # the batch every core must get work at from any candidate of a token tile
+
+
+def tiles_for_every_core(candidates: list[int], cores: int) -> list[int]:
+    """The token-tile candidates (order kept) that give each of ``cores`` cores at least one
+    tile at :data:`REFERENCE_TOKENS` tokens, or the smallest one."""
+    return [c for c in candidates if REFERENCE_TOKENS // c >= cores] or [min(candidates)]
+
+
 def divisors(extent: int, candidates: list[int]) -> list[int]:
     """The candidates that divide ``extent`` (order kept, duplicates dropped), or [extent]."""
     out = []

@@ -6,7 +6,9 @@ gives every operator's defaults, :class:`ChosenSchedules` the results of tuning.
 
 A tuning result is, per kernel, the knob choice (MetaSchedule's best record, or the default
 when it measured faster) or, for hand-written kernels, the layout parameters. Knobs added to
-an operator after a log was written take their default value. The same
+an operator after a log was written take their default value, and so do the operator's
+``sized`` knobs and layout parameters when the log was tuned for other cores or caches than
+the target it builds for (a 2-core log on a 64-core host). The same
 operator schedule function then builds the kernel at any token count. Kernels without a
 result, or whose choice names a knob the operator no longer has or a value outside the
 target's candidates (another core count or cache size), fall back to the default
@@ -24,7 +26,7 @@ from typing import Any, Mapping
 
 from lookup_tvm.config import config_with_kernel
 from lookup_tvm.cpu.isa import isa_profile
-from lookup_tvm.cpu.target import CPU_PROFILES, TargetSpec
+from lookup_tvm.cpu.target import CPU_PROFILES, CpuProfile, TargetSpec
 from lookup_tvm.kit.operator import Choice, Operator, OpSpec
 from lookup_tvm.ops import kernel_key, operators
 from lookup_tvm.sources.logs import TuningLog, TuningLogError
@@ -45,10 +47,12 @@ class DefaultSchedules:
 class ChosenSchedules(DefaultSchedules):
     """Schedule source: chosen knobs and layouts per kernel key, else the defaults."""
 
-    def __init__(self, entries: Mapping[str, Mapping[str, Any]], origin: str, warn: bool = True):
+    def __init__(self, entries: Mapping[str, Mapping[str, Any]], origin: str, warn: bool = True,
+                 tuned_for: CpuProfile | None = None):
         self.entries = dict(entries)
         self.origin = origin
         self.warn = warn
+        self.tuned_for = tuned_for
         chosen = {k: [e.get("choice"), e.get("layout")] for k, e in sorted(self.entries.items())}
         self.identity = "chosen-" + hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:12]
         self._warned: set[str] = set()
@@ -59,7 +63,8 @@ class ChosenSchedules(DefaultSchedules):
     def layout(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> OpSpec:
         entry = self._entry(operator, spec)
         if entry and entry.get("layout"):
-            return spec.with_params(**entry["layout"])
+            recorded = operator.resized(entry["layout"], self.tuned_for, target.profile)
+            return super().layout(operator, spec.with_params(**recorded), target)
         return super().layout(operator, spec, target)
 
     def choice(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> Choice:
@@ -70,6 +75,7 @@ class ChosenSchedules(DefaultSchedules):
         recorded = entry.get("choice") if entry else None
         problem = "has no tuned schedule"
         if recorded is not None:
+            recorded = operator.resized(recorded, self.tuned_for, target.profile)
             invalid = {k: v for k, v in recorded.items() if k not in knobs or v not in knobs[k]}
             if not invalid:
                 return {**default, **recorded}
@@ -94,20 +100,22 @@ def tune_command(operator: Operator, spec: OpSpec, target: TargetSpec) -> str:
 
 
 def tuned_schedules(log: TuningLog) -> ChosenSchedules:
-    """The choices recorded in a tuning log's summary."""
-    return ChosenSchedules(log.summary, str(log.directory))
+    """The choices recorded in a tuning log's summary (sized knobs re-sized where the log's
+    cores and caches differ from those of the target it is used for)."""
+    return ChosenSchedules(log.summary, str(log.directory), tuned_for=log.target.profile)
 
 
 def exported_schedules(directory: str | os.PathLike) -> ChosenSchedules:
     """The choices exported to ``schedules/<target-key>/*.json`` (no database needed).
     Raises TuningLogError for an unreadable file, two files for one kernel, or a choice
     that names a knob its operator does not have."""
-    known, entries, origins = operators(), {}, {}
+    known, entries, origins, tuned_for = operators(), {}, {}, None
     for path in sorted(Path(directory).glob("*.json")):
         try:
             data = json.loads(path.read_text())
             key = kernel_key(data["op"], data["params"])
             spec = OpSpec.from_json(data["spec"])
+            tuned_for = TargetSpec.from_json(data).profile
             knobs = set(known[data["op"]].knobs(spec, CPU_PROFILES["haswell"]))
             unknown = set(data.get("choice") or {}) - knobs
         except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as err:
@@ -118,4 +126,4 @@ def exported_schedules(directory: str | os.PathLike) -> ChosenSchedules:
         if key in entries:
             raise TuningLogError(f"{path} and {origins[key]} both hold {key}; remove the stale one")
         entries[key], origins[key] = data, path
-    return ChosenSchedules(entries, str(directory))
+    return ChosenSchedules(entries, str(directory), tuned_for=tuned_for)

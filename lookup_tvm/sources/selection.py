@@ -6,10 +6,14 @@
 2. a log for this host's target measured on this CPU model;
 3. a log for the same target (same ``-mcpu`` and features) measured on another CPU model,
    with one warning naming where it was measured;
-4. the default schedules, with one warning giving the command to tune.
+4. the nearest log (:func:`nearest_log`): another CPU's whose code this host can run, the
+   same vendor first, then the most ISA extensions shared with the host, its choices used
+   for the host's own target, with one warning naming it;
+5. the default schedules, with one warning giving the command to tune.
 
-Core counts need not match: a log tuned with 2 cores runs on a 16-core host with the
-host's thread count, its choices kept wherever the knob candidates do not depend on it.
+Core counts and caches need not match: a log tuned with 2 cores runs on a 16-core host with
+the host's thread count, each operator's ``sized`` knobs (those its defaults derive from cores
+and caches) re-sized to the host, the others kept.
 Automatically found logs never break a forward pass: a damaged one is skipped with a
 warning. Logs are looked up in the source checkout's ``tuning_logs/`` and in the copy
 installed with the package (``lookup_tvm/tuning_logs``).
@@ -23,6 +27,7 @@ from pathlib import Path
 
 from lookup_tvm.config import configs_in_use
 from lookup_tvm.cpu.host import HostProbe, current_probe
+from lookup_tvm.cpu.isa import host_isa, missing_isa, target_isa
 from lookup_tvm.cpu.resolve import host_target
 from lookup_tvm.cpu.target import TargetSpec
 from lookup_tvm.sources.logs import TuningLog, TuningLogError, measured_model, read_target_file
@@ -106,6 +111,47 @@ def select_host_log(probe: HostProbe | None = None, roots: list[Path] | None = N
                        f"{measured_model(info) or 'an unknown CPU'} ({cores} cores), not on this "
                        f"{probe.cpu_model}; tune here with: {host_tune_command()}")
         return Selection(log, log.target.with_cores(probe.cores), warning)
+    nearest = nearest_log(host, probe, roots, skip)
+    if nearest is not None:
+        log, info = nearest
+        warning = (f"no tuning log for this CPU ({host.key}, {probe.cpu_model}); using the nearest one, "
+                   f"{log.directory} (tuned for {log.target.mcpu} on {measured_model(info) or 'an unknown CPU'}), "
+                   f"re-sized to this host's cores and caches. Tune here with: {host_tune_command()}")
+        return Selection(log, host, warning)
     where = ", ".join(map(str, roots)) or "no log folder"
     return Selection(None, host, f"no tuning log for this CPU ({host.key}, {probe.cpu_model}) in {where}; using the "
                                  f"default schedules. Tune with: {host_tune_command()}")
+
+
+def cpu_vendor(mcpu: str) -> str:
+    """The vendor of an LLVM CPU name, as far as log choice cares: ``amd`` (``znver*``), else
+    ``intel`` on x86, ``arm`` for Arm cores."""
+    if mcpu.startswith("znver"):
+        return "amd"
+    if mcpu.startswith(("neoverse", "cortex", "apple")):
+        return "arm"
+    return "intel"
+
+
+def nearest_log(host: TargetSpec, probe: HostProbe, roots: list[Path], skip) -> tuple[TuningLog, dict] | None:
+    """The log of the CPU nearest the host among those whose code it can run (never one whose
+    code needs ISA the host lacks): the same vendor first, then the most ISA extensions shared
+    with the host, then the name. ``skip(err)`` handles a damaged log."""
+    ranked = []
+    for root in roots:
+        for directory in _log_directories(root):
+            try:
+                logged, info = read_target_file(directory)
+            except TuningLogError as err:
+                skip(err)
+                continue
+            if missing_isa(logged, probe):
+                continue
+            shared = len(target_isa(dict(logged.attrs)) & host_isa(probe))
+            ranked.append(((cpu_vendor(logged.mcpu) != cpu_vendor(host.mcpu), -shared, str(directory)), directory, info))
+    for _, directory, info in sorted(ranked, key=lambda item: item[0]):
+        try:
+            return TuningLog.open(directory), info
+        except TuningLogError as err:
+            skip(err)
+    return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
-from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SPLIT_KNOBS, define_stage_grad, define_weight_grad,
+from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SIZED, WEIGHT_GRAD_SPLIT_KNOBS, define_stage_grad, define_weight_grad,
                                          schedule_stage_grad, schedule_weight_grad, stage_grad_knobs,
                                          weight_grad_knobs, weight_grad_layout)
 from lookup_tvm.ops.bh4.checks import (bf16_dot_tolerance, bh4_workload, check_bh4_kernels, fold_workload, op_samples,
@@ -33,7 +33,8 @@ OPERATORS = (
     Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, check_bh4_kernels, stage_grad_workload,
              stage_grad_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT),
     Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, check_bh4_kernels, weight_grad_workload,
-             weight_grad_knobs, weight_grad_layout, split_knobs=WEIGHT_GRAD_SPLIT_KNOBS, layout_params=TILE_LAYOUT),
+             weight_grad_knobs, weight_grad_layout, split_knobs=WEIGHT_GRAD_SPLIT_KNOBS, layout_params=TILE_LAYOUT,
+             sized=WEIGHT_GRAD_SIZED),
 )
 
 

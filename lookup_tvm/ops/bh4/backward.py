@@ -128,6 +128,7 @@ def weight_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
 
 
 WEIGHT_GRAD_SPLIT_KNOBS = frozenset({"chunks", "tile_rows", "tile_vectors"})
+WEIGHT_GRAD_SIZED = frozenset({"chunks"})  # from the core count
 
 
 def schedule_weight_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:

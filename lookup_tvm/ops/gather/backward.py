@@ -9,7 +9,7 @@ from __future__ import annotations
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, T, te, tirx
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
-from lookup_tvm.kit.tir import batch_extent, vector_lanes
+from lookup_tvm.kit.tir import batch_extent, tiles_for_every_core, vector_lanes
 
 
 def define_score_grad(spec: OpSpec, batch=None):
@@ -25,11 +25,13 @@ def define_score_grad(spec: OpSpec, batch=None):
 
 
 def score_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
-    """``tokens``: tokens per parallel task; ``lanes``: the d-reduction in vector lanes (or scalar)."""
-    return {"tokens": [16, 4, 64], "lanes": [vector_lanes(spec["d_out"], profile), 1]}
+    """``tokens``: tokens per parallel task (those giving every core a task at 4096 tokens); ``lanes``: the d-reduction in vector lanes (or scalar)."""
+    return {"tokens": tiles_for_every_core([16, 4, 64], profile.cores), "lanes": [vector_lanes(spec["d_out"], profile), 1]}
 
 
 SCORE_GRAD_SPLIT_KNOBS = frozenset({"tokens"})
+SCORE_GRAD_SIZED = frozenset({"tokens"})  # candidates from the core count
+SCATTER_SIZED = frozenset({"token_block", "table_block"})  # from L1d and the core count
 SCATTER_LAYOUT = frozenset({"lanes", "token_block", "table_block"})  # the scatter-adds' layout parameters
 
 
@@ -161,12 +163,11 @@ def scatter_layout_search(spec: OpSpec, profile: CpuProfile) -> list[dict[str, i
 
 
 def table_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
-    """Default blocking of the scatter-adds (table gradient, fused gather backward): a token
-    block of g fits half of L1d; enough table groups for all cores."""
+    """Default blocking of the scatter-adds (table gradient, fused gather backward), for the
+    parameters the spec does not set: a token block of g fits half of L1d; enough table
+    groups for all cores."""
     params = dict(spec.params)
-    if "lanes" in params:
-        return spec
-    lanes = vector_lanes(params["d_out"], profile)
-    token_block = max(1, min(256, profile.l1d_bytes // 2 // (4 * params["d_out"])))
-    table_block = max(1, min(8, params["h"] // max(1, profile.cores)))
-    return OpSpec.make(spec.op, **params, lanes=lanes, token_block=token_block, table_block=table_block)
+    defaults = {"lanes": vector_lanes(params["d_out"], profile),
+                "token_block": max(1, min(256, profile.l1d_bytes // 2 // (4 * params["d_out"]))),
+                "table_block": max(1, min(8, params["h"] // max(1, profile.cores)))}
+    return spec.with_params(**{**defaults, **params})

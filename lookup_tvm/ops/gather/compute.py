@@ -59,6 +59,7 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
 
 
 SPLIT_KNOBS = frozenset({"cols", "tables", "tokens", "register_vectors", "l3_tokens"})
+SIZED = frozenset({"tables", "l3_tokens"})  # from L2 and the L3 share
 
 
 def l3_token_block(d_out: int, profile: CpuProfile) -> int:

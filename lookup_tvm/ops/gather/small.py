@@ -18,6 +18,7 @@ from lookup_tvm.ops.gather.compute import define_gather
 
 SMALL_TOKENS = 64  # calls with at most this many tokens run the small-batch gather
 SPLIT_KNOBS = frozenset({"cols", "register_vectors", "table_groups"})
+SIZED = frozenset({"cols", "table_groups"})  # from the core count
 
 
 def gather_op(tokens: int | None) -> str:

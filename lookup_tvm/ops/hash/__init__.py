@@ -9,15 +9,15 @@ from __future__ import annotations
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator
 from lookup_tvm.ops.hash.checks import check_hash_kernels, hash_grad_workload, hash_workload, op_samples
-from lookup_tvm.ops.hash.compute import (SPLIT_KNOBS, define_hash, define_hash_grad, schedule_hash,
+from lookup_tvm.ops.hash.compute import (SIZED, SPLIT_KNOBS, define_hash, define_hash_grad, schedule_hash,
                                          schedule_hash_grad, token_knobs)
 from lookup_tvm.ops.hash.torch_ops import hash_codes
 
 OPERATORS = (
     Operator("hash", define_hash, schedule_hash, check_hash_kernels, hash_workload, token_knobs,
-             split_knobs=SPLIT_KNOBS),
+             split_knobs=SPLIT_KNOBS, sized=SIZED),
     Operator("hash_grad", define_hash_grad, schedule_hash_grad, check_hash_kernels, hash_grad_workload, token_knobs,
-             split_knobs=SPLIT_KNOBS),
+             split_knobs=SPLIT_KNOBS, sized=SIZED),
 )
 
 

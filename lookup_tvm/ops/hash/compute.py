@@ -15,7 +15,7 @@ from __future__ import annotations
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te, tirx
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
-from lookup_tvm.kit.tir import batch_extent
+from lookup_tvm.kit.tir import batch_extent, tiles_for_every_core
 
 
 _LOG2E, _LN2_HI, _LN2_LO = 1.4426950408889634, 0.693359375, -2.12194440e-4
@@ -68,11 +68,12 @@ def define_hash(spec: OpSpec, batch=None):
 
 
 def token_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
-    """``tokens``: tokens per parallel task."""
-    return {"tokens": [16, 4, 64, 256]}
+    """``tokens``: tokens per parallel task (those that give every core a task at 4096 tokens)."""
+    return {"tokens": tiles_for_every_core([16, 4, 64, 256], profile.cores)}
 
 
 SPLIT_KNOBS = frozenset({"tokens"})
+SIZED = frozenset({"tokens"})  # candidates from the core count
 
 
 def schedule_hash(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
