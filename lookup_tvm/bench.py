@@ -22,6 +22,7 @@ from tabulate import tabulate
 from torch import nn
 
 from lookup_tvm.calibration import l2_read_gbytes_per_core
+from lookup_tvm.cpu.host import many_core_probe, simulated_host
 from lookup_tvm.cpu.isa import host_isa
 from lookup_tvm.cpu.resolve import parse_target
 from lookup_tvm.cpu.threads import worker_environment
@@ -55,6 +56,7 @@ class Row:
     share: float | None = None
     memory_mib: dict[str, float] | None = None
     l2_gbytes: float | None = None
+    simulated_cores: int | None = None  # kernels scheduled for a simulated host of this many cores
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -338,20 +340,25 @@ def _run_worker(args: list[str], env: dict[str, str], what: str) -> list[Row]:
 
 
 def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
-            keep_freed_memory: bool = False, decode: bool = False) -> list[Row]:
+            keep_freed_memory: bool = False, decode: bool = False, simulate_cores: int | None = None) -> list[Row]:
     """Each thread count in a fresh process, then the memory of a training step in another
     (1 thread; glibc told to return every freed block of 64 KiB or more to the system, so the
     resident high-water mark follows the live tensors); returns every Row. With
     ``keep_freed_memory`` the timing processes run under :func:`lookup_tvm.keep_freed_memory`
     (every model alike: LookupFFN and the PyTorch baselines). With ``decode``, only the decode
-    rows (:func:`run_decode`) at each thread count."""
+    rows (:func:`run_decode`) at each thread count. With ``simulate_cores``, one more process
+    builds the kernels for a simulated host of that many cores with this CPU's ISA
+    (:func:`lookup_tvm.cpu.host.many_core_probe`) and runs them on that many threads."""
     rows = []
-    for count in threads:
+    runs = [(count, None) for count in threads] + ([(simulate_cores, simulate_cores)] if simulate_cores else [])
+    for count, simulated in runs:
         env = worker_environment(count, OMP_WAIT_POLICY="PASSIVE")
         args = ["--worker", "--threads", str(count), "--rounds", str(rounds), "--tokens", *map(str, tokens)]
         args += (["--quick"] if quick else []) + (["--keep-freed-memory"] if keep_freed_memory else [])
-        rows += _run_worker(args + (["--decode"] if decode else []), env, f"{count} threads")
-    if decode:
+        args += ["--simulate-cores", str(simulated)] if simulated else []
+        what = f"{count} threads" + (f", simulated {simulated}-core host" if simulated else "")
+        rows += _run_worker(args + (["--decode"] if decode else []), env, what)
+    if decode or simulate_cores:
         return rows
     env = worker_environment(1, MALLOC_MMAP_THRESHOLD_="65536")
     rows += _run_worker(["--memory", "--threads", "1", "--tokens", *map(str, tokens)], env, "memory")
@@ -368,7 +375,19 @@ def _worker_main(argv: list[str]) -> None:
     p.add_argument("--memory", action="store_true")
     p.add_argument("--keep-freed-memory", action="store_true")
     p.add_argument("--decode", action="store_true")
+    p.add_argument("--simulate-cores", type=int, default=None)
     args = p.parse_args(argv)
+    if args.simulate_cores:
+        with simulated_host(many_core_probe(args.simulate_cores)):
+            rows = _measure(args)
+        for row in rows:
+            row.simulated_cores = args.simulate_cores
+    else:
+        rows = _measure(args)
+    print(json.dumps([r.to_json() for r in rows]))
+
+
+def _measure(args) -> list[Row]:
     torch.set_num_threads(args.threads)
     if args.keep_freed_memory:
         keep_freed_memory()
@@ -378,7 +397,7 @@ def _worker_main(argv: list[str]) -> None:
         rows = [r for t in args.tokens for r in run_memory(t)]
     else:
         rows = [r for t in args.tokens for r in run_one(t, args.threads, args.rounds, args.quick)]
-    print(json.dumps([r.to_json() for r in rows]))
+    return rows
 
 
 if __name__ == "__main__":

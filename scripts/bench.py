@@ -4,11 +4,17 @@ End to end (inference and a training step) against the FFN 512-2048-512 in fp32 
 and the pure-PyTorch LookupFFN, and every kernel against the best PyTorch formulation of the
 same operator, at d=512, h=128, tau=8, b=64. Medians of interleaved rounds; 2-thread rounds
 are kept only when a parallelism probe shows both cores free.
+
+With several thread counts (default 1 and all cores) it also prints the speed-up over 1
+thread and the parallel efficiency of each kernel and end to end, the fp32 FFN's beside
+(``--plot`` draws them). ``--simulate-cores N`` schedules the kernels for an N-core server
+with this CPU's ISA and runs them on N threads here (README, "Many cores").
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -21,11 +27,16 @@ def main(argv=None) -> int:
                    help="token counts (default 4096 32768; with --decode 1 8 64 256)")
     p.add_argument("--decode", action="store_true", help="decode-sized batches only (default tokens 1 8 64 256), "
                    "against the FFN in fp32, dynamic int8 and native bf16: framework share, crossover batch")
-    add_threads_argument(p, default=[1, 2])
+    add_threads_argument(p, default=[1, os.cpu_count() or 1])
+    p.add_argument("--simulate-cores", type=int, default=None, metavar="N",
+                   help="also build the kernels for a simulated N-core host with this CPU's ISA and run them on N "
+                        "threads: their speed-up over 1 thread against this host's own schedules' (no memory rows)")
+    p.add_argument("--plot", type=Path, default=None,
+                   help="write the speed-up against threads as a PNG here (needs matplotlib: pip install -e '.[plot]')")
     p.add_argument("--rounds", type=int, default=7, help="clean rounds per comparison (default 7)")
     p.add_argument("--quick", action="store_true",
-                   help="1024 tokens, 1 thread, 3 rounds, only the kernels of the inference forward: a smoke run "
-                        "(2-3 min on 2 cores)")
+                   help="3 rounds, only the kernels of the inference forward, 1024 tokens and 1 thread unless --tokens "
+                        "and --threads say otherwise: a smoke run (2-3 min on 2 cores)")
     p.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     p.add_argument("--markdown", action="store_true", help="print a GitHub markdown table")
     p.add_argument("--keep-freed-memory", action="store_true",
@@ -34,16 +45,30 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     from lookup_tvm.bench import DECODE_TOKENS, crossovers, format_rows, run_all
     from lookup_tvm.cpu.host import current_probe
+    from lookup_tvm.scaling import format_scaling, plot_scaling
 
-    args.tokens = args.tokens or list(DECODE_TOKENS if args.decode else (4096, 32768))
+    given = set(argv if argv is not None else sys.argv[1:])
     if args.quick:
-        args.tokens, args.threads, args.rounds = [1024], [1], 3
-    rows = run_all(args.tokens, args.threads, args.rounds, args.quick, args.keep_freed_memory, args.decode)
+        args.tokens, args.rounds = args.tokens or [1024], 3
+        args.threads = args.threads if "--threads" in given else [1]
+    args.tokens = args.tokens or list(DECODE_TOKENS if args.decode else (4096, 32768))
+    rows = run_all(args.tokens, args.threads, args.rounds, args.quick, args.keep_freed_memory, args.decode,
+                   args.simulate_cores)
     allocator = "; allocator: keep_freed_memory()" if args.keep_freed_memory else ""
     print(f"{current_probe().cpu_model}; d=512, h=128, tau=8, b=64, fp32{allocator}")
     print(format_rows(rows, markdown=args.markdown))
     for line in crossovers(rows):
         print(line)
+    scaling = format_scaling(rows, markdown=args.markdown)
+    if scaling:
+        print(f"\nThread scaling ({current_probe().cpu_model}):")
+        print(scaling)
+    if args.plot:
+        title = f"{current_probe().cpu_model}: speed-up over 1 thread"
+        if plot_scaling(rows, args.plot, title):
+            print(f"plot: {args.plot}")
+        else:
+            print("no plot: needs matplotlib (pip install -e '.[plot]') and runs at 1 thread and more", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps([r.to_json() for r in rows], indent=1))
     return 0

@@ -12,7 +12,6 @@ its own target with that many cores (sized knobs re-sized). Token counts:
 """
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import torch
 from conftest import REPO, assert_close
 from lookup_tvm import reference as R
 from lookup_tvm.config import LayerConfig
-from lookup_tvm.cpu.host import CacheLevel, current_probe, simulated_host
+from lookup_tvm.cpu.host import many_core_probe, simulated_host
 from lookup_tvm.cpu.resolve import host_target, parse_target
 from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
 from lookup_tvm.kit.thread_work import thread_work
@@ -36,16 +35,9 @@ LOGS = sorted(p.parent for p in (Path(REPO) / "tuning_logs").glob("*/target.json
 CONFIG = LayerConfig()
 
 
-def server_host(cores: int):
-    """This CPU's ISA on a server: ``cores`` cores, 48 KiB L1d, 2 MiB L2, a 320 MiB L3 shared by all."""
-    caches = (CacheLevel(1, "Data", "48K"), CacheLevel(2, "Unified", "2048K"),
-              CacheLevel(3, "Unified", "327680K", cores))
-    return dataclasses.replace(current_probe(), cores=cores, caches=caches, threads_per_core=1)
-
-
 def _targets():
     for cores in CORES:
-        with simulated_host(server_host(cores)):
+        with simulated_host(many_core_probe(cores)):
             yield f"this-cpu-{cores}c", host_target(), DefaultSchedules()
         for cpu in TABLE_CPUS:
             yield f"{cpu}-{cores}c", parse_target(f"llvm -mcpu={cpu} -num-cores {cores}"), DefaultSchedules()

@@ -136,6 +136,14 @@ def current_probe() -> HostProbe:
         return _PROBE[0]
 
 
+def many_core_probe(cores: int, base: HostProbe | None = None) -> HostProbe:
+    """This machine (or ``base``) as a server of ``cores`` cores: its ISA, with 48 KiB L1d,
+    2 MiB L2 per core and a 320 MiB L3 shared by all (Emerald Rapids' sizes)."""
+    caches = (CacheLevel(1, "Data", "48K"), CacheLevel(2, "Unified", "2048K"),
+              CacheLevel(3, "Unified", "327680K", cores))
+    return dataclasses.replace(base or current_probe(), cores=cores, caches=caches, threads_per_core=1)
+
+
 @contextlib.contextmanager
 def simulated_host(probe: HostProbe) -> Iterator[HostProbe]:
     """Decide everything inside the block as if on ``probe``'s machine (this thread only).

@@ -8,6 +8,7 @@ hand-written default schedule sized from the target's CPU profile.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Callable, Mapping
 
 from lookup_tvm.cpu.target import CpuProfile
@@ -82,6 +83,12 @@ class OpSpec:
 
 
 Knobs = dict[str, list[int]]
+
+
+@functools.lru_cache(maxsize=512)
+def _defined(define: Callable[..., PrimFunc], spec: OpSpec) -> PrimFunc:
+    """``define(spec)`` once per spec (PrimFuncs are immutable; scheduling copies them)."""
+    return define(spec)
 
 
 def same_sizes(a: CpuProfile, b: CpuProfile) -> bool:
@@ -161,7 +168,7 @@ class Operator:
 
     def scheduled(self, spec: OpSpec, profile: CpuProfile, choice: Choice | None) -> PrimFunc:
         """The kernel's PrimFunc with one knob choice applied (hand-written TIR as it is)."""
-        func = self.define(spec)
+        func = _defined(self.define, spec)
         if self.schedule is None:
             return func
         sch = Schedule(func)

@@ -9,11 +9,13 @@ The second and last module that imports TVM (MetaSchedule's API lives here alone
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import logging
 import os
 import sys
+import time
 import types
 from pathlib import Path
 from typing import Any, Callable
@@ -160,16 +162,60 @@ def record_seconds(record: Any) -> float:
     return sum(values) / len(values)
 
 
+@dataclasses.dataclass
+class TrialPhases:
+    """Where a kernel's tuning time went, in seconds: ``search`` (candidate generation and the
+    cost model), ``build`` (compiling a batch in the builder's worker processes), ``run``
+    (measuring it, from the batch's submission to its results), over ``trials`` trials."""
+
+    search: float = 0.0
+    build: float = 0.0
+    run: float = 0.0
+    trials: int = 0
+    _mark: float = dataclasses.field(default_factory=time.perf_counter, repr=False)
+
+    def lap(self) -> float:
+        """Seconds since the last lap (or the start)."""
+        now = time.perf_counter()
+        elapsed, self._mark = now - self._mark, now
+        return elapsed
+
+    def per_trial(self) -> str:
+        count = max(1, self.trials)
+        return (f"per trial: build {self.build / count:.2f} s, run {self.run / count:.2f} s, "
+                f"search and cost model {self.search / count:.2f} s")
+
+
+@derived_object
+class TimedBuilder(ms.builder.PyBuilder):
+    """A builder that times each batch it builds (``phases.build``; the wait before it is search)."""
+
+    def __init__(self, inner: Any, phases: TrialPhases) -> None:
+        super().__init__()
+        self.inner = inner
+        self.phases = phases
+
+    def build(self, build_inputs):
+        self.phases.search += self.phases.lap()
+        results = self.inner.build(build_inputs)
+        self.phases.build += self.phases.lap()
+        return results
+
+
 @derived_object
 class ProgressCallback(ms.measure_callback.PyMeasureCallback):
-    """Keeps every trial's time in order (None for failures) and reports after each batch."""
+    """Keeps every trial's time in order (None for failures), times the batch's run phase,
+    and reports after each batch."""
 
-    def __init__(self, report: Callable[[int, float], None], history: list[float | None]) -> None:
+    def __init__(self, report: Callable[[int, float], None], history: list[float | None], phases: TrialPhases) -> None:
         self.report = report
         self.history = history
+        self.phases = phases
         self.best = float("inf")
 
     def apply(self, task_scheduler, task_id, measure_candidates, builder_results, runner_results) -> None:
+        self.phases.run += self.phases.lap()
+        self.phases.trials += len(runner_results)
         for result in runner_results:
             if result.run_secs and not result.error_msg:
                 secs = sum(float(s) for s in result.run_secs) / len(result.run_secs)
@@ -199,10 +245,11 @@ def tune_kernel(
     int_high: int,
     report: Callable[[int, float], None],
     rpc: Any | None = None,
-) -> list[float | None]:
+) -> tuple[list[float | None], TrialPhases]:
     """Run MetaSchedule on one kernel's knob space; records land in ``database``.
 
-    Returns each trial's seconds in measurement order (None where it failed)."""
+    Returns each trial's seconds in measurement order (None where it failed) and where the
+    time went (:class:`TrialPhases`)."""
     _quiet_logging()
     install_fast_intrinsics()
     evaluator = ms.runner.EvaluatorConfig(number=3, repeat=1, min_repeat_ms=50, enable_cpu_cache_flush=False)
@@ -213,17 +260,18 @@ def tune_kernel(
         runner = ms.runner.RPCRunner(
             rpc_config=rpc, evaluator_config=evaluator, max_workers=1,
             f_alloc_argument=functools.partial(rpc_alloc_arguments, int_high=int_high))
-    builder = ms.builder.LocalBuilder(f_build=fast_build, initializer=install_fast_intrinsics)
+    phases = TrialPhases()
+    builder = TimedBuilder(ms.builder.LocalBuilder(f_build=fast_build, initializer=install_fast_intrinsics), phases)
     space = ms.space_generator.ScheduleFn(
         knob_space(operator, spec, target), sch_rules=[], postprocs=[], mutator_probs={})
     history: list[float | None] = []
-    callbacks = ms.measure_callback.MeasureCallback.create("default") + [ProgressCallback(report, history)]
+    callbacks = ms.measure_callback.MeasureCallback.create("default") + [ProgressCallback(report, history, phases)]
     ms.tune_tir(
         func, to_tvm_target(target), str(work_dir), max_trials_global=trials,
         num_trials_per_iter=min(trials, 16), builder=builder, runner=runner, database=database,
         measure_callbacks=callbacks, space=space, seed=seed, num_tuning_cores=max(1, os.cpu_count() or 1),
     )
-    return history
+    return history, phases
 
 
 def rpc_config(tracker: str, key: str) -> Any:

@@ -87,11 +87,12 @@ def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, l
     def report(trials: int, best: float) -> None:
         progress(out, f"{label}: trials {done + trials}/{options.trials}, best {best * 1e3:.3f} ms")
 
-    history = metaschedule.tune_kernel(
+    history, phases = metaschedule.tune_kernel(
         operator, spec, func, options.target, database, log.directory / "work" / spec.name,
         options.trials - done, options.seed + done, dict(spec.params).get("rows", 1), report, options.rpc)
     if out.isatty():
         print(file=out, flush=True)
+    print(f"{label}: {phases.trials} trials, {phases.per_trial()}", file=out, flush=True)
     best = metaschedule.records_in_space(database, operator, spec, func, options.target, 1)
     if not best:
         raise RuntimeError(f"{label}: no valid measurement (MetaSchedule's logs: {log.directory / 'work'})")

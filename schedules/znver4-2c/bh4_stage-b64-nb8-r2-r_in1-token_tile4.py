@@ -1,6 +1,6 @@
 # bh4_stage-b64-nb8-r2-r_in1-token_tile4 for {'mcpu': 'znver4', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on AMD EPYC: 3.298 ms at 4096 tokens after 8 trials
-# knobs: {'mm_order': 0, 'cross_order': 1, 'unroll': 1}
+# knobs: {'cross_order': 1, 'mm_order': 0, 'unroll': 1}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 

@@ -1,6 +1,6 @@
 # front_end-b64-d512-h128-nb8-r2-tau8-token_tile4 for {'mcpu': 'znver4', 'kind': 'llvm', 'num-cores': 2, 'mattr': ['-prefer-256-bit']}
 # measured on AMD EPYC: 14.691 ms at 4096 tokens after 8 trials
-# knobs: {'mm_order': 0, 'cross_order': 0, 'unroll': 1}
+# knobs: {'cross_order': 0, 'mm_order': 0, 'unroll': 1}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 
