@@ -274,6 +274,50 @@ def run_memory(tokens: int) -> list[Row]:
     return rows
 
 
+def run_scaling(tokens: int, threads: int, rounds: int) -> list[Row]:
+    """What thread scaling is judged on, fp32 only: the no-gradient forward and the training step
+    of LookupFFN, each against the fp32 FFN and with its breakdown into kernels."""
+    torch.manual_seed(0)
+    probe = ParallelismProbe() if threads > 1 else None
+    lookup = LookupFFN(512, 128, 8)
+    ffn = nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(), nn.Linear(2048, 512))
+    x = torch.randn(tokens, 512)
+    x_grad = x.clone().requires_grad_()
+    flops = lookup.config.flops_per_token() * tokens
+    rows = []
+
+    def step(module):
+        def run():
+            module.zero_grad(set_to_none=True)
+            module(x_grad).sum().backward()
+        return run
+
+    lookup.eval()
+    with torch.no_grad():
+        parts = [("inference (eval)", {"lookup_tvm": lambda: lookup(x), "FFN fp32": lambda: ffn(x)}, flops,
+                  "inference breakdown", lambda: lookup(x), [(op, p, 1) for op, p in lookup.config.inference_kernels()])]
+        rows += _measure_with_breakdown(parts, tokens, threads, rounds, probe)
+    lookup.train()
+    parts = [("training step (fwd+bwd)", {"lookup_tvm": step(lookup), "FFN fp32": step(ffn)}, 3 * flops,
+              "training breakdown", step(lookup), lookup.config.training_kernels())]
+    rows += _measure_with_breakdown(parts, tokens, threads, rounds, probe)
+    if probe:
+        probe.close()
+    return rows
+
+
+def _measure_with_breakdown(parts, tokens: int, threads: int, rounds: int, probe) -> list[Row]:
+    rows = []
+    for name, candidates, flops, group, whole, used in parts:
+        try:
+            samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
+            rows.append(summarize("end to end", name, tokens, threads, samples, "lookup_tvm", flops))
+        except RuntimeError as err:
+            print(f"{name} at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
+        rows += _breakdown(group, whole, used, tokens, threads, rounds, probe, None)
+    return rows
+
+
 DECODE_TOKENS = (1, 8, 64, 256)
 
 
@@ -340,7 +384,8 @@ def _run_worker(args: list[str], env: dict[str, str], what: str) -> list[Row]:
 
 
 def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
-            keep_freed_memory: bool = False, decode: bool = False, simulate_cores: int | None = None) -> list[Row]:
+            keep_freed_memory: bool = False, decode: bool = False, simulate_cores: int | None = None,
+            scaling: bool = False) -> list[Row]:
     """Each thread count in a fresh process, then the memory of a training step in another
     (1 thread; glibc told to return every freed block of 64 KiB or more to the system, so the
     resident high-water mark follows the live tensors); returns every Row. With
@@ -348,7 +393,8 @@ def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
     (every model alike: LookupFFN and the PyTorch baselines). With ``decode``, only the decode
     rows (:func:`run_decode`) at each thread count. With ``simulate_cores``, one more process
     builds the kernels for a simulated host of that many cores with this CPU's ISA
-    (:func:`lookup_tvm.cpu.host.many_core_probe`) and runs them on that many threads."""
+    (:func:`lookup_tvm.cpu.host.many_core_probe`) and runs them on that many threads. With
+    ``scaling``, only :func:`run_scaling`'s rows."""
     rows = []
     runs = [(count, None) for count in threads] + ([(simulate_cores, simulate_cores)] if simulate_cores else [])
     for count, simulated in runs:
@@ -357,8 +403,8 @@ def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
         args += (["--quick"] if quick else []) + (["--keep-freed-memory"] if keep_freed_memory else [])
         args += ["--simulate-cores", str(simulated)] if simulated else []
         what = f"{count} threads" + (f", simulated {simulated}-core host" if simulated else "")
-        rows += _run_worker(args + (["--decode"] if decode else []), env, what)
-    if decode or simulate_cores:
+        rows += _run_worker(args + (["--decode"] if decode else []) + (["--scaling"] if scaling else []), env, what)
+    if decode or simulate_cores or scaling:
         return rows
     env = worker_environment(1, MALLOC_MMAP_THRESHOLD_="65536")
     rows += _run_worker(["--memory", "--threads", "1", "--tokens", *map(str, tokens)], env, "memory")
@@ -376,6 +422,7 @@ def _worker_main(argv: list[str]) -> None:
     p.add_argument("--keep-freed-memory", action="store_true")
     p.add_argument("--decode", action="store_true")
     p.add_argument("--simulate-cores", type=int, default=None)
+    p.add_argument("--scaling", action="store_true")
     args = p.parse_args(argv)
     if args.simulate_cores:
         with simulated_host(many_core_probe(args.simulate_cores)):
@@ -393,6 +440,8 @@ def _measure(args) -> list[Row]:
         keep_freed_memory()
     if args.decode:
         rows = run_decode(args.tokens, args.threads, args.rounds)
+    elif args.scaling:
+        rows = [r for t in args.tokens for r in run_scaling(t, args.threads, args.rounds)]
     elif args.memory:
         rows = [r for t in args.tokens for r in run_memory(t)]
     else:

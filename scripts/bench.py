@@ -31,6 +31,9 @@ def main(argv=None) -> int:
     p.add_argument("--simulate-cores", type=int, default=None, metavar="N",
                    help="also build the kernels for a simulated N-core host with this CPU's ISA and run them on N "
                         "threads: their speed-up over 1 thread against this host's own schedules' (no memory rows)")
+    p.add_argument("--scaling", action="store_true",
+                   help="thread scaling only (default tokens 4096): the fp32 forward and training step with their "
+                        "kernels, and the fp32 FFN, at each --threads count (and --simulate-cores)")
     p.add_argument("--plot", type=Path, default=None,
                    help="write the speed-up against threads as a PNG here (needs matplotlib: pip install -e '.[plot]')")
     p.add_argument("--rounds", type=int, default=7, help="clean rounds per comparison (default 7)")
@@ -51,9 +54,9 @@ def main(argv=None) -> int:
     if args.quick:
         args.tokens, args.rounds = args.tokens or [1024], 3
         args.threads = args.threads if "--threads" in given else [1]
-    args.tokens = args.tokens or list(DECODE_TOKENS if args.decode else (4096, 32768))
+    args.tokens = args.tokens or list(DECODE_TOKENS if args.decode else (4096,) if args.scaling else (4096, 32768))
     rows = run_all(args.tokens, args.threads, args.rounds, args.quick, args.keep_freed_memory, args.decode,
-                   args.simulate_cores)
+                   args.simulate_cores, args.scaling)
     allocator = "; allocator: keep_freed_memory()" if args.keep_freed_memory else ""
     print(f"{current_probe().cpu_model}; d=512, h=128, tau=8, b=64, fp32{allocator}")
     print(format_rows(rows, markdown=args.markdown))

@@ -21,7 +21,7 @@ import torch
 from conftest import REPO, assert_close
 from lookup_tvm import reference as R
 from lookup_tvm.config import LayerConfig
-from lookup_tvm.cpu.host import many_core_probe, simulated_host
+from lookup_tvm.cpu.host import SERVER_CACHES, many_core_probe, simulated_host
 from lookup_tvm.cpu.resolve import host_target, parse_target
 from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
 from lookup_tvm.kit.thread_work import thread_work
@@ -37,7 +37,7 @@ CONFIG = LayerConfig()
 
 def _targets():
     for cores in CORES:
-        with simulated_host(many_core_probe(cores)):
+        with simulated_host(many_core_probe(cores, SERVER_CACHES)):
             yield f"this-cpu-{cores}c", host_target(), DefaultSchedules()
         for cpu in TABLE_CPUS:
             yield f"{cpu}-{cores}c", parse_target(f"llvm -mcpu={cpu} -num-cores {cores}"), DefaultSchedules()

@@ -136,12 +136,16 @@ def current_probe() -> HostProbe:
         return _PROBE[0]
 
 
-def many_core_probe(cores: int, base: HostProbe | None = None) -> HostProbe:
-    """This machine (or ``base``) as a server of ``cores`` cores: its ISA, with 48 KiB L1d,
-    2 MiB L2 per core and a 320 MiB L3 shared by all (Emerald Rapids' sizes)."""
-    caches = (CacheLevel(1, "Data", "48K"), CacheLevel(2, "Unified", "2048K"),
-              CacheLevel(3, "Unified", "327680K", cores))
-    return dataclasses.replace(base or current_probe(), cores=cores, caches=caches, threads_per_core=1)
+SERVER_CACHES = (CacheLevel(1, "Data", "48K"), CacheLevel(2, "Unified", "2048K"), CacheLevel(3, "Unified", "327680K"))
+
+
+def many_core_probe(cores: int, caches: tuple[CacheLevel, ...] | None = None) -> HostProbe:
+    """This machine with ``cores`` cores: its ISA and per-core L1d and L2, its L3 shared by all
+    of them (schedules sized for those cores still fit this machine's caches when run here), or
+    the ``caches`` given (e.g. :data:`SERVER_CACHES`, Emerald Rapids' sizes)."""
+    probe = current_probe()
+    caches = tuple(dataclasses.replace(c, shared_cpus=cores if c.level >= 3 else 1) for c in caches or probe.caches)
+    return dataclasses.replace(probe, cores=cores, caches=caches, threads_per_core=1)
 
 
 @contextlib.contextmanager

@@ -110,7 +110,7 @@ def thread_work(func: PrimFunc, batch: int, threads: int) -> ThreadWork:
     env = {}
     var = batch_var(func)
     if var is not None:
-        env[var] = np.int64(batch)
+        env[var] = np.int32(batch)
     serial = walker.serial(func.body, env)
     return ThreadWork(threads, tuple(walker.regions), serial)
 
@@ -134,10 +134,10 @@ class _Walker:
             start, extent = int(self._eval(stmt.min, env)), int(self._eval(stmt.extent, env))
             if stmt.loop_var not in self._vars_read(stmt.body):  # every iteration alike: walk one
                 regions = len(self.regions)
-                body = self.serial(stmt.body, {**env, stmt.loop_var: np.int64(start)})
+                body = self.serial(stmt.body, {**env, stmt.loop_var: np.int32(start)})
                 self.regions.extend(self.regions[regions:] * (extent - 1))
                 return body * extent
-            return sum(self.serial(stmt.body, {**env, stmt.loop_var: np.int64(start + i)}) for i in range(extent))
+            return sum(self.serial(stmt.body, {**env, stmt.loop_var: np.int32(start + i)}) for i in range(extent))
         if isinstance(stmt, tirx.IfThenElse):
             if self._condition(stmt.condition, env):
                 return self.serial(stmt.then_case, env)
@@ -153,7 +153,7 @@ class _Walker:
         start = int(self._eval(loop.min, env))
         if extent <= 0:
             return
-        iterations = start + np.arange(extent, dtype=np.int64).reshape((extent,) + (1,) * (_AXES - 1))
+        iterations = start + np.arange(extent, dtype=np.int32).reshape((extent,) + (1,) * (_AXES - 1))
         per_iteration = np.broadcast_to(self.work(loop.body, {**env, loop.loop_var: iterations}, 1),
                                         (extent,) + (1,) * (_AXES - 1)).reshape(extent)
         step = math.ceil(extent / self.threads)
@@ -172,12 +172,12 @@ class _Walker:
         if isinstance(stmt, tirx.For):
             start, extent = self._eval(stmt.min, env), self._eval(stmt.extent, env)
             if np.ndim(extent) == 0 and np.ndim(start) == 0 and stmt.loop_var not in self._vars_read(stmt.body):
-                return max(int(extent), 0) * self.work(stmt.body, {**env, stmt.loop_var: np.int64(start)}, axis)
+                return max(int(extent), 0) * self.work(stmt.body, {**env, stmt.loop_var: np.int32(start)}, axis)
             if axis >= _AXES:
                 raise ValueError(f"more than {_AXES - 1} nested loops under a parallel loop decide its work")
             shape = [1] * _AXES
             shape[axis] = int(np.max(extent))
-            offsets = np.arange(shape[axis], dtype=np.int64).reshape(shape)
+            offsets = np.arange(shape[axis], dtype=np.int32).reshape(shape)
             inside = self.work(stmt.body, {**env, stmt.loop_var: start + offsets}, axis + 1)
             return np.sum(np.where(offsets < extent, inside, 0), axis=axis, keepdims=True)
         if isinstance(stmt, tirx.IfThenElse):
@@ -206,7 +206,7 @@ class _Walker:
 
     def _eval(self, expr, env):
         if isinstance(expr, (tirx.IntImm,)):
-            return np.int64(expr.value)
+            return np.int32(expr.value)
         if isinstance(expr, tirx.Var):
             if expr not in env:
                 raise _Unknown(expr.name)

@@ -2,6 +2,8 @@
 out[t, :] = sum_k scores[t, k] * tables[k, codes[t, k], :]."""
 from __future__ import annotations
 
+import math
+
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
@@ -28,18 +30,18 @@ def define_gather(spec: OpSpec, batch=None, name: str = "gather"):
 
 def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """``order``: table-major or token-major sweep. ``cols``: column chunks up to 32 vectors
-    wide. ``tables``: table tiles, the default the largest whose slice [tables, rows, cols]
+    wide, the default one per core where rows are wide enough (:func:`column_chunk`). ``tables``: table tiles, the default the largest whose slice [tables, rows, cols]
     fits L2 (``profile.l2_bytes``, per core), so a table-major sweep over a thread's tokens
     reads the rows from L2. ``tokens``: token tiles (token-major: a tile's output rows stay in
     L1/L2 across the tables). ``register_tables`` with ``register_vectors``: that many output
-    vectors stay in registers across a tile's tables. ``l3_tokens``: blocks of a thread's
+    vectors (at most a column chunk's) stay in registers across a tile's tables. ``l3_tokens``: blocks of a thread's
     tokens whose output stays in its core's share of L3 across the table tiles. ``unroll``: the
     column vectors. bfloat16 rows default to 8 output vectors in registers (widening each row
     costs ALU work). Measurements behind these defaults, and what was tried and left out:
     README, "Kernel notes"."""
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     lanes = vector_lanes(d_out, profile)
-    cols = divisors(d_out, [lanes * m for m in (32, 16, 8, 4, 2, 1)])
+    cols = divisors(d_out, [column_chunk(d_out, lanes, profile.cores)] + [lanes * m for m in (32, 16, 8, 4, 2, 1)])
     bf16 = spec.bf16
     fitting = [t for t in divisors(h, [64, 32, 16, 8, 4, 2, 1]) if t * rows * cols[0] * (2 if bf16 else 4)
                <= profile.l2_bytes]
@@ -59,7 +61,19 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
 
 
 SPLIT_KNOBS = frozenset({"cols", "tables", "tokens", "register_vectors", "l3_tokens"})
-SIZED = frozenset({"tables", "l3_tokens"})  # from L2 and the L3 share
+SIZED = frozenset({"cols", "tables", "l3_tokens"})  # from the cores, L2 and the L3 share
+
+
+def column_chunk(d_out: int, lanes: int, cores: int) -> int:
+    """Columns per parallel chunk: the output split among the cores, each chunk at least 2
+    cache lines of float32 (32 values) and at most 32 vectors. Splitting columns rather than
+    tokens keeps each table row segment read by one core only: with tokens split instead,
+    every core reads every table (16 cores: 16 times the table traffic)."""
+    wanted = max(32, d_out // max(1, cores))
+    chunk = lanes
+    while chunk * 2 <= min(wanted, 32 * lanes) and d_out % (chunk * 2) == 0:
+        chunk *= 2
+    return chunk
 
 
 def l3_token_block(d_out: int, profile: CpuProfile) -> int:
@@ -72,34 +86,37 @@ def l3_token_block(d_out: int, profile: CpuProfile) -> int:
 
 
 def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
-    """The tokens in ``profile.cores`` equal ranges, one parallel task each (every core gets
-    tokens at any batch of at least that many). Per range, table-major: for a block of
-    ``l3_tokens`` tokens, a column chunk and a table tile, sweep the block's tokens, so the
-    table slice stays in L2 and the block's output rows in the core's L3 share. Token-major:
-    per token tile, sweep column chunks and tables.
+    """One parallel task per column chunk and token range, the tokens in as many equal ranges
+    as make the task count a multiple of ``profile.cores`` (every core gets the same number of
+    tasks at any batch of at least that many tokens, and no range is sized for more tokens
+    than the batch has). Per task, table-major: for a block of ``l3_tokens`` tokens and a table tile, sweep
+    the block's tokens, so the table slice stays in L2 and the block's output in the core's
+    L3 share. Token-major: per token tile, sweep the tables.
     ``register_tables`` puts the table loop inside each group of ``register_vectors`` output
     vectors, which then stay in registers across the tile's tables (one load and store per
     tile instead of per table)."""
     lanes = vector_lanes(spec["d_out"], profile)
     block = sch.get_sblock("gather")
     t, d, k = sch.get_loops(block)
-    t_p, t = sch.split(t, [profile.cores, None])
+    chunks = -(-spec["d_out"] // choice["cols"])
+    t_p, t = sch.split(t, [profile.cores // math.gcd(profile.cores, chunks), None])
     t_b, t = sch.split(t, [None, choice["l3_tokens"]])
     t_o, t_i = sch.split(t, [None, choice["tokens"]])
     d_o, d_i = sch.split(d, [None, choice["cols"]])
     k_o, k_i = sch.split(k, [None, choice["tables"]])
     if choice["register_tables"]:
-        d_io, d_iv, d_ii = sch.split(d_i, [None, choice["register_vectors"], lanes])
+        vectors = min(choice["register_vectors"], max(1, choice["cols"] // lanes))  # at most the chunk's
+        d_io, d_iv, d_ii = sch.split(d_i, [None, vectors, lanes])
         sch.unroll(d_iv)
         inner = (d_io, k_i, d_iv, d_ii)
     else:
         d_io, d_ii = sch.split(d_i, [None, lanes])
         inner = (k_i, d_io, d_ii)
     if choice["order"] == TABLE_MAJOR:
-        sch.reorder(t_p, t_b, d_o, k_o, t_o, t_i, *inner)
+        sch.reorder(t_p, d_o, t_b, k_o, t_o, t_i, *inner)
     else:
-        sch.reorder(t_p, t_b, t_o, d_o, k_o, t_i, *inner)
-    sch.parallel(t_p)
+        sch.reorder(t_p, d_o, t_b, t_o, k_o, t_i, *inner)
+    sch.parallel(sch.fuse(t_p, d_o))
     sch.vectorize(d_ii)
     if choice["unroll"]:
         sch.unroll(d_io)

@@ -70,7 +70,8 @@ def schedule_small_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choi
         block = partial
         t, d, k_g, k = sch.get_loops(block)
     d_o, d_i = sch.split(d, [None, choice["cols"]])
-    d_io, d_iv, d_ii = sch.split(d_i, [None, choice["register_vectors"], lanes])
+    vectors = min(choice["register_vectors"], max(1, choice["cols"] // lanes))  # at most the chunk's
+    d_io, d_iv, d_ii = sch.split(d_i, [None, vectors, lanes])
     if groups > 1:
         sch.reorder(k_g, d_o, t, d_io, k, d_iv, d_ii)
         sch.parallel(sch.fuse(k_g, d_o))
