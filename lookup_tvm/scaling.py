@@ -85,8 +85,9 @@ def format_scaling(rows: list[Any], markdown: bool = False) -> str:
 
 
 def plot_scaling(rows: list[Any], path: Path, title: str) -> bool:
-    """Speed-up against threads, one line per end-to-end series and kernel (the FFN's dashed),
-    and the ideal; False (nothing written) without matplotlib or without a scaling series."""
+    """Speed-up against threads: one line per end-to-end series (the FFN's dashed) and per
+    kernel of the forward, a star per simulated many-core run of the same, and the ideal; False
+    (nothing written) without matplotlib or without a scaling series."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -97,16 +98,22 @@ def plot_scaling(rows: list[Any], path: Path, title: str) -> bool:
     if not table:
         return False
     fig, ax = plt.subplots(figsize=(8, 5.5))
+    simulated = {(r["group"], r["what"], r["tokens"]): r for r in simulated_table(rows)}
     keys = list(dict.fromkeys((r["group"], r["what"], r["tokens"]) for r in table))
     for key in keys:
         group, name, tokens = key
-        if group not in ("end to end", "inference breakdown", "training breakdown") or name.startswith("framework"):
+        if group not in ("end to end", "inference breakdown") or name.startswith("framework"):
             continue
         threads, speedups = zip(*[(r["threads"], r["speedup"]) for r in table
                                   if (r["group"], r["what"], r["tokens"]) == key])
-        style = "--" if BASELINE in name else "-"
-        ax.plot(threads, speedups, style, marker="o", label=f"{name} ({tokens} tokens)")
-    most = max(r["threads"] for r in table)
+        line, = ax.plot(threads, speedups, "--" if BASELINE in name else "-", marker="o",
+                        label=f"{name.split('-')[0] if group != 'end to end' else name} ({tokens} tokens)")
+        if key in simulated:
+            point = simulated[key]
+            ax.plot([point["cores"]], [point["simulated_speedup"]], "*", markersize=12, color=line.get_color())
+    if simulated:
+        ax.plot([], [], "*", color="black", label="scheduled for a simulated many-core host, that many threads")
+    most = max(r["threads"] for r in table)  # the ideal up to the real thread counts (not the simulated)
     ax.plot([1, most], [1, most], ":", color="grey", label="ideal")
     ax.set_xlabel("threads")
     ax.set_ylabel("speed-up over 1 thread")
