@@ -134,3 +134,26 @@ def test_every_kernel_has_a_workload_whose_baseline_and_kernel_run():
         load.torch_fn()
         kernel(*load.args)
         assert load.flops >= 0 and load.bytes > 0, kernel.spec.name
+
+
+def test_thread_scaling_and_the_simulated_share(tmp_path):
+    """Speed-up and efficiency per series from rows at 1 and 2 threads (the FFN's from the
+    baselines), and a simulated 16-core run as a share of this host's own 2-thread speed-up."""
+    from lookup_tvm.scaling import format_scaling, plot_scaling, scaling_table, simulated_table
+
+    def row(threads, ms, ffn=None, simulated=None):
+        return Row("end to end", "inference (eval)", 4096, threads, ms, {"FFN fp32": ffn} if ffn else {}, {},
+                   simulated_cores=simulated)
+
+    rows = [row(1, 100.0, 300.0), row(2, 50.0, 200.0), row(16, 75.0, 250.0, simulated=16)]
+    table = {(r["what"], r["threads"]): r for r in scaling_table(rows)}
+    assert table[("inference (eval)", 2)]["speedup"] == pytest.approx(2.0)
+    assert table[("inference (eval)", 2)]["efficiency"] == pytest.approx(1.0)
+    assert table[("inference (eval): FFN fp32", 2)]["speedup"] == pytest.approx(1.5)
+    assert ("inference (eval)", 16) not in table  # a simulated run is not a real thread count
+    [simulated] = simulated_table(rows)
+    assert simulated["simulated_speedup"] == pytest.approx(4 / 3) and simulated["share"] == pytest.approx(2 / 3)
+    text = format_scaling(rows)
+    assert "67%" in text and "16 cores, 16 threads" in text
+    pytest.importorskip("matplotlib")
+    assert plot_scaling(rows, tmp_path / "s.png", "t") and (tmp_path / "s.png").stat().st_size > 0

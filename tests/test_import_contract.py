@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("module, functional", ("lookup_tvm.module", "lookup_tvm.functional")),
     ("tuning", ("lookup_tvm.tuning", "lookup_tvm.tuning.*")),
     ("integration, benchmarks, studies", ("lookup_tvm.integration", "lookup_tvm.lm", "lookup_tvm.compare",
-                                          "lookup_tvm.bench", "lookup_tvm.study")),
+                                          "lookup_tvm.bench", "lookup_tvm.scaling", "lookup_tvm.study")),
     ("Hugging Face", ("lookup_tvm.hf",)),
     ("the package's public names", ("lookup_tvm",)),
 ]
