@@ -90,3 +90,55 @@ def mask_tokens(tokens: torch.Tensor, generator: torch.Generator, rate: float = 
     swap = chosen & (roll >= 0.8) & (roll < 0.9)
     inputs[swap] = torch.randint(0, BYTES, (int(swap.sum()),), generator=generator)
     return inputs, torch.where(chosen, tokens, torch.full_like(tokens, -100))
+
+
+def _attend_cached(block: Block, x: torch.Tensor, cache: list[torch.Tensor]) -> torch.Tensor:
+    """``block``'s attention for new positions x [B, n, d] over the cached keys and values
+    (``cache``: [keys, values] of the earlier positions, [B, heads, t, d/heads]; empty at
+    first), which it extends; causal within the new positions."""
+    attn = block.attn
+    batch, count, width = x.shape
+    heads = attn.num_heads
+    q, k, v = nn.functional.linear(block.norm(x), attn.in_proj_weight, attn.in_proj_bias).chunk(3, dim=-1)
+    q, k, v = (t.reshape(batch, count, heads, width // heads).transpose(1, 2) for t in (q, k, v))
+    if cache:
+        k, v = torch.cat([cache[0], k], dim=2), torch.cat([cache[1], v], dim=2)
+    cache[:] = [k, v]
+    out = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=count > 1)
+    return attn.out_proj(out.transpose(1, 2).reshape(batch, count, width))
+
+
+def forward_cached(model: ByteLM, new: torch.Tensor, start: int, caches: list[list[torch.Tensor]]) -> torch.Tensor:
+    """Logits [B, n, 256] of the new tokens [B, n] at positions ``start``.. of a causal ``model``,
+    attending over the cached earlier positions (``caches``: one per block, extended)."""
+    x = model.embed(new) + model.pos[start:start + new.shape[1]]
+    for block, cache in zip(model.blocks, caches):
+        x = x + _attend_cached(block, x, cache)
+        x = x + block.ffn(x)
+    return model.head(model.norm(x))
+
+
+@torch.inference_mode()
+def generate(model: ByteLM, prompt: torch.Tensor, steps: int, generator: torch.Generator | None = None,
+             temperature: float = 1.0, on_step=None) -> torch.Tensor:
+    """Decode ``steps`` bytes after ``prompt`` [B, T0] int64 with a causal ``model``, one per
+    sequence per step, attending over cached keys and values: each step runs the FFNs on B
+    tokens (a decode-sized batch). Sampling at ``temperature`` (0: greedy). ``on_step(i)`` is
+    called after each step. Returns [B, T0 + steps]; T0 + steps must fit the model's context."""
+    if prompt.dim() != 2 or prompt.dtype != torch.int64 or prompt.shape[1] < 1:
+        raise ValueError(f"prompt must be [batch, length >= 1] int64, got {tuple(prompt.shape)} {prompt.dtype}")
+    context = model.pos.shape[0]
+    if prompt.shape[1] + steps > context:
+        raise ValueError(f"prompt ({prompt.shape[1]}) + steps ({steps}) exceed the model's context of {context}")
+    caches: list[list[torch.Tensor]] = [[] for _ in model.blocks]
+    tokens, new = prompt, prompt
+    for step in range(steps):
+        logits = forward_cached(model, new, tokens.shape[1] - new.shape[1], caches)[:, -1]
+        if temperature > 0:
+            new = torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1, generator=generator)
+        else:
+            new = logits.argmax(dim=-1, keepdim=True)
+        tokens = torch.cat([tokens, new], dim=1)
+        if on_step is not None:
+            on_step(step)
+    return tokens

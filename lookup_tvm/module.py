@@ -164,10 +164,10 @@ class LookupFFN(nn.Module):
         (:meth:`_folded_weight`)."""
         c = self.config
         storage = self._storage_dtype(x)
-        x = x.to(storage)
         handle = handle_of(self.kernels)
-        norm_weight, norm_bias, proj_bias, tables, out_bias = (
-            t.to(storage) for t in (self.norm.weight, self.norm.bias, self.proj_bias, self.tables, self.out_bias))
+        x, norm_weight, norm_bias, proj_bias, tables, out_bias = (  # .to() only where needed: ~2 us a call
+            t if t.dtype == storage else t.to(storage)
+            for t in (x, self.norm.weight, self.norm.bias, self.proj_bias, self.tables, self.out_bias))
         needs_grad = torch.is_grad_enabled() and any(
             t.requires_grad for t in (x, self.proj_weight, norm_weight, norm_bias, proj_bias, tables, out_bias))
         if c.projection == "bh4" and self.score_temperature == 1.0 and not self.bounded_scores and not needs_grad:

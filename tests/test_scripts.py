@@ -16,7 +16,7 @@ def run(*args, timeout=300):
 
 def test_help_texts():
     for script in ("scripts/tune.py", "scripts/export.py", "scripts/train_lm.py", "scripts/infer.py",
-                   "scripts/demo.py", "scripts/quality.py", "scripts/replace_hf.py"):
+                   "scripts/demo.py", "scripts/quality.py", "scripts/replace_hf.py", "scripts/generate.py"):
         assert "usage" in run(script, "--help")
 
 
@@ -29,6 +29,8 @@ def test_train_export_infer(tmp_path):
     run("scripts/export.py", str(tmp_path / "lib"), "--config", "d=64,h=16,b=16")
     assert "tokens/s" in run("scripts/infer.py", str(tmp_path / "lm.pt"), str(tmp_path / "lib"), "--batch", "4",
                              "--rounds", "2")
+    out = run("scripts/generate.py", str(tmp_path / "lm.pt"), "--steps", "6", "--batch", "3", "--rounds", "1")
+    assert "lookup FFN:" in out and "vanilla FFN:" in out and out.count("tokens/s") == 2
 
 
 def test_replace_hf_converts_trains_and_saves_a_reloadable_model(tmp_path):

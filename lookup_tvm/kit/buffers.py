@@ -24,6 +24,7 @@ import time
 import torch
 
 IDLE_SECONDS = 60.0  # longer than a training step: a step's buffers come back every step
+SMALL_BYTES = 64 * 1024  # below this, malloc serves from its arenas (no page faults): no pooling
 
 
 @dataclasses.dataclass
@@ -52,10 +53,12 @@ def reusable(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
     pooled storage that no tensor uses and that is large enough, or on a new one added to the
     pool. Safe for outputs that leave the call: the storage is not handed out again while the
     tensor, or anything sharing its storage, is alive. A plain allocation where the pool cannot
-    work: while torch.compile traces (it cannot trace the pool) or without the reference count."""
-    if torch.compiler.is_compiling() or _storage_use_count() is None:
-        return torch.empty(shape, dtype=dtype)
+    work: while torch.compile traces (it cannot trace the pool) or without the reference count,
+    and for tensors under :data:`SMALL_BYTES` (a decode step's: the pool's bookkeeping would cost
+    more than the allocation)."""
     nbytes = max(math.prod(shape) * dtype.itemsize, 1)
+    if nbytes < SMALL_BYTES or torch.compiler.is_compiling() or _storage_use_count() is None:
+        return torch.empty(shape, dtype=dtype)
     now = time.monotonic()
     with _POOL_LOCK:
         _POOL[:] = [p for p in _POOL if now - p.handed_out <= IDLE_SECONDS or not _unused(p.storage)]

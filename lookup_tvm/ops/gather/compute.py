@@ -2,8 +2,6 @@
 out[t, :] = sum_k scores[t, k] * tables[k, codes[t, k], :]."""
 from __future__ import annotations
 
-import math
-
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
@@ -34,7 +32,7 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     fits L2 (``profile.l2_bytes``, per core), so a table-major sweep over a thread's tokens
     reads the rows from L2. ``tokens``: token tiles (token-major: a tile's output rows stay in
     L1/L2 across the tables). ``register_tables`` with ``register_vectors``: that many output
-    vectors (at most a column chunk's) stay in registers across a tile's tables. ``l3_tokens``: blocks of a thread's
+    vectors stay in registers across a tile's tables (the default at most a column chunk's). ``l3_tokens``: blocks of a thread's
     tokens whose output stays in its core's share of L3 across the table tiles. ``unroll``: the
     column vectors. bfloat16 rows default to 8 output vectors in registers (widening each row
     costs ALU work). Measurements behind these defaults, and what was tried and left out:
@@ -56,12 +54,14 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
         "l3_tokens": list(dict.fromkeys([l3_token_block(d_out, profile), 1024, 2048, 4096, 8192, 16384])),
     }
     if bf16:
-        knobs.update(tokens=[256, 16, 32, 64, 128], register_tables=[1, 0], register_vectors=[8, 4, 2, 1])
+        chunk_vectors = max(1, cols[0] // lanes)
+        knobs.update(tokens=[256, 16, 32, 64, 128], register_tables=[1, 0],
+                     register_vectors=list(dict.fromkeys([min(8, chunk_vectors), 8, 4, 2, 1])))
     return knobs
 
 
 SPLIT_KNOBS = frozenset({"cols", "tables", "tokens", "register_vectors", "l3_tokens"})
-SIZED = frozenset({"cols", "tables", "l3_tokens"})  # from the cores, L2 and the L3 share
+SIZED = frozenset({"cols", "register_vectors", "tables", "l3_tokens"})  # from the cores, L2 and the L3 share
 
 
 def column_chunk(d_out: int, lanes: int, cores: int) -> int:
@@ -86,10 +86,11 @@ def l3_token_block(d_out: int, profile: CpuProfile) -> int:
 
 
 def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
-    """One parallel task per column chunk and token range, the tokens in as many equal ranges
-    as make the task count a multiple of ``profile.cores`` (every core gets the same number of
-    tasks at any batch of at least that many tokens, and no range is sized for more tokens
-    than the batch has). Per task, table-major: for a block of ``l3_tokens`` tokens and a table tile, sweep
+    """One parallel task per column chunk and token range, chunk-major, the tokens in
+    ``profile.cores`` equal ranges: the task count is a multiple of the cores, so each core gets
+    the same share at any batch of at least that many tokens, the consecutive tasks a core
+    gets share its column chunk (as long as there are no more chunks than cores), and no range
+    is sized for more tokens than the batch has. Per task, table-major: for a block of ``l3_tokens`` tokens and a table tile, sweep
     the block's tokens, so the table slice stays in L2 and the block's output in the core's
     L3 share. Token-major: per token tile, sweep the tables.
     ``register_tables`` puts the table loop inside each group of ``register_vectors`` output
@@ -98,25 +99,23 @@ def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
     lanes = vector_lanes(spec["d_out"], profile)
     block = sch.get_sblock("gather")
     t, d, k = sch.get_loops(block)
-    chunks = -(-spec["d_out"] // choice["cols"])
-    t_p, t = sch.split(t, [profile.cores // math.gcd(profile.cores, chunks), None])
+    t_p, t = sch.split(t, [profile.cores, None])
     t_b, t = sch.split(t, [None, choice["l3_tokens"]])
     t_o, t_i = sch.split(t, [None, choice["tokens"]])
     d_o, d_i = sch.split(d, [None, choice["cols"]])
     k_o, k_i = sch.split(k, [None, choice["tables"]])
     if choice["register_tables"]:
-        vectors = min(choice["register_vectors"], max(1, choice["cols"] // lanes))  # at most the chunk's
-        d_io, d_iv, d_ii = sch.split(d_i, [None, vectors, lanes])
+        d_io, d_iv, d_ii = sch.split(d_i, [None, choice["register_vectors"], lanes])
         sch.unroll(d_iv)
         inner = (d_io, k_i, d_iv, d_ii)
     else:
         d_io, d_ii = sch.split(d_i, [None, lanes])
         inner = (k_i, d_io, d_ii)
     if choice["order"] == TABLE_MAJOR:
-        sch.reorder(t_p, d_o, t_b, k_o, t_o, t_i, *inner)
+        sch.reorder(d_o, t_p, t_b, k_o, t_o, t_i, *inner)
     else:
-        sch.reorder(t_p, d_o, t_b, t_o, k_o, t_i, *inner)
-    sch.parallel(sch.fuse(t_p, d_o))
+        sch.reorder(d_o, t_p, t_b, t_o, k_o, t_i, *inner)
+    sch.parallel(sch.fuse(d_o, t_p))
     sch.vectorize(d_ii)
     if choice["unroll"]:
         sch.unroll(d_io)

@@ -17,8 +17,8 @@ from lookup_tvm.kit.tir import divisors, vector_lanes, vector_registers
 from lookup_tvm.ops.gather.compute import define_gather
 
 SMALL_TOKENS = 64  # calls with at most this many tokens run the small-batch gather
-SPLIT_KNOBS = frozenset({"cols", "register_vectors", "table_groups"})
-SIZED = frozenset({"cols", "table_groups"})  # from the core count
+SPLIT_KNOBS = frozenset({"cols", "register_vectors"})
+SIZED = frozenset({"cols", "register_vectors", "table_groups"})  # from the core count
 
 
 def gather_op(tokens: int | None) -> str:
@@ -70,8 +70,7 @@ def schedule_small_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choi
         block = partial
         t, d, k_g, k = sch.get_loops(block)
     d_o, d_i = sch.split(d, [None, choice["cols"]])
-    vectors = min(choice["register_vectors"], max(1, choice["cols"] // lanes))  # at most the chunk's
-    d_io, d_iv, d_ii = sch.split(d_i, [None, vectors, lanes])
+    d_io, d_iv, d_ii = sch.split(d_i, [None, choice["register_vectors"], lanes])
     if groups > 1:
         sch.reorder(k_g, d_o, t, d_io, k, d_iv, d_ii)
         sch.parallel(sch.fuse(k_g, d_o))
