@@ -2,6 +2,8 @@
 out[t, :] = sum_k scores[t, k] * tables[k, codes[t, k], :]."""
 from __future__ import annotations
 
+import math
+
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
@@ -39,7 +41,7 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     README, "Kernel notes"."""
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     lanes = vector_lanes(d_out, profile)
-    cols = divisors(d_out, [column_chunk(d_out, lanes, profile.cores)] + [lanes * m for m in (32, 16, 8, 4, 2, 1)])
+    cols = divisors(d_out, [column_chunk(d_out, lanes, profile.cores)] + [lanes * m for m in (32, 16, 8, 4)])
     bf16 = spec.bf16
     fitting = [t for t in divisors(h, [64, 32, 16, 8, 4, 2, 1]) if t * rows * cols[0] * (2 if bf16 else 4)
                <= profile.l2_bytes]
@@ -51,7 +53,7 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
         "unroll": [1, 0],
         "register_tables": [0, 1],
         "register_vectors": [1, 2, 4, 8],
-        "l3_tokens": list(dict.fromkeys([l3_token_block(d_out, profile), 1024, 2048, 4096, 8192, 16384])),
+        "l3_tokens": list(dict.fromkeys([l3_token_block(cols[0], profile), 1024, 2048, 4096, 8192, 16384])),
     }
     if bf16:
         chunk_vectors = max(1, cols[0] // lanes)
@@ -60,7 +62,7 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     return knobs
 
 
-SPLIT_KNOBS = frozenset({"cols", "tables", "tokens", "register_vectors", "l3_tokens"})
+SPLIT_KNOBS = frozenset({"tables", "tokens", "register_vectors", "l3_tokens"})  # cols: structural (the task count)
 SIZED = frozenset({"cols", "register_vectors", "tables", "l3_tokens"})  # from the cores, L2 and the L3 share
 
 
@@ -76,21 +78,22 @@ def column_chunk(d_out: int, lanes: int, cores: int) -> int:
     return chunk
 
 
-def l3_token_block(d_out: int, profile: CpuProfile) -> int:
-    """Tokens per block whose float32 output rows fill half of one core's share of L3
-    (:meth:`~lookup_tvm.cpu.target.CpuProfile.l3_share_bytes`), a power of two, at least 1024."""
+def l3_token_block(cols: int, profile: CpuProfile) -> int:
+    """Tokens per block whose float32 output [block, cols] fits one core's share of L3
+    (:meth:`~lookup_tvm.cpu.target.CpuProfile.l3_share_bytes`), a power of two, at least 1024:
+    each table tile's slice is read once per block."""
     block = 1024
-    while block * 2 * d_out * 4 <= profile.l3_share_bytes // 2:
+    while block * 2 * cols * 4 <= profile.l3_share_bytes:
         block *= 2
     return block
 
 
 def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
-    """One parallel task per column chunk and token range, chunk-major, the tokens in
-    ``profile.cores`` equal ranges: the task count is a multiple of the cores, so each core gets
-    the same share at any batch of at least that many tokens, the consecutive tasks a core
-    gets share its column chunk (as long as there are no more chunks than cores), and no range
-    is sized for more tokens than the batch has. Per task, table-major: for a block of ``l3_tokens`` tokens and a table tile, sweep
+    """One parallel task per column chunk and token range, chunk-major, the tokens in as many
+    equal ranges as make the task count a multiple of ``profile.cores`` (none where the chunks
+    already are): each core gets the same share at any batch of at least that many tokens, a
+    core's consecutive tasks share a column chunk (each table slice is read by as few cores as
+    the split allows), and no range is sized for more tokens than the batch has. Per task, table-major: for a block of ``l3_tokens`` tokens and a table tile, sweep
     the block's tokens, so the table slice stays in L2 and the block's output in the core's
     L3 share. Token-major: per token tile, sweep the tables.
     ``register_tables`` puts the table loop inside each group of ``register_vectors`` output
@@ -99,7 +102,8 @@ def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
     lanes = vector_lanes(spec["d_out"], profile)
     block = sch.get_sblock("gather")
     t, d, k = sch.get_loops(block)
-    t_p, t = sch.split(t, [profile.cores, None])
+    chunks = -(-spec["d_out"] // choice["cols"])
+    t_p, t = sch.split(t, [profile.cores // math.gcd(profile.cores, chunks), None])
     t_b, t = sch.split(t, [None, choice["l3_tokens"]])
     t_o, t_i = sch.split(t, [None, choice["tokens"]])
     d_o, d_i = sch.split(d, [None, choice["cols"]])
