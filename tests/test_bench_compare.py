@@ -92,7 +92,8 @@ def test_comparison_shows_differing_choices():
 
 def test_bench_quick_smoke(tmp_path):
     out_json = tmp_path / "bench.json"
-    proc = subprocess.run([sys.executable, "scripts/bench.py", "--quick", "--json", str(out_json)], cwd=REPO,
+    proc = subprocess.run([sys.executable, "scripts/bench.py", "--quick", "--tokens", "256", "--json", str(out_json)],
+                          cwd=REPO,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = json.loads(out_json.read_text())

@@ -70,6 +70,19 @@ def _log_directories(root: Path) -> list[Path]:
     return sorted(d for d in root.iterdir() if (d / "target.json").exists())
 
 
+def _readable_logs(roots: list[Path], skip):
+    """(directory, target, info) of every log under ``roots`` whose target file reads;
+    ``skip(err)`` handles a damaged one."""
+    for root in roots:
+        for directory in _log_directories(root):
+            try:
+                logged, info = read_target_file(directory)
+            except TuningLogError as err:
+                skip(err)
+                continue
+            yield directory, logged, info
+
+
 def same_code(a: TargetSpec, b: TargetSpec) -> bool:
     """Whether two targets compile to the same code (all attributes but ``num-cores``)."""
     strip = lambda t: {k: v for k, v in t.attrs.items() if k != "num-cores"}  # noqa: E731
@@ -88,16 +101,10 @@ def select_host_log(probe: HostProbe | None = None, roots: list[Path] | None = N
         warnings.warn(f"skipping a damaged tuning log: {err}", stacklevel=4)
 
     ranked = []
-    for root in roots:
-        for directory in _log_directories(root):
-            try:
-                logged, info = read_target_file(directory)
-            except TuningLogError as err:
-                skip(err)
-                continue
-            if same_code(logged, host):
-                here = measured_model(info) == probe.cpu_model
-                ranked.append(((not here, logged.profile.cores != probe.cores, str(directory)), directory, info))
+    for directory, logged, info in _readable_logs(roots, skip):
+        if same_code(logged, host):
+            here = measured_model(info) == probe.cpu_model
+            ranked.append(((not here, logged.profile.cores != probe.cores, str(directory)), directory, info))
     for (elsewhere, _, _), directory, info in sorted(ranked, key=lambda item: item[0]):
         try:
             log = TuningLog.open(directory)
@@ -138,17 +145,11 @@ def nearest_log(host: TargetSpec, probe: HostProbe, roots: list[Path], skip) -> 
     code needs ISA the host lacks): the same vendor first, then the most ISA extensions shared
     with the host, then the name. ``skip(err)`` handles a damaged log."""
     ranked = []
-    for root in roots:
-        for directory in _log_directories(root):
-            try:
-                logged, info = read_target_file(directory)
-            except TuningLogError as err:
-                skip(err)
-                continue
-            if missing_isa(logged, probe):
-                continue
-            shared = len(target_isa(dict(logged.attrs)) & host_isa(probe))
-            ranked.append(((cpu_vendor(logged.mcpu) != cpu_vendor(host.mcpu), -shared, str(directory)), directory, info))
+    for directory, logged, info in _readable_logs(roots, skip):
+        if missing_isa(logged, probe):
+            continue
+        shared = len(target_isa(dict(logged.attrs)) & host_isa(probe))
+        ranked.append(((cpu_vendor(logged.mcpu) != cpu_vendor(host.mcpu), -shared, str(directory)), directory, info))
     for _, directory, info in sorted(ranked, key=lambda item: item[0]):
         try:
             return TuningLog.open(directory), info
