@@ -9,15 +9,15 @@ def main(codes: T.Buffer(("batch", 128), "int32"), scores: T.Buffer((batch, 128)
     batch = T.int32()
     T.func_attr({"tirx.noalias": True})
     # with T.sblock("root"):
-    for t_0 in T.parallel(2):
-        for t_1_0, t_1_1_0, d_0 in T.grid((batch + 2047) // 2048, 4, 1):
+    for d_0_t_0_fused in T.parallel(2):
+        for t_1_0, t_1_1_0 in T.grid((batch + 8191) // 8192, 16):
             for t_1_1_1_init, d_1_0_init in T.grid(256, 32):
                 for d_1_1_init in T.unroll(1):
                     for d_1_2_init in T.vectorized(16):
                         with T.sblock("gather_init"):
-                            v_t = T.axis.spatial(batch, t_0 * ((batch + 1) // 2) + (t_1_0 * 1024 + (t_1_1_0 * 256 + t_1_1_1_init)))
-                            v_d = T.axis.spatial(512, d_0 * 512 + ((d_1_0_init + d_1_1_init) * 16 + d_1_2_init))
-                            T.where(t_0 * ((batch + 1) // 2) + (t_1_0 * 1024 + (t_1_1_0 * 256 + t_1_1_1_init)) < batch and t_1_0 * 1024 + (t_1_1_0 * 256 + t_1_1_1_init) < (batch + 1) // 2)
+                            v_t = T.axis.spatial(batch, d_0_t_0_fused % 2 * ((batch + 1) // 2) + (t_1_0 * 4096 + (t_1_1_0 * 256 + t_1_1_1_init)))
+                            v_d = T.axis.spatial(512, T.Mul(0, 512) + ((d_1_0_init + d_1_1_init) * 16 + d_1_2_init))
+                            T.where(d_0_t_0_fused % 2 * ((batch + 1) // 2) + (t_1_0 * 4096 + (t_1_1_0 * 256 + t_1_1_1_init)) < batch and t_1_0 * 4096 + (t_1_1_0 * 256 + t_1_1_1_init) < (batch + 1) // 2)
                             T.reads()
                             T.writes(gather[v_t, v_d])
                             gather[v_t, v_d] = T.float32(0.0)
@@ -25,10 +25,10 @@ def main(codes: T.Buffer(("batch", 128), "int32"), scores: T.Buffer((batch, 128)
                 for d_1_1 in T.unroll(1):
                     for d_1_2 in T.vectorized(16):
                         with T.sblock("gather_update"):
-                            v_t = T.axis.spatial(batch, t_0 * ((batch + 1) // 2) + (t_1_0 * 1024 + (t_1_1_0 * 256 + t_1_1_1)))
-                            v_d = T.axis.spatial(512, d_0 * 512 + ((d_1_0 + d_1_1) * 16 + d_1_2))
+                            v_t = T.axis.spatial(batch, d_0_t_0_fused % 2 * ((batch + 1) // 2) + (t_1_0 * 4096 + (t_1_1_0 * 256 + t_1_1_1)))
+                            v_d = T.axis.spatial(512, T.Mul(0, 512) + ((d_1_0 + d_1_1) * 16 + d_1_2))
                             v_k = T.axis.reduce(128, k_0 * 16 + k_1)
-                            T.where(t_0 * ((batch + 1) // 2) + (t_1_0 * 1024 + (t_1_1_0 * 256 + t_1_1_1)) < batch and t_1_0 * 1024 + (t_1_1_0 * 256 + t_1_1_1) < (batch + 1) // 2)
+                            T.where(d_0_t_0_fused % 2 * ((batch + 1) // 2) + (t_1_0 * 4096 + (t_1_1_0 * 256 + t_1_1_1)) < batch and t_1_0 * 4096 + (t_1_1_0 * 256 + t_1_1_1) < (batch + 1) // 2)
                             T.reads(gather[v_t, v_d], scores[v_t, v_k], tables[v_k, codes[v_t, v_k], v_d], codes[v_t, v_k])
                             T.writes(gather[v_t, v_d])
                             gather[v_t, v_d] = gather[v_t, v_d] + scores[v_t, v_k] * tables[v_k, codes[v_t, v_k], v_d]
