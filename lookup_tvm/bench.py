@@ -294,28 +294,31 @@ def run_scaling(tokens: int, threads: int, rounds: int) -> list[Row]:
 
     lookup.eval()
     with torch.no_grad():
-        parts = [("inference (eval)", {"lookup_tvm": lambda: lookup(x), "FFN fp32": lambda: ffn(x)}, flops,
-                  "inference breakdown", lambda: lookup(x), [(op, p, 1) for op, p in lookup.config.inference_kernels()])]
-        rows += _measure_with_breakdown(parts, tokens, threads, rounds, probe)
+        rows += _measure_with_breakdown(
+            "inference (eval)", {"lookup_tvm": lambda: lookup(x), "FFN fp32": lambda: ffn(x)}, flops,
+            "inference breakdown", [(op, p, 1) for op, p in lookup.config.inference_kernels()],
+            tokens, threads, rounds, probe)
     lookup.train()
-    parts = [("training step (fwd+bwd)", {"lookup_tvm": step(lookup), "FFN fp32": step(ffn)}, 3 * flops,
-              "training breakdown", step(lookup), lookup.config.training_kernels())]
-    rows += _measure_with_breakdown(parts, tokens, threads, rounds, probe)
+    rows += _measure_with_breakdown(
+        "training step (fwd+bwd)", {"lookup_tvm": step(lookup), "FFN fp32": step(ffn)}, 3 * flops,
+        "training breakdown", lookup.config.training_kernels(), tokens, threads, rounds, probe)
     if probe:
         probe.close()
     return rows
 
 
-def _measure_with_breakdown(parts, tokens: int, threads: int, rounds: int, probe) -> list[Row]:
+def _measure_with_breakdown(name: str, candidates: dict[str, Callable[[], object]], flops: float, group: str,
+                            used: list[tuple[str, dict[str, int], int]], tokens: int, threads: int, rounds: int,
+                            probe) -> list[Row]:
+    """One end-to-end comparison (``candidates["lookup_tvm"]`` against the others), then its
+    breakdown into the kernels it runs (``used``)."""
     rows = []
-    for name, candidates, flops, group, whole, used in parts:
-        try:
-            samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
-            rows.append(summarize("end to end", name, tokens, threads, samples, "lookup_tvm", flops))
-        except RuntimeError as err:
-            print(f"{name} at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
-        rows += _breakdown(group, whole, used, tokens, threads, rounds, probe, None)
-    return rows
+    try:
+        samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
+        rows.append(summarize("end to end", name, tokens, threads, samples, "lookup_tvm", flops))
+    except RuntimeError as err:
+        print(f"{name} at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
+    return rows + _breakdown(group, candidates["lookup_tvm"], used, tokens, threads, rounds, probe, None)
 
 
 DECODE_TOKENS = (1, 8, 64, 256)

@@ -13,8 +13,8 @@ from tvm.script import tirx as T  # noqa: E402
 
 from lookup_tvm.cpu.target import TargetSpec  # noqa: E402
 
-__all__ = ["T", "te", "tirx", "s_tir", "Schedule", "PrimFunc", "TensorIntrin", "TVM_VERSION", "build", "load_module", "to_tvm_target",
-           "llvm_host_cpu", "llvm_cpu_features", "llvm_cpu_triple", "set_num_threads", "num_threads"]
+__all__ = ["T", "te", "tirx", "s_tir", "Schedule", "PrimFunc", "TensorIntrin", "TVM_VERSION", "build", "load_module",
+           "to_tvm_target", "llvm_host_cpu", "llvm_cpu_features", "llvm_cpu_triple", "set_num_threads", "num_threads"]
 
 Schedule = s_tir.Schedule
 TensorIntrin = s_tir.TensorIntrin

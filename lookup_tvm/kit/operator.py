@@ -83,6 +83,9 @@ class OpSpec:
 
 
 Knobs = dict[str, list[int]]
+Choice = dict[str, int]
+
+CHECK_TOLERANCE = 1e-4  # float32 accumulation in another order than the reference's
 
 
 @functools.lru_cache(maxsize=512)
@@ -94,9 +97,6 @@ def _defined(define: Callable[..., PrimFunc], spec: OpSpec) -> PrimFunc:
 def same_sizes(a: CpuProfile, b: CpuProfile) -> bool:
     """Whether two profiles size schedules alike: cores, L1d, L2 and the per-core L3 share."""
     return (a.cores, a.l1d_bytes, a.l2_bytes, a.l3_share_bytes) == (b.cores, b.l1d_bytes, b.l2_bytes, b.l3_share_bytes)
-Choice = dict[str, int]
-
-CHECK_TOLERANCE = 1e-4  # float32 accumulation in another order than the reference's
 
 
 def no_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:

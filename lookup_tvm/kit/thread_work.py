@@ -205,7 +205,7 @@ class _Walker:
             return True
 
     def _eval(self, expr, env):
-        if isinstance(expr, (tirx.IntImm,)):
+        if isinstance(expr, tirx.IntImm):
             return np.int32(expr.value)
         if isinstance(expr, tirx.Var):
             if expr not in env:

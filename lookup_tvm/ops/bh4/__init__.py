@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
-from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SIZED, WEIGHT_GRAD_SPLIT_KNOBS, define_stage_grad, define_weight_grad,
-                                         schedule_stage_grad, schedule_weight_grad, stage_grad_knobs,
-                                         weight_grad_knobs, weight_grad_layout)
+from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SIZED, WEIGHT_GRAD_SPLIT_KNOBS, define_stage_grad,
+                                         define_weight_grad, schedule_stage_grad, schedule_weight_grad,
+                                         stage_grad_knobs, weight_grad_knobs, weight_grad_layout)
 from lookup_tvm.ops.bh4.checks import (bf16_dot_tolerance, bh4_workload, check_bh4_kernels, fold_workload, op_samples,
                                        stage_grad_workload, weight_grad_workload)
 from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, FOLD, FOLD_TRANSPOSED, TILE_LAYOUT, UNFOLD, bf16_dot_layout,

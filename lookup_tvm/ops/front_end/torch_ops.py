@@ -50,7 +50,8 @@ def front_end_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Tensor, folded
     batch, d = x.shape
     h = bias.shape[0] // tau
     codes, scores = into or (reusable((batch, h), torch.int32), reusable((batch, h), torch.float32))
-    kernel = ck.get(front_end_op(batch), d=d, r=r, nb=nb, b=b, h=h, tau=tau, **storage_variant(x.dtype == torch.bfloat16))
+    kernel = ck.get(front_end_op(batch), d=d, r=r, nb=nb, b=b, h=h, tau=tau,
+                    **storage_variant(x.dtype == torch.bfloat16))
     run_tiled(kernel, [x], [norm_weight, norm_bias, folded, hadamard_matrix(nb), bias], [codes, scores])
     return codes, scores
 

@@ -32,9 +32,11 @@ OPERATORS = (
     Operator("gather_score_grad", define_score_grad, schedule_score_grad, check_gather_kernels, score_grad_workload,
              score_grad_knobs, split_knobs=SCORE_GRAD_SPLIT_KNOBS, sized=SCORE_GRAD_SIZED),
     Operator("gather_table_grad", define_table_grad, None, check_gather_kernels, table_grad_workload,
-             layout=table_grad_layout, layout_params=SCATTER_LAYOUT, layout_search=scatter_layout_search, sized=SCATTER_SIZED),
+             layout=table_grad_layout, layout_params=SCATTER_LAYOUT, layout_search=scatter_layout_search,
+             sized=SCATTER_SIZED),
     Operator("gather_grad", define_gather_grad, None, check_gather_kernels, gather_grad_workload,
-             layout=table_grad_layout, layout_params=SCATTER_LAYOUT, layout_search=scatter_layout_search, sized=SCATTER_SIZED),
+             layout=table_grad_layout, layout_params=SCATTER_LAYOUT, layout_search=scatter_layout_search,
+             sized=SCATTER_SIZED),
 )
 
 

@@ -25,8 +25,10 @@ def define_score_grad(spec: OpSpec, batch=None):
 
 
 def score_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
-    """``tokens``: tokens per parallel task (those giving every core a task at 4096 tokens); ``lanes``: the d-reduction in vector lanes (or scalar)."""
-    return {"tokens": tiles_for_every_core([16, 4, 64], profile.cores), "lanes": [vector_lanes(spec["d_out"], profile), 1]}
+    """``tokens``: tokens per parallel task (those giving every core a task at 4096 tokens);
+    ``lanes``: the d-reduction in vector lanes (or scalar)."""
+    return {"tokens": tiles_for_every_core([16, 4, 64], profile.cores),
+            "lanes": [vector_lanes(spec["d_out"], profile), 1]}
 
 
 SCORE_GRAD_SPLIT_KNOBS = frozenset({"tokens"})

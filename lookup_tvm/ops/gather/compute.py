@@ -30,15 +30,16 @@ def define_gather(spec: OpSpec, batch=None, name: str = "gather"):
 
 def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """``order``: table-major or token-major sweep. ``cols``: column chunks up to 32 vectors
-    wide, the default one per core where rows are wide enough (:func:`column_chunk`). ``tables``: table tiles, the default the largest whose slice [tables, rows, cols]
-    fits L2 (``profile.l2_bytes``, per core), so a table-major sweep over a thread's tokens
-    reads the rows from L2. ``tokens``: token tiles (token-major: a tile's output rows stay in
-    L1/L2 across the tables). ``register_tables`` with ``register_vectors``: that many output
-    vectors stay in registers across a tile's tables (the default at most a column chunk's). ``l3_tokens``: blocks of a thread's
-    tokens whose output stays in its core's share of L3 across the table tiles. ``unroll``: the
-    column vectors. bfloat16 rows default to 8 output vectors in registers (widening each row
-    costs ALU work). Measurements behind these defaults, and what was tried and left out:
-    README, "Kernel notes"."""
+    wide, the default one per core where rows are wide enough (:func:`column_chunk`).
+    ``tables``: table tiles, the default the largest whose slice [tables, rows, cols] fits L2
+    (``profile.l2_bytes``, per core), so a table-major sweep over a task's tokens reads the
+    rows from L2. ``tokens``: token tiles (token-major: a tile's output rows stay in L1/L2
+    across the tables). ``register_tables`` with ``register_vectors``: that many output
+    vectors stay in registers across a tile's tables. ``l3_tokens``: blocks of a task's
+    tokens whose output stays in its core's share of L3 across the table tiles. ``unroll``:
+    the column vectors. bfloat16 rows default to 8 output vectors in registers, at most a
+    column chunk's (widening each row costs ALU work). Measurements behind these defaults, and
+    what was tried and left out: README, "Kernel notes"."""
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     lanes = vector_lanes(d_out, profile)
     cols = divisors(d_out, [column_chunk(d_out, lanes, profile.cores)] + [lanes * m for m in (32, 16, 8, 4)])
@@ -93,9 +94,10 @@ def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
     equal ranges as make the task count a multiple of ``profile.cores`` (none where the chunks
     already are): each core gets the same share at any batch of at least that many tokens, a
     core's consecutive tasks share a column chunk (each table slice is read by as few cores as
-    the split allows), and no range is sized for more tokens than the batch has. Per task, table-major: for a block of ``l3_tokens`` tokens and a table tile, sweep
-    the block's tokens, so the table slice stays in L2 and the block's output in the core's
-    L3 share. Token-major: per token tile, sweep the tables.
+    the split allows), and no range is sized for more tokens than the batch has. Per task,
+    table-major: for a block of ``l3_tokens`` tokens and a table tile, sweep the block's
+    tokens, so the table slice stays in L2 and the block's output in the core's L3 share.
+    Token-major: per token tile, sweep the tables.
     ``register_tables`` puts the table loop inside each group of ``register_vectors`` output
     vectors, which then stay in registers across the tile's tables (one load and store per
     tile instead of per table)."""

@@ -41,7 +41,8 @@ def gather_forward(ck, codes: Tensor, scores: Tensor, tables: Tensor, into: Tens
     """codes [B, h] int32, scores [B, h] float32, tables float32 or bfloat16 -> [B, d_out] float32
     (written ``into`` a given buffer); up to ``SMALL_TOKENS`` tokens on the small-batch kernel."""
     out = reusable((codes.shape[0], tables.shape[2]), torch.float32) if into is None else into
-    ck.get(gather_op(codes.shape[0]), **_shape(tables), **storage_variant(tables.dtype == torch.bfloat16))(codes, scores, tables, out)
+    kernel = ck.get(gather_op(codes.shape[0]), **_shape(tables), **storage_variant(tables.dtype == torch.bfloat16))
+    kernel(codes, scores, tables, out)
     return out
 
 
