@@ -15,6 +15,7 @@ import itertools
 import logging
 import os
 import sys
+import tempfile
 import time
 import types
 from pathlib import Path
@@ -24,6 +25,7 @@ import numpy as np
 import tvm
 from tvm.ir.utils import derived_object
 from tvm.s_tir import meta_schedule as ms
+from tvm.support.popen_pool import PopenPoolExecutor, StatusKind
 
 from lookup_tvm.cpu.target import TargetSpec
 from lookup_tvm.cpu.tvm_api import Schedule, to_tvm_target
@@ -76,6 +78,18 @@ def rpc_alloc_arguments(session: Any, device: Any, args_info: list[Any], alloc_r
 KNOB_PREFIX = "lookup_tvm.knob."
 
 
+def space_choices(operator: Operator, spec: OpSpec, target: TargetSpec) -> list[Choice]:
+    """Every choice of an operator's knob space, the default first."""
+    knobs = operator.knobs(spec, target.profile)
+    return [dict(zip(knobs, values)) for values in itertools.product(*knobs.values())]
+
+
+def _annotate_knobs(sch: Schedule, choice: dict[str, Any]) -> None:
+    root = sch.get_sblock("root")
+    for name, value in choice.items():
+        sch.annotate(root, KNOB_PREFIX + name, value)
+
+
 def knob_space(operator: Operator, spec: OpSpec, target: TargetSpec) -> Callable[[Schedule], list[Schedule]]:
     """The design spaces: one per combination of structural knobs (loop orders, unrolling);
     inside each, the split knobs are sampled. Every knob is recorded as an annotation of the
@@ -87,15 +101,13 @@ def knob_space(operator: Operator, spec: OpSpec, target: TargetSpec) -> Callable
         spaces = []
         for values in itertools.product(*(knobs[name] for name in structural)):
             variant = sch.copy()
-            root = variant.get_sblock("root")
             choice: dict[str, Any] = dict(zip(structural, values))
-            for name, value in choice.items():
-                variant.annotate(root, KNOB_PREFIX + name, value)
+            _annotate_knobs(variant, choice)
             for name in knobs:
                 if name in operator.split_knobs:
                     candidates = knobs[name]
                     choice[name] = variant.sample_categorical(candidates, [1.0 / len(candidates)] * len(candidates))
-                    variant.annotate(root, KNOB_PREFIX + name, choice[name])
+                    _annotate_knobs(variant, {name: choice[name]})
             operator.schedule(variant, spec, target.profile, choice)
             spaces.append(variant)
         return spaces
@@ -233,6 +245,127 @@ def _quiet_logging() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def _build_and_export(mod: tvm.IRModule, target: tvm.target.Target) -> str:
+    """Worker side of :class:`PooledBuilder`: compile and export to a temporary tar file."""
+    from tvm.support.tar import tar
+
+    install_fast_intrinsics()
+    path = os.path.join(tempfile.mkdtemp(), "tvm_tmp_mod." + tar.output_format)
+    fast_build(mod, target, None).export_library(path, fcompile=tar)
+    return path
+
+
+@derived_object
+class PooledBuilder(ms.builder.PyBuilder):
+    """MetaSchedule's local builder with one worker pool kept across batches and kernels
+    (starting one imports TVM in every worker: about 4 s, which LocalBuilder pays per batch).
+    The pool is restarted after ``RESTART_AFTER`` builds, as a bound on the workers' memory."""
+
+    RESTART_AFTER = 256
+
+    def __init__(self, timeout_sec: float = 60.0) -> None:
+        super().__init__()
+        self.timeout_sec = timeout_sec
+        self.pool: PopenPoolExecutor | None = None
+        self.built = 0
+
+    def build(self, build_inputs):
+        if self.pool is None or self.built >= self.RESTART_AFTER:
+            self.close()
+            self.pool = PopenPoolExecutor(max_workers=os.cpu_count() or 1, timeout=self.timeout_sec,
+                                          initializer=install_fast_intrinsics)
+        self.built += len(build_inputs)
+        results = []
+        for outcome in self.pool.map_with_error_catching(lambda item: _build_and_export(item.mod, item.target),
+                                                         build_inputs):
+            if outcome.status == StatusKind.COMPLETE:
+                results.append(ms.builder.BuilderResult(outcome.value, None))
+            elif outcome.status == StatusKind.TIMEOUT:
+                results.append(ms.builder.BuilderResult(None, f"build timed out after {self.timeout_sec} s"))
+            else:
+                results.append(ms.builder.BuilderResult(None, f"build failed:\n{outcome.value}"))
+        return results
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+        self.pool, self.built = None, 0
+
+
+class Measurement:
+    """Where a tuning run builds and measures: one :class:`PooledBuilder`, and one runner (here
+    or through an RPC tracker: 3 runs of at least 50 ms each) per range of integer inputs, all
+    kept for the whole run. Close it at the end."""
+
+    def __init__(self, rpc: Any | None = None) -> None:
+        self.rpc = rpc
+        self.builder = PooledBuilder()
+        self._runners: dict[int, Any] = {}
+
+    def runner(self, int_high: int) -> Any:
+        """The runner whose integer inputs are valid row indices in [0, int_high)."""
+        if int_high not in self._runners:
+            evaluator = ms.runner.EvaluatorConfig(number=3, repeat=1, min_repeat_ms=50, enable_cpu_cache_flush=False)
+            if self.rpc is None:
+                self._runners[int_high] = ms.runner.LocalRunner(
+                    evaluator_config=evaluator, f_alloc_argument=functools.partial(alloc_arguments, int_high=int_high))
+            else:
+                self._runners[int_high] = ms.runner.RPCRunner(
+                    rpc_config=self.rpc, evaluator_config=evaluator, max_workers=1,
+                    f_alloc_argument=functools.partial(rpc_alloc_arguments, int_high=int_high))
+        return self._runners[int_high]
+
+    def close(self) -> None:
+        self.builder.close()
+        for runner in self._runners.values():
+            pool = getattr(runner, "pool", None)
+            if pool is not None:
+                pool.shutdown()
+        self._runners.clear()
+
+
+def measure_choices(operator: Operator, spec: OpSpec, func: Any, target: TargetSpec, database: Any,
+                    choices: list[Choice], int_high: int, measurement: Measurement) -> tuple[list[float | None], TrialPhases]:
+    """Measure each choice once with MetaSchedule's builder and runner, without its search (a
+    space no larger than the trial budget is measured whole); each result is committed to
+    ``database`` as a record of its own, as a search's trials are. Returns the seconds per
+    choice (None where it failed) and where the time went."""
+    _quiet_logging()
+    install_fast_intrinsics()
+    phases = TrialPhases()
+    tvm_target = to_tvm_target(target)
+    schedules = []
+    for choice in choices:
+        sch = Schedule(func)
+        _annotate_knobs(sch, choice)
+        operator.schedule(sch, spec, target.profile, choice)
+        schedules.append(sch)
+    phases.search += phases.lap()
+    built = measurement.builder.build([ms.builder.BuilderInput(sch.mod, tvm_target) for sch in schedules])
+    phases.build += phases.lap()
+    args_info = ms.arg_info.ArgInfo.from_prim_func(func)
+    ready = [i for i, result in enumerate(built) if result.error_msg is None]
+    futures = measurement.runner(int_high).run(
+        [ms.runner.RunnerInput(built[i].artifact_path, "cpu", args_info) for i in ready])
+    seconds: list[float | None] = [None] * len(choices)
+    errors = [result.error_msg for result in built if result.error_msg is not None]
+    workload = database.commit_workload(tvm.IRModule({"main": func}))
+    for index, future in zip(ready, futures):
+        result = future.result()
+        if result.run_secs and not result.error_msg:
+            database.commit_tuning_record(ms.database.TuningRecord(
+                schedules[index].trace, workload, result.run_secs, tvm_target, args_info))
+            seconds[index] = record_seconds(result)
+        else:
+            errors.append(result.error_msg)
+        ms.utils.remove_build_dir(built[index].artifact_path)
+    phases.run += phases.lap()
+    phases.trials = len(choices)
+    if all(s is None for s in seconds):
+        raise RuntimeError(f"{spec.name}: no candidate could be built and run; the first error:\n{errors[0]}")
+    return seconds, phases
+
+
 def tune_kernel(
     operator: Operator,
     spec: OpSpec,
@@ -244,7 +377,7 @@ def tune_kernel(
     seed: int,
     int_high: int,
     report: Callable[[int, float], None],
-    rpc: Any | None = None,
+    measurement: Measurement,
 ) -> tuple[list[float | None], TrialPhases]:
     """Run MetaSchedule on one kernel's knob space; records land in ``database``.
 
@@ -252,23 +385,15 @@ def tune_kernel(
     time went (:class:`TrialPhases`)."""
     _quiet_logging()
     install_fast_intrinsics()
-    evaluator = ms.runner.EvaluatorConfig(number=3, repeat=1, min_repeat_ms=50, enable_cpu_cache_flush=False)
-    if rpc is None:
-        runner = ms.runner.LocalRunner(
-            evaluator_config=evaluator, f_alloc_argument=functools.partial(alloc_arguments, int_high=int_high))
-    else:
-        runner = ms.runner.RPCRunner(
-            rpc_config=rpc, evaluator_config=evaluator, max_workers=1,
-            f_alloc_argument=functools.partial(rpc_alloc_arguments, int_high=int_high))
     phases = TrialPhases()
-    builder = TimedBuilder(ms.builder.LocalBuilder(f_build=fast_build, initializer=install_fast_intrinsics), phases)
+    builder = TimedBuilder(measurement.builder, phases)
     space = ms.space_generator.ScheduleFn(
         knob_space(operator, spec, target), sch_rules=[], postprocs=[], mutator_probs={})
     history: list[float | None] = []
     callbacks = ms.measure_callback.MeasureCallback.create("default") + [ProgressCallback(report, history, phases)]
     ms.tune_tir(
         func, to_tvm_target(target), str(work_dir), max_trials_global=trials,
-        num_trials_per_iter=min(trials, 16), builder=builder, runner=runner, database=database,
+        num_trials_per_iter=min(trials, 16), builder=builder, runner=measurement.runner(int_high), database=database,
         measure_callbacks=callbacks, space=space, seed=seed, num_tuning_cores=max(1, os.cpu_count() or 1),
     )
     return history, phases

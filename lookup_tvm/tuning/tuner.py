@@ -1,7 +1,9 @@
 """Tune every kernel of one layer configuration for one target, resumably.
 
-MetaSchedule searches each operator's knob space; the hand-written scatter-add has its
-blocking parameters searched by direct measurement. After each kernel the summary is
+MetaSchedule searches each operator's knob space; a space no larger than the trial budget is
+measured whole with its builder and runner instead (the search's fixed cost, 4-50 s a kernel,
+is more than measuring 2-8 candidates). The hand-written scatter-add has its blocking
+parameters searched by direct measurement. After each kernel the summary is
 saved atomically (MetaSchedule appends its records as trials finish), so an interrupted
 run keeps all completed work and a re-run resumes.
 """
@@ -49,37 +51,48 @@ def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
     defaults = CompiledKernels(options.target, DefaultSchedules(), check_isa=False)
     known = operators()
     kernels = [(op, p) for op, p in options.config.kernels() if not options.ops or op in options.ops]
-    for index, (op, params) in enumerate(kernels, 1):
-        key = known[op].kernel_key(params)
-        entry = log.summary.get(key, {})
-        label = f"[{index}/{len(kernels)}] {key}"
-        tokens = known[op].tuning_tokens(options.tokens)
-        if entry.get("tokens") != tokens or options.retune:
-            entry = {}
-        if entry.get("budget", 0) >= options.trials:
-            print(f"{label}: already tuned ({entry['trials']} trials at {entry['tokens']} tokens), skipped",
-                  file=out, flush=True)
-            if "verified" not in entry:
-                _verify_recorded(known[op], defaults.spec(op, **params), options, entry, out)
-                log.save_summary()
-            continue
-        spec = defaults.spec(op, **params)
-        start = time.perf_counter()
-        if known[op].schedule is None:
-            result = _hand_tune(known[op], spec, options, entry, label, out)
-        else:
-            result = _metaschedule_tune(known[op], spec, options, log, entry, label, out)
-        seconds = entry.get("seconds", 0.0) + time.perf_counter() - start
-        log.summary[key] = {
-            "op": op, "params": params, "tokens": tokens, "budget": options.trials,
-            "seconds": round(seconds, 1), **result,
-        }
-        log.save_summary()
+    measurement = metaschedule.Measurement(options.rpc)
+    try:
+        for index, (op, params) in enumerate(kernels, 1):
+            _tune_one(known[op], params, f"[{index}/{len(kernels)}]", options, log, defaults, measurement, out)
+    finally:
+        measurement.close()
     return log
 
 
+def _tune_one(operator: Operator, params: dict[str, int], position: str, options: TuneOptions, log: TuningLog,
+              defaults: CompiledKernels, measurement: metaschedule.Measurement, out: TextIO) -> None:
+    """Tune one kernel unless the log has it at this budget; save the summary after it."""
+    key = operator.kernel_key(params)
+    entry = log.summary.get(key, {})
+    label = f"{position} {key}"
+    tokens = operator.tuning_tokens(options.tokens)
+    if entry.get("tokens") != tokens or options.retune:
+        entry = {}
+    spec = defaults.spec(operator.name, **params)
+    if entry.get("budget", 0) >= options.trials:
+        print(f"{label}: already tuned ({entry['trials']} trials at {entry['tokens']} tokens), skipped",
+              file=out, flush=True)
+        if "verified" not in entry:
+            _verify_recorded(operator, spec, options, entry, out)
+            log.save_summary()
+        return
+    start = time.perf_counter()
+    if operator.schedule is None:
+        result = _hand_tune(operator, spec, options, entry, label, out)
+    else:
+        result = _metaschedule_tune(operator, spec, options, log, measurement, entry, label, out)
+    seconds = entry.get("seconds", 0.0) + time.perf_counter() - start
+    log.summary[key] = {
+        "op": operator.name, "params": params, "tokens": tokens, "budget": options.trials,
+        "seconds": round(seconds, 1), **result,
+    }
+    log.save_summary()
+
+
 def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, log: TuningLog,
-                       entry: dict[str, Any], label: str, out: TextIO) -> dict[str, Any]:
+                       measurement: metaschedule.Measurement, entry: dict[str, Any], label: str,
+                       out: TextIO) -> dict[str, Any]:
     done = entry.get("trials", 0)
     func = operator.define(spec, max(1, operator.tuning_tokens(options.tokens) // spec.token_tile))
     database = metaschedule.open_database(log.directory, allow_missing=True)
@@ -87,9 +100,17 @@ def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, l
     def report(trials: int, best: float) -> None:
         progress(out, f"{label}: trials {done + trials}/{options.trials}, best {best * 1e3:.3f} ms")
 
-    history, phases = metaschedule.tune_kernel(
-        operator, spec, func, options.target, database, log.directory / "work" / spec.name,
-        options.trials - done, options.seed + done, dict(spec.params).get("rows", 1), report, options.rpc)
+    int_high = dict(spec.params).get("rows", 1)
+    space = metaschedule.space_choices(operator, spec, options.target)
+    if len(space) <= options.trials:
+        done = 0
+        history, phases = metaschedule.measure_choices(operator, spec, func, options.target, database, space,
+                                                       int_high, measurement)
+        report(len(history), min((s for s in history if s is not None), default=float("inf")))
+    else:
+        history, phases = metaschedule.tune_kernel(
+            operator, spec, func, options.target, database, log.directory / "work" / spec.name,
+            options.trials - done, options.seed + done, int_high, report, measurement)
     if out.isatty():
         print(file=out, flush=True)
     print(f"{label}: {phases.trials} trials, {phases.per_trial()}", file=out, flush=True)
@@ -101,7 +122,7 @@ def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, l
         "trials": done + len(history),
         "best_ms": metaschedule.record_seconds(record) * 1e3,
         "choice": choice,
-        "history_ms": entry.get("history_ms", []) + [None if s is None else s * 1e3 for s in history],
+        "history_ms": (entry.get("history_ms", []) if done else []) + [None if s is None else s * 1e3 for s in history],
     }
     ranked = metaschedule.ranked_choices(database, operator, spec, func, options.target, VERIFY_CANDIDATES)
     if options.rpc is None:
