@@ -52,10 +52,10 @@ class Kernel:
 
     spec: OpSpec
     func: Callable[..., Any]
+    token_tile: int = dataclasses.field(init=False)
 
-    @property
-    def token_tile(self) -> int:
-        return self.spec.token_tile
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "token_tile", self.spec.token_tile)  # read on every call
 
     def __call__(self, *args: Any) -> None:
         """Run on torch tensors. TVM's kernels read their buffers with aligned vector loads;

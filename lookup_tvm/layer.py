@@ -2,15 +2,24 @@
 (front end kernel, then gather kernel), and the training path's residual mix."""
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import torch
 from torch import Tensor
 
 from lookup_tvm import reference
+from lookup_tvm.cpu import threads
+from lookup_tvm.cpu.tvm_api import set_num_threads
 from lookup_tvm.kit.buffers import reusable
-from lookup_tvm.kit.checks import STORAGE_DTYPES, check_dims, check_tensor, is_power_of_two
+from lookup_tvm.kit.checks import STORAGE_DTYPES, TVM_ALIGNMENT, check_dims, check_tensor, is_power_of_two
 from lookup_tvm.kit.handles import kernels_for
-from lookup_tvm.ops.front_end.torch_ops import check_front_end_args, front_end_call
-from lookup_tvm.ops.gather.torch_ops import gather_forward
+from lookup_tvm.kit.operator import storage_variant
+from lookup_tvm.kit.tiling import run_tiled
+from lookup_tvm.ops.bh4.torch_ops import hadamard_matrix
+from lookup_tvm.ops.front_end.compute import front_end_op
+from lookup_tvm.ops.front_end.torch_ops import check_front_end_args
+from lookup_tvm.ops.gather.small import gather_op
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED
 
 
@@ -32,20 +41,86 @@ def check_lookup_ffn_args(x: Tensor, norm_weight: Tensor, norm_bias: Tensor, fol
     check_dims("out_bias", out_bias, [d_out])
 
 
+class InferencePlan:
+    """The whole layer without gradients, bound once to a kernel set and the layer's tensors:
+    front end kernel, gather kernel, bias added in place. A call looks up the two kernels its
+    token count runs and calls them directly; up to ``KEPT_TOKENS`` tokens the codes and scores
+    between them live in buffers kept per thread, so a decode step spends a few microseconds
+    outside the kernels (:class:`lookup_tvm.LookupFFN` keeps one plan while its parameters are
+    unchanged).
+
+    folded_weight [4, r, nb, b, b] float32 (``bh4_fold``), norm_weight/norm_bias [d], proj_bias
+    [h*tau], tables [h, 2**tau, d_out], out_bias [d_out], all float32 or all bfloat16. Tensors
+    off TVM's 64-byte alignment are bound as aligned copies (inputs only: never written)."""
+
+    KEPT_TOKENS = 64
+
+    def __init__(self, ck, norm_weight: Tensor, norm_bias: Tensor, folded_weight: Tensor, proj_bias: Tensor,
+                 tables: Tensor, out_bias: Tensor):
+        self.ck = ck
+        self.tables, self.out_bias = _bound(tables), _bound(out_bias)
+        h, rows, self.d_out = tables.shape
+        self.h, self.tau, nb = h, rows.bit_length() - 1, folded_weight.shape[2]
+        self.shared = [_bound(t) for t in (norm_weight, norm_bias, folded_weight, hadamard_matrix(nb), proj_bias)]
+        self.shape = {"r": folded_weight.shape[1], "nb": nb, "b": folded_weight.shape[3], "h": h, "tau": self.tau}
+        self.variant = storage_variant(tables.dtype == torch.bfloat16)
+        self._kernels: dict[str, Any] = {}
+        self._local = threading.local()
+
+    def _kernel(self, op: str, **shape: int):
+        kernel = self._kernels.get(op)
+        if kernel is None:
+            kernel = self._kernels[op] = self.ck.get(op, **shape, **self.variant)
+        return kernel
+
+    def _between(self, batch: int, tile: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """Codes [B, h] int32 and scores [B, h] float32, and their views as tiles (None where B
+        is not a multiple of the tile)."""
+        kept = getattr(self._local, "buffers", None)
+        if kept is None:
+            kept = self._local.buffers = {}
+        found = kept.get((batch, tile))
+        if found is None:
+            codes, scores = reusable((batch, self.h), torch.int32), reusable((batch, self.h), torch.float32)
+            tiles = [None, None] if batch % tile else [t.view(-1, tile, self.h) for t in (codes, scores)]
+            found = (codes, scores, *tiles)
+            if batch <= self.KEPT_TOKENS:
+                kept[(batch, tile)] = found
+        return found
+
+    def __call__(self, x: Tensor) -> Tensor:
+        """x [B, d] in the tables' dtype -> y [B, d_out] (float32 sums, rounded once for bfloat16)."""
+        threads.follow_torch(set_num_threads)
+        batch, d = x.shape
+        if x.data_ptr() % TVM_ALIGNMENT:
+            x = x.clone()
+        front = self._kernel(front_end_op(batch), d=d, **self.shape)
+        tile = front.token_tile
+        codes, scores, code_tiles, score_tiles = self._between(batch, tile)
+        if batch % tile:
+            run_tiled(front, [x], self.shared, [codes, scores])
+        elif batch:
+            front.func(x.view(-1, tile, d), *self.shared, code_tiles, score_tiles)
+        out = torch.empty((batch, self.d_out), dtype=x.dtype) if batch <= self.KEPT_TOKENS else reusable(
+            (batch, self.d_out), x.dtype)
+        summed = out if out.dtype == torch.float32 else reusable((batch, self.d_out), torch.float32)
+        gather = self._kernel(gather_op(batch), h=self.h, rows=1 << self.tau, d_out=self.d_out)
+        gather.func(codes, scores, self.tables, summed)
+        return torch.add(summed, self.out_bias, out=out)
+
+
+def _bound(tensor: Tensor) -> Tensor:
+    """A tensor as a plan holds it: detached, on TVM's alignment (an aligned copy if not)."""
+    tensor = tensor.detach()
+    return tensor.clone() if tensor.data_ptr() % TVM_ALIGNMENT else tensor
+
+
 def lookup_ffn_inference_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Tensor, folded_weight: Tensor,
                               proj_bias: Tensor, tables: Tensor, out_bias: Tensor) -> Tensor:
-    """The whole layer without gradients: front end kernel, gather kernel, bias added in place.
+    """The whole layer without gradients, once (:class:`InferencePlan` bound for this call).
     x [B, d], folded_weight [4, r, nb, b, b] float32 (``bh4_fold``), tables [h, 2**tau, d_out],
-    out_bias [d_out] -> y [B, d_out], all float32 or all bfloat16 (accumulated in float32,
-    rounded to bfloat16 once at the end)."""
-    tau = tables.shape[1].bit_length() - 1
-    batch, (h, _, d_out) = x.shape[0], tables.shape
-    codes, scores = front_end_call(ck, x, norm_weight, norm_bias, folded_weight, proj_bias, tau,
-                                   into=(reusable((batch, h), torch.int32), reusable((batch, h), torch.float32)))
-    out = reusable((batch, d_out), x.dtype)
-    summed = out if out.dtype == torch.float32 else reusable((batch, d_out), torch.float32)
-    gather_forward(ck, codes, scores, tables, into=summed)
-    return torch.add(summed, out_bias, out=out)
+    out_bias [d_out] -> y [B, d_out], all float32 or all bfloat16."""
+    return InferencePlan(ck, norm_weight, norm_bias, folded_weight, proj_bias, tables, out_bias)(x)
 
 
 @torch.library.custom_op("lookup_tvm::lookup_ffn_inference", mutates_args=())

@@ -11,7 +11,7 @@ from lookup_tvm.config import LayerConfig, note_in_use
 from lookup_tvm.kernels import default_kernels
 from lookup_tvm.kit.checks import STORAGE_DTYPES
 from lookup_tvm.kit.handles import handle_of, kernels_for
-from lookup_tvm.layer import lookup_ffn_inference, lookup_ffn_inference_call, residual_mix
+from lookup_tvm.layer import InferencePlan, lookup_ffn_inference, residual_mix
 from lookup_tvm.library import load_library
 from lookup_tvm.ops.bh4.torch_ops import bh4_fold, bh4_projection, bh4_train
 from lookup_tvm.ops.front_end import uses_bf16_dot
@@ -70,7 +70,7 @@ class LookupFFN(nn.Module):
         note_in_use(cfg)
         self.backend = backend
         self.kernels = None
-        self._folded: tuple | None = None  # (key, the weight's storage, folded weights): see _folded_weight
+        self._plan: tuple | None = None  # (key, InferencePlan, the parameters): see _inference_plan
         self.norm = nn.LayerNorm(cfg.d, eps=LAYER_NORM_EPS)
         if projection == "bh4":
             self.weight_scale = 1.0 / math.sqrt(cfg.b * cfg.dim)
@@ -86,6 +86,11 @@ class LookupFFN(nn.Module):
         self.dropout = nn.Dropout(output_dropout) if output_dropout else nn.Identity()
         if dtype is not None:
             self.to(dtype)
+
+    def __getstate__(self):
+        """Copies and pickles leave the inference plan behind (it holds compiled kernels and views
+        of this layer's parameters); the copy binds its own at its first forward."""
+        return {**super().__getstate__(), "_plan": None}
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
                               error_msgs):
@@ -132,14 +137,15 @@ class LookupFFN(nn.Module):
         c = self.config
         if x.shape[-1] != c.d:
             raise ValueError(f"input's last dimension must be d_model = {c.d}, got shape {tuple(x.shape)}")
-        lead = x.shape[:-1]
-        flat = x.reshape(-1, c.d)
+        flat = x if x.dim() == 2 else x.reshape(-1, c.d)
         if self.backend == "reference":
             codes, scores = reference.hash_codes(self._tempered(self._z_reference(flat)).reshape(-1, c.h, c.tau))
             out = reference.gather_accumulate(codes, self._bounded(scores), self.tables) + self.out_bias
         else:
             out = self._forward_tvm(flat.contiguous())
-        return self.dropout(out).reshape(*lead, c.d_out)
+        if self.training:  # dropout is the identity in eval mode: not called there (a module call costs ~2 us)
+            out = self.dropout(out)
+        return out if x.dim() == 2 else out.reshape(*x.shape[:-1], c.d_out)
 
     def _tempered(self, z: torch.Tensor) -> torch.Tensor:
         """z divided by the score temperature (codes keep their signs; off, i.e. 1, in the spec)."""
@@ -159,23 +165,26 @@ class LookupFFN(nn.Module):
     def _forward_tvm(self, x: torch.Tensor) -> torch.Tensor:
         """The custom ops directly: shapes hold by construction and codes come from our own
         hash, so no data-dependent checks break ``torch.compile`` graphs. Without gradients
-        (and with the spec's scores), the whole layer is one op: the fused front end kernel
-        (LayerNorm, BH4 projection, hash), then the gather, on the folded weights computed once
-        (:meth:`_folded_weight`)."""
+        (and with the spec's scores), the whole layer is the fused front end kernel (LayerNorm,
+        BH4 projection, hash), then the gather: one op under torch.compile or a dispatch mode,
+        else an :class:`~lookup_tvm.layer.InferencePlan` kept while the parameters are unchanged
+        (:meth:`_inference_plan`)."""
         c = self.config
-        storage = self._storage_dtype(x)
+        params = self._stored_parameters()
+        norm_weight, norm_bias, proj_weight, proj_bias, tables, out_bias = params
+        storage = self._storage_dtype(x, tables.dtype)
         handle = handle_of(self.kernels)
-        x, norm_weight, norm_bias, proj_bias, tables, out_bias = (  # .to() only where needed: ~2 us a call
-            t if t.dtype == storage else t.to(storage)
-            for t in (x, self.norm.weight, self.norm.bias, self.proj_bias, self.tables, self.out_bias))
-        needs_grad = torch.is_grad_enabled() and any(
-            t.requires_grad for t in (x, self.proj_weight, norm_weight, norm_bias, proj_bias, tables, out_bias))
+        needs_grad = torch.is_grad_enabled() and (x.requires_grad or any(t.requires_grad for t in params))
         if c.projection == "bh4" and self.score_temperature == 1.0 and not self.bounded_scores and not needs_grad:
-            args = (x, norm_weight, norm_bias, self._folded_weight(handle), proj_bias, tables, out_bias)
             if torch.compiler.is_compiling() or torch._C._len_torch_dispatch_stack():
-                return lookup_ffn_inference(*args, handle)  # a graph node, or seen by the active dispatch mode
-            return lookup_ffn_inference_call(kernels_for(handle), *args)  # plain eager: no op dispatch (~0.1 ms)
-        weight = self.proj_weight.float() * self.weight_scale  # scaled in float32: a transient, folded in float32
+                folded = bh4_fold(proj_weight.float() * self.weight_scale, handle)
+                x, norm_weight, norm_bias, proj_bias, tables, out_bias = self._in_storage(
+                    (x, norm_weight, norm_bias, proj_bias, tables, out_bias), storage)
+                return lookup_ffn_inference(x, norm_weight, norm_bias, folded, proj_bias, tables, out_bias, handle)
+            return self._inference_plan(params, handle, storage)(x if x.dtype == storage else x.to(storage))
+        x, norm_weight, norm_bias, proj_bias, tables, out_bias = self._in_storage(
+            (x, norm_weight, norm_bias, proj_bias, tables, out_bias), storage)
+        weight = proj_weight.float() * self.weight_scale  # scaled in float32: a transient, folded in float32
         # Training: the gather reads bfloat16 tables as they are (float32 gradients, rounded once);
         # the other parameters and the input are widened here (autograd rounds their gradients back).
         x, norm_weight, norm_bias, weight, proj_bias, out_bias = (
@@ -186,34 +195,54 @@ class LookupFFN(nn.Module):
         out = gather_accumulate(codes, self._bounded(scores).contiguous(), tables.contiguous(), handle)
         return out.add_(out_bias).to(storage)  # bias in place: the gather's backward does not need its output
 
-    def _folded_weight(self, handle: int) -> torch.Tensor:
-        """The projection weight scaled and folded for the inference kernels, [4, r, nb, b, b]
-        float32: computed once and reused while the stored weight stays the same tensor data
-        (same storage, version counter, dtype, layout, scale and kernels). An optimizer step,
-        ``load_state_dict``, ``.to()`` or a new ``.data`` changes one of them, and the next
-        forward folds again. Not cached while torch.compile traces (the fold is then an op of
-        the graph) nor for inference tensors (they keep no version counter)."""
-        weight = self.proj_weight
-        if torch.compiler.is_compiling() or weight.is_inference():
-            return bh4_fold(weight.float() * self.weight_scale, handle)
-        storage = weight.untyped_storage()  # held by the cache: its address cannot be reused meanwhile
-        key = (storage._cdata, weight._version, weight.dtype, weight.storage_offset(), weight.stride(),
-               self.weight_scale, handle)
-        if self._folded is None or self._folded[0] != key:
-            self._folded = (key, storage, bh4_fold(weight.detach().float() * self.weight_scale, handle))
-        return self._folded[2]
+    @staticmethod
+    def _in_storage(tensors, storage: torch.dtype) -> list[torch.Tensor]:
+        """The tensors in the dtype this call computes in (``.to()`` only where needed)."""
+        return [t if t.dtype == storage else t.to(storage) for t in tensors]
 
-    def _storage_dtype(self, x: torch.Tensor) -> torch.dtype:
-        """The dtype this call computes in: the parameters' (float32 or bfloat16), or under
+    def _stored_parameters(self) -> tuple[torch.Tensor, ...]:
+        """(norm weight, norm bias, projection weight, projection bias, tables, output bias), read
+        from the parameter dicts (``module.attribute`` costs ~1 us each on a decode step's path),
+        or as attributes where a parametrization replaced one."""
+        norm, own = self.norm._parameters, self._parameters
+        try:
+            return (norm["weight"], norm["bias"], own["proj_weight"], own["proj_bias"], own["tables"], own["out_bias"])
+        except KeyError:
+            return (self.norm.weight, self.norm.bias, self.proj_weight, self.proj_bias, self.tables, self.out_bias)
+
+    def _inference_plan(self, params: tuple[torch.Tensor, ...], handle: int, storage: torch.dtype) -> InferencePlan:
+        """The no-gradient forward bound to the kernels and to ``params`` (:meth:`_stored_parameters`,
+        in the dtype this call computes in), with the projection weight scaled and folded:
+        bound once and reused while every parameter stays the same tensor data (same object,
+        data pointer, version counter and dtype) on the same kernels. An optimizer step,
+        ``load_state_dict``, ``.to()``, an in-place edit or a new ``.data`` changes one of them,
+        and the next forward binds again. Parameters made in inference mode keep no version
+        counter: a plan is then bound per call."""
+        try:
+            key = (handle, storage, self.weight_scale, *[(id(p), p.data_ptr(), p._version, p.dtype) for p in params])
+        except RuntimeError:  # inference tensors
+            key = None
+        if key is not None and self._plan is not None and self._plan[0] == key:
+            return self._plan[1]
+        norm_weight, norm_bias, weight, proj_bias, tables, out_bias = params
+        folded = bh4_fold(weight.detach().float() * self.weight_scale, handle)
+        plan = InferencePlan(kernels_for(handle), *self._in_storage((norm_weight, norm_bias), storage), folded,
+                             *self._in_storage((proj_bias, tables, out_bias), storage))
+        self._plan = None if key is None else (key, plan, params)  # held: no parameter's id or address is reused
+        return plan
+
+    def _storage_dtype(self, x: torch.Tensor, parameters: torch.dtype) -> torch.dtype:
+        """The dtype this call computes in: the ``parameters``' (float32 or bfloat16), or under
         ``torch.autocast('cpu')`` the autocast dtype (the parameters stay the fp32 masters)."""
-        if x.device.type != "cpu":
+        if not x.is_cpu:
             raise TypeError(f"LookupFFN(backend='tvm') runs on the CPU, got an input on {x.device}")
-        storage = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else self.tables.dtype
+        autocast = torch.is_autocast_enabled("cpu")
+        storage = torch.get_autocast_dtype("cpu") if autocast else parameters
         if storage not in STORAGE_DTYPES:
             raise TypeError(f"LookupFFN(backend='tvm') computes with {_NAMES} parameters (or under "
                             f"torch.autocast('cpu', dtype=torch.bfloat16)), got {storage}; use backend='reference' "
                             "for other dtypes")
-        if x.dtype != storage and not torch.is_autocast_enabled("cpu"):
+        if x.dtype != storage and not autocast:
             raise TypeError(f"LookupFFN's parameters are {storage} but its input is {x.dtype}: cast one to the "
                             "other (model.to(dtype)), or run under torch.autocast('cpu', dtype=torch.bfloat16)")
         return storage

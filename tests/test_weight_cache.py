@@ -1,5 +1,5 @@
-"""Inference folds the BH4 weights once: the cached folded weights serve every forward until a
-parameter changes, and never a stale value."""
+"""Inference binds the layer once (an InferencePlan: the folded BH4 weights, the parameters and
+the kernels): the plan serves every forward until a parameter changes, and never a stale value."""
 from __future__ import annotations
 
 import copy
@@ -43,7 +43,19 @@ def changed_by_new_data(layer):
     layer.proj_weight.data = torch.randn_like(layer.proj_weight)
 
 
-CHANGES = [changed_in_place, changed_by_an_optimizer_step, changed_by_load_state_dict, changed_by_new_data]
+def tables_and_biases_changed_in_place(layer):
+    with torch.no_grad():
+        layer.tables.mul_(-2.0)
+        layer.out_bias.add_(1.0)
+        layer.norm.weight.mul_(0.5)
+
+
+def tables_given_new_data(layer):
+    layer.tables.data = torch.randn_like(layer.tables)
+
+
+CHANGES = [changed_in_place, changed_by_an_optimizer_step, changed_by_load_state_dict, changed_by_new_data,
+           tables_and_biases_changed_in_place, tables_given_new_data]
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=[c.__name__ for c in CHANGES])
@@ -126,3 +138,29 @@ def test_small_batches_match_the_reference_with_the_cache_on(tokens, dtype):
     else:
         clear = z.abs().amin((-1, -2)) > 1e-2
         assert ((got - want).abs()[clear] <= 2e-2 * scale).all()
+
+
+def test_parameters_off_alignment_are_bound_as_aligned_copies():
+    """Parameters at an offset that breaks TVM's 64-byte alignment (a memory-mapped checkpoint's)
+    give the same output as aligned ones, and are never written."""
+    torch.manual_seed(0)
+    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    x = torch.randn(3, 48)
+    with torch.no_grad():
+        want = layer(x)
+        backing = torch.empty(layer.tables.numel() + 1)
+        layer.tables.data = backing[1:].view_as(layer.tables).copy_(layer.tables)
+        kept = layer.tables.clone()
+        assert layer.tables.data_ptr() % 64
+        assert torch.equal(layer(x), want) and torch.equal(layer.tables, kept)
+
+
+def test_a_copy_or_pickle_leaves_the_plan_behind():
+    import pickle
+
+    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    x = torch.randn(2, 48)
+    with torch.no_grad():
+        want = layer(x)
+        for twin in (copy.deepcopy(layer), pickle.loads(pickle.dumps(layer))):
+            assert twin._plan is None and torch.equal(twin(x), want)

@@ -40,16 +40,16 @@ def front_end_spec(ck, config, bf16: bool):
     return ck.spec("front_end", **config.bh4_shape, d=config.d, h=config.h, tau=config.tau, **storage_variant(bf16))
 
 
-def front_end_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Tensor, folded: Tensor, bias: Tensor, tau: int,
-                   into: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+def front_end_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Tensor, folded: Tensor, bias: Tensor,
+                   tau: int) -> tuple[Tensor, Tensor]:
     """Inference front end in one kernel: LayerNorm, BH4 projection and hash.
     x [B, d], norm_weight/norm_bias [d], bias [h*tau]: float32 or bfloat16; folded weights [4, r,
     nb, b, b] float32 (:func:`~lookup_tvm.ops.bh4.torch_ops.fold`) -> (codes [B, h] int32, scores
-    [B, h] float32), written ``into`` given buffers. Up to ``SMALL_TOKENS`` tokens on 1-token tiles."""
+    [B, h] float32). Up to ``SMALL_TOKENS`` tokens on 1-token tiles."""
     _, r, nb, b, _ = folded.shape
     batch, d = x.shape
     h = bias.shape[0] // tau
-    codes, scores = into or (reusable((batch, h), torch.int32), reusable((batch, h), torch.float32))
+    codes, scores = reusable((batch, h), torch.int32), reusable((batch, h), torch.float32)
     kernel = ck.get(front_end_op(batch), d=d, r=r, nb=nb, b=b, h=h, tau=tau,
                     **storage_variant(x.dtype == torch.bfloat16))
     run_tiled(kernel, [x], [norm_weight, norm_bias, folded, hadamard_matrix(nb), bias], [codes, scores])

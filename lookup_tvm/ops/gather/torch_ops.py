@@ -37,10 +37,10 @@ def _shape(tables: Tensor) -> dict[str, int]:
     return {"h": h, "rows": rows, "d_out": d_out}
 
 
-def gather_forward(ck, codes: Tensor, scores: Tensor, tables: Tensor, into: Tensor | None = None) -> Tensor:
-    """codes [B, h] int32, scores [B, h] float32, tables float32 or bfloat16 -> [B, d_out] float32
-    (written ``into`` a given buffer); up to ``SMALL_TOKENS`` tokens on the small-batch kernel."""
-    out = reusable((codes.shape[0], tables.shape[2]), torch.float32) if into is None else into
+def gather_forward(ck, codes: Tensor, scores: Tensor, tables: Tensor) -> Tensor:
+    """codes [B, h] int32, scores [B, h] float32, tables float32 or bfloat16 -> [B, d_out] float32;
+    up to ``SMALL_TOKENS`` tokens on the small-batch kernel."""
+    out = reusable((codes.shape[0], tables.shape[2]), torch.float32)
     kernel = ck.get(gather_op(codes.shape[0]), **_shape(tables), **storage_variant(tables.dtype == torch.bfloat16))
     kernel(codes, scores, tables, out)
     return out
