@@ -61,7 +61,8 @@ class InferencePlan:
         self.tables, self.out_bias = _bound(tables), _bound(out_bias)
         h, rows, self.d_out = tables.shape
         self.h, self.tau, nb = h, rows.bit_length() - 1, folded_weight.shape[2]
-        self.shared = [_bound(t) for t in (norm_weight, norm_bias, folded_weight, hadamard_matrix(nb), proj_bias)]
+        self.folded_weight = _bound(folded_weight)
+        self.shared = [_bound(norm_weight), _bound(norm_bias), self.folded_weight, hadamard_matrix(nb), _bound(proj_bias)]
         self.shape = {"r": folded_weight.shape[1], "nb": nb, "b": folded_weight.shape[3], "h": h, "tau": self.tau}
         self.variant = storage_variant(tables.dtype == torch.bfloat16)
         self._kernels: dict[str, Any] = {}

@@ -1,6 +1,6 @@
 # front_end_small-b64-bf161-bf16_dot0-d512-h128-nb8-r2-tau8-token_tile1 for {'mcpu': 'znver3', 'kind': 'llvm', 'num-cores': 2}
-# measured on AMD EPYC: 0.049 ms at 3 tokens after 8 trials
-# knobs: {'mm_order': 0, 'cross_order': 1, 'unroll': 1}
+# measured on AMD EPYC: 0.443 ms at 64 tokens after 4 trials
+# knobs: {'column_vectors': 8}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 
@@ -40,197 +40,216 @@ def main(x: T.Buffer(("batch", 1, 512), "bfloat16"), norm_weight: T.Buffer((512,
                 with T.init():
                     ln_var[v_q, v_t] = T.float32(0.0)
                 ln_var[v_q, v_t] = ln_var[v_q, v_t] + (T.Cast("float32", x[v_q, v_t, v_ln_k2]) - ln_mean[v_q, v_t]) * (T.Cast("float32", x[v_q, v_t, v_ln_k2]) - ln_mean[v_q, v_t]) * T.float32(0.001953125)
-        for ax0, ax1, ax2, ax3, ax4_0 in T.grid(1, 1, 1, 8, 8):
-            for ax4_1 in T.vectorized(8):
+        for t, _, n, i_0 in T.grid(1, 1, 8, 8):
+            for i_1 in T.vectorized(8):
                 with T.sblock("ln"):
-                    v_q = T.axis.spatial(batch, q + ax0)
-                    v_t, v__, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                    v_i = T.axis.spatial(64, ax4_0 * 8 + ax4_1)
+                    v_q, v_t, v__, v_n = T.axis.remap("SSSS", [q, t, _, n])
+                    v_i = T.axis.spatial(64, i_0 * 8 + i_1)
                     T.reads(x[v_q, v_t, T.min(v_n * 64 + v_i, 511)], ln_mean[v_q, v_t], ln_var[v_q, v_t], norm_weight[T.min(v_n * 64 + v_i, 511)], norm_bias[T.min(v_n * 64 + v_i, 511)])
                     T.writes(ln[v_q, v_t, v__, v_n, v_i])
                     ln[v_q, v_t, v__, v_n, v_i] = (T.Cast("float32", x[v_q, v_t, T.min(v_n * 64 + v_i, 511)]) - ln_mean[v_q, v_t]) * T.rsqrt(ln_var[v_q, v_t] + T.float32(1.0000000000000001e-05)) * T.Cast("float32", norm_weight[T.min(v_n * 64 + v_i, 511)]) + T.Cast("float32", norm_bias[T.min(v_n * 64 + v_i, 511)])
-        for ax0, ax2, ax3 in T.grid(1, 2, 8):
-            for ax1_init in range(1):
-                for ax4_0_init in T.unroll(8):
-                    for ax4_1_init in T.vectorized(8):
-                        with T.sblock("s0_mm_init"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1_init, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0_init * 8 + ax4_1_init)
-                            T.reads()
-                            T.writes(s0_mm[v_q, v_t, v_rr, v_n, v_o])
-                            s0_mm[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
-            for ax5, ax1 in T.grid(64, 1):
-                for ax4_0 in T.unroll(8):
-                    for ax4_1 in T.vectorized(8):
+    for rr_n_o_0_fused in T.parallel(16):
+        for q, t in T.grid(batch, 1):
+            for o_1_init in T.unroll(8):
+                for o_2_init in T.vectorized(8):
+                    with T.sblock("s0_mm_init"):
+                        v_q, v_t = T.axis.remap("SS", [q, t])
+                        v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                        v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                        v_o = T.axis.spatial(64, o_1_init * 8 + o_2_init)
+                        T.reads()
+                        T.writes(s0_mm[v_q, v_t, v_rr, v_n, v_o])
+                        s0_mm[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
+            for s0_k in range(64):
+                for o_1 in T.unroll(8):
+                    for o_2 in T.vectorized(8):
                         with T.sblock("s0_mm_update"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0 * 8 + ax4_1)
-                            v_s0_k = T.axis.reduce(64, ax5)
+                            v_q, v_t = T.axis.remap("SS", [q, t])
+                            v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                            v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                            v_o = T.axis.spatial(64, o_1 * 8 + o_2)
+                            v_s0_k = T.axis.reduce(64, s0_k)
                             T.reads(s0_mm[v_q, v_t, v_rr, v_n, v_o], folded_weight[0, v_rr, v_n, v_s0_k, v_o], ln[v_q, v_t, 0, v_n, v_s0_k])
                             T.writes(s0_mm[v_q, v_t, v_rr, v_n, v_o])
                             s0_mm[v_q, v_t, v_rr, v_n, v_o] = s0_mm[v_q, v_t, v_rr, v_n, v_o] + folded_weight[0, v_rr, v_n, v_s0_k, v_o] * ln[v_q, v_t, 0, v_n, v_s0_k]
-        for ax0, ax2, ax3, ax1 in T.grid(1, 2, 8, 1):
-            for ax4_0_init in T.unroll(8):
-                for ax4_1_init in T.vectorized(8):
+    for rr_n_o_0_fused in T.parallel(16):
+        for q, t in T.grid(batch, 1):
+            for o_1_init in T.unroll(8):
+                for o_2_init in T.vectorized(8):
                     with T.sblock("s0_cross_init"):
-                        v_q = T.axis.spatial(batch, q + ax0)
-                        v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                        v_o = T.axis.spatial(64, ax4_0_init * 8 + ax4_1_init)
+                        v_q, v_t = T.axis.remap("SS", [q, t])
+                        v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                        v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                        v_o = T.axis.spatial(64, o_1_init * 8 + o_2_init)
                         T.reads()
                         T.writes(s0_cross[v_q, v_t, v_rr, v_n, v_o])
                         s0_cross[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
-            for ax5 in range(8):
-                for ax4_0 in T.unroll(8):
-                    for ax4_1 in T.vectorized(8):
+            for s0_m in range(8):
+                for o_1 in T.unroll(8):
+                    for o_2 in T.vectorized(8):
                         with T.sblock("s0_cross_update"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0 * 8 + ax4_1)
-                            v_s0_m = T.axis.reduce(8, ax5)
+                            v_q, v_t = T.axis.remap("SS", [q, t])
+                            v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                            v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                            v_o = T.axis.spatial(64, o_1 * 8 + o_2)
+                            v_s0_m = T.axis.reduce(8, s0_m)
                             T.reads(s0_cross[v_q, v_t, v_rr, v_n, v_o], cross[v_n, v_s0_m], s0_mm[v_q, v_t, v_rr, v_s0_m, v_o])
                             T.writes(s0_cross[v_q, v_t, v_rr, v_n, v_o])
                             s0_cross[v_q, v_t, v_rr, v_n, v_o] = s0_cross[v_q, v_t, v_rr, v_n, v_o] + cross[v_n, v_s0_m] * s0_mm[v_q, v_t, v_rr, v_s0_m, v_o]
-        for ax0, ax2, ax3 in T.grid(1, 2, 8):
-            for ax1_init in range(1):
-                for ax4_0_init in T.unroll(8):
-                    for ax4_1_init in T.vectorized(8):
-                        with T.sblock("s1_mm_init"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1_init, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0_init * 8 + ax4_1_init)
-                            T.reads()
-                            T.writes(s1_mm[v_q, v_t, v_rr, v_n, v_o])
-                            s1_mm[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
-            for ax5, ax1 in T.grid(64, 1):
-                for ax4_0 in T.unroll(8):
-                    for ax4_1 in T.vectorized(8):
+    for rr_n_o_0_fused in T.parallel(16):
+        for q, t in T.grid(batch, 1):
+            for o_1_init in T.unroll(8):
+                for o_2_init in T.vectorized(8):
+                    with T.sblock("s1_mm_init"):
+                        v_q, v_t = T.axis.remap("SS", [q, t])
+                        v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                        v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                        v_o = T.axis.spatial(64, o_1_init * 8 + o_2_init)
+                        T.reads()
+                        T.writes(s1_mm[v_q, v_t, v_rr, v_n, v_o])
+                        s1_mm[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
+            for s1_k in range(64):
+                for o_1 in T.unroll(8):
+                    for o_2 in T.vectorized(8):
                         with T.sblock("s1_mm_update"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0 * 8 + ax4_1)
-                            v_s1_k = T.axis.reduce(64, ax5)
+                            v_q, v_t = T.axis.remap("SS", [q, t])
+                            v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                            v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                            v_o = T.axis.spatial(64, o_1 * 8 + o_2)
+                            v_s1_k = T.axis.reduce(64, s1_k)
                             T.reads(s1_mm[v_q, v_t, v_rr, v_n, v_o], folded_weight[1, v_rr, v_n, v_s1_k, v_o], s0_cross[v_q, v_t, v_rr, v_n, v_s1_k])
                             T.writes(s1_mm[v_q, v_t, v_rr, v_n, v_o])
                             s1_mm[v_q, v_t, v_rr, v_n, v_o] = s1_mm[v_q, v_t, v_rr, v_n, v_o] + folded_weight[1, v_rr, v_n, v_s1_k, v_o] * s0_cross[v_q, v_t, v_rr, v_n, v_s1_k]
-        for ax0, ax2, ax3, ax1 in T.grid(1, 2, 8, 1):
-            for ax4_0_init in T.unroll(8):
-                for ax4_1_init in T.vectorized(8):
+    for rr_n_o_0_fused in T.parallel(16):
+        for q, t in T.grid(batch, 1):
+            for o_1_init in T.unroll(8):
+                for o_2_init in T.vectorized(8):
                     with T.sblock("s1_cross_init"):
-                        v_q = T.axis.spatial(batch, q + ax0)
-                        v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                        v_o = T.axis.spatial(64, ax4_0_init * 8 + ax4_1_init)
+                        v_q, v_t = T.axis.remap("SS", [q, t])
+                        v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                        v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                        v_o = T.axis.spatial(64, o_1_init * 8 + o_2_init)
                         T.reads()
                         T.writes(s1_cross[v_q, v_t, v_rr, v_n, v_o])
                         s1_cross[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
-            for ax5 in range(8):
-                for ax4_0 in T.unroll(8):
-                    for ax4_1 in T.vectorized(8):
+            for s1_m in range(8):
+                for o_1 in T.unroll(8):
+                    for o_2 in T.vectorized(8):
                         with T.sblock("s1_cross_update"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0 * 8 + ax4_1)
-                            v_s1_m = T.axis.reduce(8, ax5)
+                            v_q, v_t = T.axis.remap("SS", [q, t])
+                            v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                            v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                            v_o = T.axis.spatial(64, o_1 * 8 + o_2)
+                            v_s1_m = T.axis.reduce(8, s1_m)
                             T.reads(s1_cross[v_q, v_t, v_rr, v_n, v_o], cross[v_n, v_s1_m], s1_mm[v_q, v_t, v_rr, v_s1_m, v_o])
                             T.writes(s1_cross[v_q, v_t, v_rr, v_n, v_o])
                             s1_cross[v_q, v_t, v_rr, v_n, v_o] = s1_cross[v_q, v_t, v_rr, v_n, v_o] + cross[v_n, v_s1_m] * s1_mm[v_q, v_t, v_rr, v_s1_m, v_o]
-        for ax0, ax2, ax3 in T.grid(1, 2, 8):
-            for ax1_init in range(1):
-                for ax4_0_init in T.unroll(8):
-                    for ax4_1_init in T.vectorized(8):
-                        with T.sblock("s2_mm_init"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1_init, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0_init * 8 + ax4_1_init)
-                            T.reads()
-                            T.writes(s2_mm[v_q, v_t, v_rr, v_n, v_o])
-                            s2_mm[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
-            for ax5, ax1 in T.grid(64, 1):
-                for ax4_0 in T.unroll(8):
-                    for ax4_1 in T.vectorized(8):
+    for rr_n_o_0_fused in T.parallel(16):
+        for q, t in T.grid(batch, 1):
+            for o_1_init in T.unroll(8):
+                for o_2_init in T.vectorized(8):
+                    with T.sblock("s2_mm_init"):
+                        v_q, v_t = T.axis.remap("SS", [q, t])
+                        v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                        v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                        v_o = T.axis.spatial(64, o_1_init * 8 + o_2_init)
+                        T.reads()
+                        T.writes(s2_mm[v_q, v_t, v_rr, v_n, v_o])
+                        s2_mm[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
+            for s2_k in range(64):
+                for o_1 in T.unroll(8):
+                    for o_2 in T.vectorized(8):
                         with T.sblock("s2_mm_update"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0 * 8 + ax4_1)
-                            v_s2_k = T.axis.reduce(64, ax5)
+                            v_q, v_t = T.axis.remap("SS", [q, t])
+                            v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                            v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                            v_o = T.axis.spatial(64, o_1 * 8 + o_2)
+                            v_s2_k = T.axis.reduce(64, s2_k)
                             T.reads(s2_mm[v_q, v_t, v_rr, v_n, v_o], folded_weight[2, v_rr, v_n, v_s2_k, v_o], s1_cross[v_q, v_t, v_rr, v_n, v_s2_k])
                             T.writes(s2_mm[v_q, v_t, v_rr, v_n, v_o])
                             s2_mm[v_q, v_t, v_rr, v_n, v_o] = s2_mm[v_q, v_t, v_rr, v_n, v_o] + folded_weight[2, v_rr, v_n, v_s2_k, v_o] * s1_cross[v_q, v_t, v_rr, v_n, v_s2_k]
-        for ax0, ax2, ax3, ax1 in T.grid(1, 2, 8, 1):
-            for ax4_0_init in T.unroll(8):
-                for ax4_1_init in T.vectorized(8):
+    for rr_n_o_0_fused in T.parallel(16):
+        for q, t in T.grid(batch, 1):
+            for o_1_init in T.unroll(8):
+                for o_2_init in T.vectorized(8):
                     with T.sblock("s2_cross_init"):
-                        v_q = T.axis.spatial(batch, q + ax0)
-                        v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                        v_o = T.axis.spatial(64, ax4_0_init * 8 + ax4_1_init)
+                        v_q, v_t = T.axis.remap("SS", [q, t])
+                        v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                        v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                        v_o = T.axis.spatial(64, o_1_init * 8 + o_2_init)
                         T.reads()
                         T.writes(s2_cross[v_q, v_t, v_rr, v_n, v_o])
                         s2_cross[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
-            for ax5 in range(8):
-                for ax4_0 in T.unroll(8):
-                    for ax4_1 in T.vectorized(8):
+            for s2_m in range(8):
+                for o_1 in T.unroll(8):
+                    for o_2 in T.vectorized(8):
                         with T.sblock("s2_cross_update"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0 * 8 + ax4_1)
-                            v_s2_m = T.axis.reduce(8, ax5)
+                            v_q, v_t = T.axis.remap("SS", [q, t])
+                            v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                            v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                            v_o = T.axis.spatial(64, o_1 * 8 + o_2)
+                            v_s2_m = T.axis.reduce(8, s2_m)
                             T.reads(s2_cross[v_q, v_t, v_rr, v_n, v_o], cross[v_n, v_s2_m], s2_mm[v_q, v_t, v_rr, v_s2_m, v_o])
                             T.writes(s2_cross[v_q, v_t, v_rr, v_n, v_o])
                             s2_cross[v_q, v_t, v_rr, v_n, v_o] = s2_cross[v_q, v_t, v_rr, v_n, v_o] + cross[v_n, v_s2_m] * s2_mm[v_q, v_t, v_rr, v_s2_m, v_o]
-        for ax0, ax2, ax3 in T.grid(1, 2, 8):
-            for ax1_init in range(1):
-                for ax4_0_init in T.unroll(8):
-                    for ax4_1_init in T.vectorized(8):
-                        with T.sblock("s3_mm_init"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1_init, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0_init * 8 + ax4_1_init)
-                            T.reads()
-                            T.writes(s3_mm[v_q, v_t, v_rr, v_n, v_o])
-                            s3_mm[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
-            for ax5, ax1 in T.grid(64, 1):
-                for ax4_0 in T.unroll(8):
-                    for ax4_1 in T.vectorized(8):
+    for rr_n_o_0_fused in T.parallel(16):
+        for q, t in T.grid(batch, 1):
+            for o_1_init in T.unroll(8):
+                for o_2_init in T.vectorized(8):
+                    with T.sblock("s3_mm_init"):
+                        v_q, v_t = T.axis.remap("SS", [q, t])
+                        v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                        v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                        v_o = T.axis.spatial(64, o_1_init * 8 + o_2_init)
+                        T.reads()
+                        T.writes(s3_mm[v_q, v_t, v_rr, v_n, v_o])
+                        s3_mm[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
+            for s3_k in range(64):
+                for o_1 in T.unroll(8):
+                    for o_2 in T.vectorized(8):
                         with T.sblock("s3_mm_update"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0 * 8 + ax4_1)
-                            v_s3_k = T.axis.reduce(64, ax5)
+                            v_q, v_t = T.axis.remap("SS", [q, t])
+                            v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                            v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                            v_o = T.axis.spatial(64, o_1 * 8 + o_2)
+                            v_s3_k = T.axis.reduce(64, s3_k)
                             T.reads(s3_mm[v_q, v_t, v_rr, v_n, v_o], folded_weight[3, v_rr, v_n, v_s3_k, v_o], s2_cross[v_q, v_t, v_rr, v_n, v_s3_k])
                             T.writes(s3_mm[v_q, v_t, v_rr, v_n, v_o])
                             s3_mm[v_q, v_t, v_rr, v_n, v_o] = s3_mm[v_q, v_t, v_rr, v_n, v_o] + folded_weight[3, v_rr, v_n, v_s3_k, v_o] * s2_cross[v_q, v_t, v_rr, v_n, v_s3_k]
-        for ax0, ax2, ax3, ax1 in T.grid(1, 2, 8, 1):
-            for ax4_0_init in T.unroll(8):
-                for ax4_1_init in T.vectorized(8):
+    for rr_n_o_0_fused in T.parallel(16):
+        for q, t in T.grid(batch, 1):
+            for o_1_init in T.unroll(8):
+                for o_2_init in T.vectorized(8):
                     with T.sblock("s3_cross_init"):
-                        v_q = T.axis.spatial(batch, q + ax0)
-                        v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                        v_o = T.axis.spatial(64, ax4_0_init * 8 + ax4_1_init)
+                        v_q, v_t = T.axis.remap("SS", [q, t])
+                        v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                        v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                        v_o = T.axis.spatial(64, o_1_init * 8 + o_2_init)
                         T.reads()
                         T.writes(s3_cross[v_q, v_t, v_rr, v_n, v_o])
                         s3_cross[v_q, v_t, v_rr, v_n, v_o] = T.float32(0.0)
-            for ax5 in range(8):
-                for ax4_0 in T.unroll(8):
-                    for ax4_1 in T.vectorized(8):
+            for s3_m in range(8):
+                for o_1 in T.unroll(8):
+                    for o_2 in T.vectorized(8):
                         with T.sblock("s3_cross_update"):
-                            v_q = T.axis.spatial(batch, q + ax0)
-                            v_t, v_rr, v_n = T.axis.remap("SSS", [ax1, ax2, ax3])
-                            v_o = T.axis.spatial(64, ax4_0 * 8 + ax4_1)
-                            v_s3_m = T.axis.reduce(8, ax5)
+                            v_q, v_t = T.axis.remap("SS", [q, t])
+                            v_rr = T.axis.spatial(2, rr_n_o_0_fused // 8)
+                            v_n = T.axis.spatial(8, rr_n_o_0_fused % 8)
+                            v_o = T.axis.spatial(64, o_1 * 8 + o_2)
+                            v_s3_m = T.axis.reduce(8, s3_m)
                             T.reads(s3_cross[v_q, v_t, v_rr, v_n, v_o], cross[v_n, v_s3_m], s3_mm[v_q, v_t, v_rr, v_s3_m, v_o])
                             T.writes(s3_cross[v_q, v_t, v_rr, v_n, v_o])
                             s3_cross[v_q, v_t, v_rr, v_n, v_o] = s3_cross[v_q, v_t, v_rr, v_n, v_o] + cross[v_n, v_s3_m] * s3_mm[v_q, v_t, v_rr, v_s3_m, v_o]
-        for ax0, ax1, ax2_0 in T.grid(1, 1, 128):
-            for ax2_1 in T.vectorized(8):
+    for table in T.parallel(128):
+        for ax0, ax1 in T.grid(batch, 1):
+            for ax2 in T.vectorized(8):
                 with T.sblock("z"):
-                    v_q = T.axis.spatial(batch, q + ax0)
-                    v_t = T.axis.spatial(1, ax1)
-                    v_f = T.axis.spatial(1024, ax2_0 * 8 + ax2_1)
+                    v_q, v_t = T.axis.remap("SS", [ax0, ax1])
+                    v_f = T.axis.spatial(1024, table * 8 + ax2)
                     T.reads(s3_cross[v_q, v_t, v_f // 512, v_f % 512 // 64, v_f % 64], ln[v_q, v_t, 0, v_f % 512 // 64, v_f % 64], bias[v_f])
                     T.writes(z[v_q, v_t, v_f])
                     z[v_q, v_t, v_f] = T.float32(0.69999999999999996) * s3_cross[v_q, v_t, v_f // 512, v_f % 512 // 64, v_f % 64] + T.float32(0.29999999999999999) * ln[v_q, v_t, 0, v_f % 512 // 64, v_f % 64] + T.Cast("float32", bias[v_f])
-        for t, table in T.grid(1, 128):
+        for q, t in T.grid(batch, 1):
             with T.sblock("hash_v0"):
                 v_q, v_t, v_table = T.axis.remap("SSS", [q, t, table])
                 T.reads(z[v_q, v_t, v_table * 8:v_table * 8 + 8])

@@ -14,16 +14,17 @@ from lookup_tvm.ops.bh4.checks import bf16_dot_tolerance
 from lookup_tvm.ops.bh4.compute import DOT_LAYOUT, bf16_dot_layout
 from lookup_tvm.ops.front_end.checks import (check_front_end_kernels, check_small_front_end, front_end_workload,
                                              op_samples)
-from lookup_tvm.ops.front_end.compute import (SMALL_TOKENS, define_front_end, front_end_knobs, front_end_op,
+from lookup_tvm.ops.front_end.compute import (DECODE_SIZED, SMALL_TOKENS, decode_front_end_knobs, define_front_end,
+                                              front_end_knobs, front_end_op, schedule_decode_front_end,
                                               schedule_front_end, small_batch_layout)
 from lookup_tvm.ops.front_end.torch_ops import front_end, front_end_spec
 
 OPERATORS = (
     Operator("front_end", define_front_end, schedule_front_end, check_front_end_kernels, front_end_workload,
              front_end_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT),
-    Operator("front_end_small", define_front_end, schedule_front_end, check_small_front_end, front_end_workload,
-             front_end_knobs, small_batch_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
-             max_tokens=SMALL_TOKENS),
+    Operator("front_end_small", define_front_end, schedule_decode_front_end, check_small_front_end,
+             front_end_workload, decode_front_end_knobs, small_batch_layout, bf16_dot_tolerance,
+             layout_params=DOT_LAYOUT, max_tokens=SMALL_TOKENS, sized=DECODE_SIZED),
 )
 
 
@@ -39,7 +40,7 @@ def _kernels(config):
 
 
 def _inference(config, bf16: bool, tokens: int | None):
-    """Calls of up to ``SMALL_TOKENS`` tokens run on 1-token tiles."""
+    """Calls of up to ``SMALL_TOKENS`` tokens run the decode front end."""
     if config.projection != "bh4":
         return []
     return [(front_end_op(tokens), {**_shape(config), **storage_variant(bf16)})]

@@ -70,7 +70,7 @@ def define_front_end(spec: OpSpec, batch=None):
     return te.create_prim_func([x_in, gamma_in, beta_in, w, cross, bias_in, codes, scores])
 
 
-SMALL_TOKENS = 3  # calls with fewer tokens than the default tile of 4 run the front end on 1-token tiles
+SMALL_TOKENS = 64  # calls of up to this many tokens run the decode front end (front_end_small)
 
 
 def front_end_op(tokens: int | None) -> str:
@@ -79,8 +79,8 @@ def front_end_op(tokens: int | None) -> str:
 
 
 def small_batch_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
-    """Tiles of one token (no tile padded with zero tokens) for calls of up to ``SMALL_TOKENS``
-    tokens, and ``bf16_dot`` as the large-batch front end chooses it."""
+    """Tiles of one token (no tile padded with zero tokens), and ``bf16_dot`` as the large-batch
+    front end chooses it."""
     if not spec.tiled:
         spec = spec.with_params(token_tile=1)
     return bf16_dot_layout(spec, profile)
@@ -107,3 +107,55 @@ def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
     if spec.bf16_dot:
         schedule_pairs(sch)
     order_stage_loops(sch, [sch.get_sblock(name) for name in stage_block_names(sch)], spec, profile, choice)
+
+
+DECODE_SIZED = frozenset({"column_vectors"})  # the decode front end's knob sized from the core count
+
+
+def decode_front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    """``column_vectors``: output vectors per task of a stage (the tasks are repeats x blocks x
+    column chunks); the widest chunk that still gives every core a task, then the others. With
+    ``bf16_dot``, the large-batch front end's knobs (its schedule, per token)."""
+    if spec.bf16_dot:
+        return front_end_knobs(spec, profile)
+    lanes = vector_lanes(spec["b"], profile)
+    widths = [v for v in (8, 4, 2, 1) if spec["b"] % (lanes * v) == 0]
+    vector_tasks = spec["r"] * spec["nb"] * spec["b"] // lanes
+    default = next((v for v in widths if vector_tasks // v >= profile.cores), widths[-1])
+    return {"column_vectors": [default] + [v for v in widths if v != default]}
+
+
+def schedule_decode_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
+    """The front end for decode-sized calls, parallel over the work of one token so that every
+    core has a share at any token count: LayerNorm one task per token; each stage's block
+    matmul, then its cross transform, one task per (repeat, block, column chunk) with the
+    tokens inside (a task's weights, b x chunk floats, are read once per call and reused from
+    L1 for every token; on many cores each core keeps its chunks in its own L2); the residual
+    mix and the hash one task per table. With ``bf16_dot`` the large-batch schedule runs
+    instead (one task per token: its weight pairs are rounded per call)."""
+    if spec.bf16_dot:
+        schedule_front_end(sch, spec, profile, choice)
+        return
+    lanes = vector_lanes(spec["b"], profile)
+    ln = sch.get_sblock("ln")
+    tokens = sch.get_loops(ln)[0]
+    sch.parallel(tokens)
+    for name in ("ln_var", "ln_mean"):
+        sch.compute_at(sch.get_sblock(name), tokens, preserve_unit_loops=True)
+    _, ln_lanes = sch.split(sch.get_loops(ln)[-1], [None, lanes])
+    sch.vectorize(ln_lanes)
+    for name in stage_block_names(sch):
+        block = sch.get_sblock(name)
+        token, tile, rr, n, column, reduction = sch.get_loops(block)
+        chunk, vector, lane = sch.split(column, [None, choice["column_vectors"], lanes])
+        sch.reorder(rr, n, chunk, token, tile, reduction, vector, lane)
+        sch.parallel(sch.fuse(rr, n, chunk))
+        sch.unroll(vector)
+        sch.vectorize(lane)
+        sch.decompose_reduction(block, reduction)
+    token, tile, table = sch.get_loops(sch.get_sblock("hash_v0"))
+    sch.reorder(table, token, tile)
+    sch.parallel(table)
+    z = sch.get_sblock("z")
+    sch.compute_at(z, table, preserve_unit_loops=True)
+    sch.vectorize(sch.get_loops(z)[-1])
