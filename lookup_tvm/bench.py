@@ -340,6 +340,7 @@ def run_decode(tokens: list[int], threads: int, rounds: int) -> list[Row]:
     ffn = nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(), nn.Linear(2048, 512)).eval()
     ffn_int8 = _dynamic_int8(ffn)
     ffn_bf16 = copy.deepcopy(ffn).bfloat16() if native_bf16() else None
+    hollow = copy.deepcopy(lookup).use_kernels(HollowKernels(kernels()))
     rows = []
     with torch.inference_mode():
         for count in tokens:
@@ -359,9 +360,32 @@ def run_decode(tokens: list[int], threads: int, rounds: int) -> list[Row]:
             rows.extend(_breakdown("decode breakdown", lambda: lookup(x),
                                    [(op, params, 1) for op, params in lookup.config.inference_kernels(tokens=count)],
                                    count, threads, rounds, probe, None))
+            rows.append(_overhead(hollow, x, count, threads, rounds))
     if probe:
         probe.close()
     return rows
+
+
+class HollowKernels:
+    """A kernel set whose kernels do nothing: the real ones' specs (so layouts and tiling are
+    the same) with calls that return at once. A layer on it spends only the time around its
+    kernels: Python, checks, dispatch, allocation."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+
+    def get(self, op: str, **params: int):
+        return dataclasses.replace(self.real.get(op, **params), func=lambda *args: None)
+
+    def __getattr__(self, name: str):
+        return getattr(self.real, name)
+
+
+def _overhead(hollow: LookupFFN, x: torch.Tensor, tokens: int, threads: int, rounds: int) -> Row:
+    """The per-call overhead of a forward: the layer timed with its kernels hollowed out."""
+    samples = interleaved({"hollow": lambda: hollow(x)}, rounds=max(rounds, 50), warmup=3)
+    return Row("decode breakdown", "per-call overhead: the forward with no-op kernels (Python, checks, allocation)",
+               tokens, threads, samples.medians()["hollow"] * 1e3, {}, {}, rejected=samples.rejected)
 
 
 def crossovers(rows: list[Row]) -> list[str]:

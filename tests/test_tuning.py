@@ -21,7 +21,7 @@ from lookup_tvm.tuning.tuner import TuneOptions, tune_all
 
 TINY = LayerConfig(d=16, h=4, tau=3, b=4, d_out=12)
 TARGET = "llvm -mcpu=host -num-cores 1"  # this machine's CPU: the tuned code runs here
-OPS = ("gather", "gather_table_grad", "hash", "bh4")
+OPS = ("gather", "gather_small", "gather_table_grad", "hash", "bh4")
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,17 @@ def test_tuning_writes_database_summary_and_target(tuned_log):
         assert entry["tokens"] == 64 and entry["trials"] >= 1 and entry["best_ms"] > 0
         assert entry.get("choice") or entry.get("layout")
         assert entry["verified"] and entry["error"] <= 1e-4
+
+
+def test_decode_kernels_are_compared_at_every_batch_they_serve(tuned_log):
+    """The small-batch gather's candidates are re-timed at 1, 8 and 64 tokens; the others at
+    the count they were tuned at."""
+    for entry in tuned_log.summary.values():
+        timed = entry.get("timed_at")
+        if entry["op"] == "gather_small":
+            assert set(timed) == {"1", "8", "64"} and all(t["kept_ms"] > 0 for t in timed.values())
+        else:
+            assert timed is None
 
 
 def test_rerun_resumes_without_new_trials(tuned_log):
@@ -291,7 +302,7 @@ def test_records_and_choices_of_an_older_search_space_are_passed_over(tuned_log,
     kernels = CompiledKernels(tuned_log.target, check_isa=False)
     spec = kernels.spec("gather", h=4, rows=8, d_out=12)
     operator = operators()["gather"]
-    func = operator.define(spec, 64)  # as tuned: 64 tokens
+    func = operator.tuning_func(spec, 64)  # as tuned: 64 tokens
     database = metaschedule.open_database(tuned_log.directory, allow_missing=False)
     assert metaschedule.records_in_space(database, operator, spec, func, tuned_log.target, 1)
     renamed = dataclasses.replace(operator, knobs=lambda s, p: {

@@ -85,6 +85,7 @@ class OpSpec:
 Knobs = dict[str, list[int]]
 Choice = dict[str, int]
 
+DECODE_TOKENS = (1, 8, 64)  # the batches a decode kernel's candidates are compared at (one token to a few sequences')
 CHECK_TOLERANCE = 1e-4  # float32 accumulation in another order than the reference's
 
 
@@ -163,8 +164,21 @@ class Operator:
         most ``max_tokens`` (the largest batch its family calls it with), else as asked."""
         return min(tokens, self.max_tokens) if self.max_tokens else tokens
 
+    def timing_tokens(self, tokens: int) -> tuple[int, ...]:
+        """The token counts the tuner re-times its best candidates at: a decode kernel's
+        :data:`DECODE_TOKENS` up to ``max_tokens`` (it serves all of them), else the one tuned at."""
+        if not self.max_tokens:
+            return (tokens,)
+        return tuple(c for c in DECODE_TOKENS if c <= self.max_tokens) or (self.max_tokens,)
+
     def default_choice(self, spec: OpSpec, profile: CpuProfile) -> Choice:
         return {name: values[0] for name, values in self.knobs(spec, profile).items()}
+
+    def tuning_func(self, spec: OpSpec, batch: int) -> PrimFunc:
+        """``define(spec, batch)`` tagged with the operator's name (attribute
+        ``lookup_tvm.operator``): operators that share a definition (gather and gather_small)
+        are separate workloads in a tuning database, whose records replay on their own blocks."""
+        return self.define(spec, batch).with_attr("lookup_tvm.operator", self.name)
 
     def scheduled(self, spec: OpSpec, profile: CpuProfile, choice: Choice | None) -> PrimFunc:
         """The kernel's PrimFunc with one knob choice applied (hand-written TIR as it is)."""

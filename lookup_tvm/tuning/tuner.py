@@ -94,7 +94,7 @@ def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, l
                        measurement: metaschedule.Measurement, entry: dict[str, Any], label: str,
                        out: TextIO) -> dict[str, Any]:
     done = entry.get("trials", 0)
-    func = operator.define(spec, max(1, operator.tuning_tokens(options.tokens) // spec.token_tile))
+    func = operator.tuning_func(spec, max(1, operator.tuning_tokens(options.tokens) // spec.token_tile))
     database = metaschedule.open_database(log.directory, allow_missing=True)
 
     def report(trials: int, best: float) -> None:
@@ -176,7 +176,9 @@ def _verify_recorded(operator: Operator, spec: OpSpec, options: TuneOptions, ent
 
 def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, searched: list[dict[str, int]]) -> dict[str, Any]:
     """Time the default and MetaSchedule's best choices side by side here, as the benchmarks
-    do (its runner's figures can rank them otherwise); keep the fastest."""
+    do (its runner's figures can rank them otherwise); keep the fastest. A decode kernel's are
+    timed at each batch it serves (:meth:`Operator.timing_tokens`: 1, 8 and 64 tokens) and
+    ranked by the geometric mean of their times against the default's."""
     default_choice = operator.default_choice(spec, options.target.profile)
     choices = [default_choice] + [c for i, c in enumerate(searched) if c != default_choice and c not in searched[:i]]
     if len(choices) == 1:
@@ -185,11 +187,22 @@ def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, searche
     for index, knobs in enumerate(choices):
         source = ChosenSchedules({operator.kernel_key(dict(spec.params)): {"choice": knobs}}, "candidate", warn=False)
         kernels[index] = CompiledKernels(options.target, source, check_isa=False).compile(spec)
-    workload = make_workload(spec, operator.tuning_tokens(options.tokens))
-    times = interleaved_medians({i: (lambda k=k: k(*workload.args)) for i, k in kernels.items()}, rounds=5)
-    fastest = min(times, key=times.get)
-    return {"choice": choices[fastest], "kept": "default" if fastest == 0 else "searched",
-            "default_ms": times[0] * 1e3, "searched_ms": min(t for i, t in times.items() if i) * 1e3}
+    counts = operator.timing_tokens(operator.tuning_tokens(options.tokens))
+    ratios = {i: 1.0 for i in kernels}
+    times_at = {}
+    for count in counts:
+        workload = make_workload(spec, count)
+        times = interleaved_medians({i: (lambda k=k: k(*workload.args)) for i, k in kernels.items()}, rounds=5)
+        times_at[count] = times
+        for i in kernels:
+            ratios[i] *= (times[i] / times[0]) ** (1 / len(counts))
+    fastest = min(ratios, key=ratios.get)
+    last = times_at[counts[-1]]
+    result = {"choice": choices[fastest], "kept": "default" if fastest == 0 else "searched",
+              "default_ms": last[0] * 1e3, "searched_ms": min(t for i, t in last.items() if i) * 1e3}
+    if len(counts) > 1:
+        result["timed_at"] = {str(c): {"default_ms": t[0] * 1e3, "kept_ms": t[fastest] * 1e3} for c, t in times_at.items()}
+    return result
 
 
 def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: dict[str, Any],
