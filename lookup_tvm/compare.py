@@ -64,8 +64,12 @@ def _counts(spec: OpSpec, tokens: int) -> tuple[float, float]:
     return load.flops, load.bytes
 
 
+ABSENT = "(none)"  # a knob one log's search space had and another's did not
+
+
 def differing_choices(rows: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Per kernel, the knobs whose value differs between targets."""
+    """Per kernel, the knobs whose value differs between targets (a knob that only some logs
+    chose, from an older or newer search space, differs too)."""
     by_kernel: dict[str, list[dict[str, int]]] = {}
     for row in rows:
         by_kernel.setdefault(row["kernel"], []).append(row["choice"])
@@ -80,7 +84,7 @@ def format_comparison(rows: list[dict[str, Any]], markdown: bool = False) -> str
         "-" if r["gflops"] is None else f"{r['gflops']:.1f}", f"{r['gbytes']:.1f}",
         "-" if r.get("roofline_percent") is None else f"{r['roofline_percent']:.0f}%",
         f"{r['trials_to_95'] or '-'}/{r['trials']}",
-        ", ".join(f"{k}={r['choice'][k]}" for k in differ[r["kernel"]]) or "(same)",
+        ", ".join(f"{k}={r['choice'].get(k, ABSENT)}" for k in differ[r["kernel"]]) or "(same)",
     ] for r in rows]
     headers = ["kernel", "target", "measured on", "best ms", "GFLOP/s", "GB/s", "% FMA peak", "trials to 95%",
                "differing choices"]

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -88,6 +89,19 @@ def test_comparison_shows_differing_choices():
     assert differing_choices(rows) == {"gather": ["tokens"]}
     text = format_comparison(rows)
     assert "tokens=64" in text and "tokens=16" in text and "cpu B" in text and "4/8" in text
+
+
+def test_every_committed_log_compares_together():
+    """The README's `python scripts/compare.py tuning_logs/*/`: logs from different search spaces
+    (a knob one has and another lacks) compare side by side, the missing knob shown as such."""
+    logs = sorted(str(p.parent) + "/" for p in (Path(REPO) / "tuning_logs").glob("*/target.json"))
+    assert len(logs) >= 2
+    proc = subprocess.run([sys.executable, "scripts/compare.py", *logs], cwd=REPO, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    for log in logs:
+        assert Path(log).name in proc.stdout
+    assert "=(none)" in proc.stdout  # e.g. the gather's column chunks, a knob older logs did not have
 
 
 def test_bench_quick_smoke(tmp_path):
