@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import torch
 from torch import Tensor
@@ -65,29 +64,26 @@ class InferencePlan:
         self.shared = [_bound(norm_weight), _bound(norm_bias), self.folded_weight, hadamard_matrix(nb), _bound(proj_bias)]
         self.shape = {"r": folded_weight.shape[1], "nb": nb, "b": folded_weight.shape[3], "h": h, "tau": self.tau}
         self.variant = storage_variant(tables.dtype == torch.bfloat16)
-        self._kernels: dict[str, Any] = {}
         self._local = threading.local()
 
-    def _kernel(self, op: str, **shape: int):
-        kernel = self._kernels.get(op)
-        if kernel is None:
-            kernel = self._kernels[op] = self.ck.get(op, **shape, **self.variant)
-        return kernel
-
-    def _between(self, batch: int, tile: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
-        """Codes [B, h] int32 and scores [B, h] float32, and their views as tiles (None where B
-        is not a multiple of the tile)."""
-        kept = getattr(self._local, "buffers", None)
+    def _step(self, batch: int, d: int) -> tuple:
+        """What a call of ``batch`` tokens runs: the front end kernel and its token tile, the
+        gather kernel, and the codes and scores between them (with their views as tiles, None
+        where the batch is not whole tiles), kept per thread for up to ``KEPT_TOKENS`` tokens."""
+        kept = getattr(self._local, "steps", None)
         if kept is None:
-            kept = self._local.buffers = {}
-        found = kept.get((batch, tile))
-        if found is None:
+            kept = self._local.steps = {}
+        step = kept.get(batch)
+        if step is None:
+            front = self.ck.get(front_end_op(batch), d=d, **self.shape, **self.variant)
+            gather = self.ck.get(gather_op(batch), h=self.h, rows=1 << self.tau, d_out=self.d_out, **self.variant)
+            tile = front.token_tile
             codes, scores = reusable((batch, self.h), torch.int32), reusable((batch, self.h), torch.float32)
             tiles = [None, None] if batch % tile else [t.view(-1, tile, self.h) for t in (codes, scores)]
-            found = (codes, scores, *tiles)
+            step = (front, tile, gather, codes, scores, *tiles)
             if batch <= self.KEPT_TOKENS:
-                kept[(batch, tile)] = found
-        return found
+                kept[batch] = step
+        return step
 
     def __call__(self, x: Tensor) -> Tensor:
         """x [B, d] in the tables' dtype -> y [B, d_out] (float32 sums, rounded once for bfloat16)."""
@@ -95,19 +91,19 @@ class InferencePlan:
         batch, d = x.shape
         if x.data_ptr() % TVM_ALIGNMENT:
             x = x.clone()
-        front = self._kernel(front_end_op(batch), d=d, **self.shape)
-        tile = front.token_tile
-        codes, scores, code_tiles, score_tiles = self._between(batch, tile)
+        front, tile, gather, codes, scores, code_tiles, score_tiles = self._step(batch, d)
         if batch % tile:
             run_tiled(front, [x], self.shared, [codes, scores])
         elif batch:
             front.func(x.view(-1, tile, d), *self.shared, code_tiles, score_tiles)
-        out = torch.empty((batch, self.d_out), dtype=x.dtype) if batch <= self.KEPT_TOKENS else reusable(
-            (batch, self.d_out), x.dtype)
-        summed = out if out.dtype == torch.float32 else reusable((batch, self.d_out), torch.float32)
-        gather = self._kernel(gather_op(batch), h=self.h, rows=1 << self.tau, d_out=self.d_out)
+        if x.dtype == torch.float32:
+            out = torch.empty((batch, self.d_out)) if batch <= self.KEPT_TOKENS else reusable((batch, self.d_out),
+                                                                                                torch.float32)
+            gather.func(codes, scores, self.tables, out)
+            return out.add_(self.out_bias)
+        summed = reusable((batch, self.d_out), torch.float32)
         gather.func(codes, scores, self.tables, summed)
-        return torch.add(summed, self.out_bias, out=out)
+        return torch.add(summed, self.out_bias, out=reusable((batch, self.d_out), x.dtype))
 
 
 def _bound(tensor: Tensor) -> Tensor:

@@ -137,7 +137,7 @@ class LookupFFN(nn.Module):
         c = self.config
         if x.shape[-1] != c.d:
             raise ValueError(f"input's last dimension must be d_model = {c.d}, got shape {tuple(x.shape)}")
-        flat = x if x.dim() == 2 else x.reshape(-1, c.d)
+        flat = x if x.ndim == 2 else x.reshape(-1, c.d)
         if self.backend == "reference":
             codes, scores = reference.hash_codes(self._tempered(self._z_reference(flat)).reshape(-1, c.h, c.tau))
             out = reference.gather_accumulate(codes, self._bounded(scores), self.tables) + self.out_bias
@@ -145,7 +145,7 @@ class LookupFFN(nn.Module):
             out = self._forward_tvm(flat.contiguous())
         if self.training:  # dropout is the identity in eval mode: not called there (a module call costs ~2 us)
             out = self.dropout(out)
-        return out if x.dim() == 2 else out.reshape(*x.shape[:-1], c.d_out)
+        return out if x.ndim == 2 else out.reshape(*x.shape[:-1], c.d_out)
 
     def _tempered(self, z: torch.Tensor) -> torch.Tensor:
         """z divided by the score temperature (codes keep their signs; off, i.e. 1, in the spec)."""
@@ -214,13 +214,14 @@ class LookupFFN(nn.Module):
     def _inference_plan(self, params: tuple[torch.Tensor, ...], handle: int, storage: torch.dtype) -> InferencePlan:
         """The no-gradient forward bound to the kernels and to ``params`` (:meth:`_stored_parameters`,
         in the dtype this call computes in), with the projection weight scaled and folded:
-        bound once and reused while every parameter stays the same tensor data (same object,
-        data pointer, version counter and dtype) on the same kernels. An optimizer step,
+        bound once and reused while every parameter keeps its data (data pointer and version
+        counter: the plan holds the parameters, so no other tensor can take their addresses) on
+        the same kernels. An optimizer step,
         ``load_state_dict``, ``.to()``, an in-place edit or a new ``.data`` changes one of them,
         and the next forward binds again. Parameters made in inference mode keep no version
         counter: a plan is then bound per call."""
         try:
-            key = (handle, storage, self.weight_scale, *[(id(p), p.data_ptr(), p._version, p.dtype) for p in params])
+            key = (handle, storage, self.weight_scale, *[(p.data_ptr(), p._version) for p in params])
         except RuntimeError:  # inference tensors
             key = None
         if key is not None and self._plan is not None and self._plan[0] == key:
@@ -229,7 +230,7 @@ class LookupFFN(nn.Module):
         folded = bh4_fold(weight.detach().float() * self.weight_scale, handle)
         plan = InferencePlan(kernels_for(handle), *self._in_storage((norm_weight, norm_bias), storage), folded,
                              *self._in_storage((proj_bias, tables, out_bias), storage))
-        self._plan = None if key is None else (key, plan, params)  # held: no parameter's id or address is reused
+        self._plan = None if key is None else (key, plan, params)  # held: no parameter's address is reused
         return plan
 
     def _storage_dtype(self, x: torch.Tensor, parameters: torch.dtype) -> torch.dtype:
