@@ -292,28 +292,36 @@ class PooledBuilder(ms.builder.PyBuilder):
         self.pool, self.built = None, 0
 
 
+COLD_CALLS = 9  # cold calls timed per candidate (the median of their mean is close: each is flushed alike)
+
+
 class Measurement:
     """Where a tuning run builds and measures: one :class:`PooledBuilder`, and one runner (here
-    or through an RPC tracker: 3 runs of at least 50 ms each) per range of integer inputs, all
-    kept for the whole run. Close it at the end."""
+    or through an RPC tracker: 3 runs of at least 50 ms each, or cold calls) per range of integer
+    inputs, all kept for the whole run. Close it at the end."""
 
     def __init__(self, rpc: Any | None = None) -> None:
         self.rpc = rpc
         self.builder = PooledBuilder()
-        self._runners: dict[int, Any] = {}
+        self._runners: dict[tuple[int, bool], Any] = {}
 
-    def runner(self, int_high: int) -> Any:
-        """The runner whose integer inputs are valid row indices in [0, int_high)."""
-        if int_high not in self._runners:
-            evaluator = ms.runner.EvaluatorConfig(number=3, repeat=1, min_repeat_ms=50, enable_cpu_cache_flush=False)
+    def runner(self, int_high: int, cold: bool = False) -> Any:
+        """The runner whose integer inputs are valid row indices in [0, int_high). ``cold``: each
+        of ``COLD_CALLS`` calls timed alone after the CPU caches are flushed of every argument
+        but the first (as a decode step finds its layer's tables: other layers ran in between)."""
+        if (int_high, cold) not in self._runners:
+            evaluator = (ms.runner.EvaluatorConfig(number=1, repeat=COLD_CALLS, min_repeat_ms=0,
+                                                   enable_cpu_cache_flush=True) if cold else
+                         ms.runner.EvaluatorConfig(number=3, repeat=1, min_repeat_ms=50, enable_cpu_cache_flush=False))
             if self.rpc is None:
-                self._runners[int_high] = ms.runner.LocalRunner(
+                runner = ms.runner.LocalRunner(
                     evaluator_config=evaluator, f_alloc_argument=functools.partial(alloc_arguments, int_high=int_high))
             else:
-                self._runners[int_high] = ms.runner.RPCRunner(
+                runner = ms.runner.RPCRunner(
                     rpc_config=self.rpc, evaluator_config=evaluator, max_workers=1,
                     f_alloc_argument=functools.partial(rpc_alloc_arguments, int_high=int_high))
-        return self._runners[int_high]
+            self._runners[(int_high, cold)] = runner
+        return self._runners[(int_high, cold)]
 
     def close(self) -> None:
         self.builder.close()
@@ -325,11 +333,13 @@ class Measurement:
 
 
 def measure_choices(operator: Operator, spec: OpSpec, func: Any, target: TargetSpec, database: Any,
-                    choices: list[Choice], int_high: int, measurement: Measurement) -> tuple[list[float | None], TrialPhases]:
+                    choices: list[Choice], int_high: int, measurement: Measurement,
+                    cold: bool = False) -> tuple[list[float | None], TrialPhases]:
     """Measure each choice once with MetaSchedule's builder and runner, without its search (a
-    space no larger than the trial budget is measured whole); each result is committed to
-    ``database`` as a record of its own, as a search's trials are. Returns the seconds per
-    choice (None where it failed) and where the time went."""
+    space no larger than the trial budget is measured whole; ``cold``: with the caches flushed,
+    :meth:`Measurement.runner`); each result is committed to ``database`` as a record of its
+    own, as a search's trials are. Returns the seconds per choice (None where it failed) and
+    where the time went."""
     _quiet_logging()
     install_fast_intrinsics()
     phases = TrialPhases()
@@ -345,7 +355,7 @@ def measure_choices(operator: Operator, spec: OpSpec, func: Any, target: TargetS
     phases.build += phases.lap()
     args_info = ms.arg_info.ArgInfo.from_prim_func(func)
     ready = [i for i, result in enumerate(built) if result.error_msg is None]
-    futures = measurement.runner(int_high).run(
+    futures = measurement.runner(int_high, cold).run(
         [ms.runner.RunnerInput(built[i].artifact_path, "cpu", args_info) for i in ready])
     seconds: list[float | None] = [None] * len(choices)
     errors = [result.error_msg for result in built if result.error_msg is not None]

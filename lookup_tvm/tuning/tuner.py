@@ -125,8 +125,11 @@ def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, l
         "history_ms": (entry.get("history_ms", []) if done else []) + [None if s is None else s * 1e3 for s in history],
     }
     ranked = metaschedule.ranked_choices(database, operator, spec, func, options.target, VERIFY_CANDIDATES)
-    if options.rpc is None:
-        result.update(_keep_faster(operator, spec, options, [result["choice"], *ranked][:RETIMED_CANDIDATES]))
+    searched = [result["choice"], *ranked][:RETIMED_CANDIDATES]
+    if operator.max_tokens:
+        result.update(_keep_faster_cold(operator, spec, options, database, measurement, searched))
+    elif options.rpc is None:
+        result.update(_keep_faster(operator, spec, options, searched))
     default = operator.default_choice(spec, options.target.profile)
     candidates = [result["choice"], *ranked, default]
     result.update(_first_correct(operator, spec, options, [{"choice": c} for c in candidates], out))
@@ -176,9 +179,7 @@ def _verify_recorded(operator: Operator, spec: OpSpec, options: TuneOptions, ent
 
 def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, searched: list[dict[str, int]]) -> dict[str, Any]:
     """Time the default and MetaSchedule's best choices side by side here, as the benchmarks
-    do (its runner's figures can rank them otherwise); keep the fastest. A decode kernel's are
-    timed at each batch it serves (:meth:`Operator.timing_tokens`: 1, 8 and 64 tokens) and
-    ranked by the geometric mean of their times against the default's."""
+    do (its runner's figures can rank them otherwise); keep the fastest."""
     default_choice = operator.default_choice(spec, options.target.profile)
     choices = [default_choice] + [c for i, c in enumerate(searched) if c != default_choice and c not in searched[:i]]
     if len(choices) == 1:
@@ -187,22 +188,38 @@ def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, searche
     for index, knobs in enumerate(choices):
         source = ChosenSchedules({operator.kernel_key(dict(spec.params)): {"choice": knobs}}, "candidate", warn=False)
         kernels[index] = CompiledKernels(options.target, source, check_isa=False).compile(spec)
+    workload = make_workload(spec, operator.tuning_tokens(options.tokens))
+    times = interleaved_medians({i: (lambda k=k: k(*workload.args)) for i, k in kernels.items()}, rounds=5)
+    fastest = min(times, key=times.get)
+    return {"choice": choices[fastest], "kept": "default" if fastest == 0 else "searched",
+            "default_ms": times[0] * 1e3, "searched_ms": min(t for i, t in times.items() if i) * 1e3}
+
+
+def _keep_faster_cold(operator: Operator, spec: OpSpec, options: TuneOptions, database: Any,
+                      measurement: metaschedule.Measurement, searched: list[dict[str, int]]) -> dict[str, Any]:
+    """A decode kernel's default and best searched choices, each measured at every batch it
+    serves (:meth:`Operator.timing_tokens`: 1, 8 and 64 tokens) through MetaSchedule's runner
+    with the caches flushed before each call: in a model's decode step the other layers run
+    between two calls of one layer, so its tables and weights come from memory. Ranked by the
+    geometric mean of their times against the default's (``timed_at`` in the summary)."""
+    default_choice = operator.default_choice(spec, options.target.profile)
+    choices = [default_choice] + [c for i, c in enumerate(searched) if c != default_choice and c not in searched[:i]]
+    if len(choices) == 1:
+        return {}
     counts = operator.timing_tokens(operator.tuning_tokens(options.tokens))
-    ratios = {i: 1.0 for i in kernels}
-    times_at = {}
+    ratios, timed_at = [1.0] * len(choices), {}
     for count in counts:
-        workload = make_workload(spec, count)
-        times = interleaved_medians({i: (lambda k=k: k(*workload.args)) for i, k in kernels.items()}, rounds=5)
-        times_at[count] = times
-        for i in kernels:
-            ratios[i] *= (times[i] / times[0]) ** (1 / len(counts))
-    fastest = min(ratios, key=ratios.get)
-    last = times_at[counts[-1]]
-    result = {"choice": choices[fastest], "kept": "default" if fastest == 0 else "searched",
-              "default_ms": last[0] * 1e3, "searched_ms": min(t for i, t in last.items() if i) * 1e3}
-    if len(counts) > 1:
-        result["timed_at"] = {str(c): {"default_ms": t[0] * 1e3, "kept_ms": t[fastest] * 1e3} for c, t in times_at.items()}
-    return result
+        func = operator.tuning_func(spec, max(1, count // spec.token_tile))
+        seconds, _ = metaschedule.measure_choices(operator, spec, func, options.target, database, choices,
+                                                  dict(spec.params).get("rows", 1), measurement, cold=True)
+        if seconds[0] is None:
+            return {}
+        timed_at[str(count)] = [None if t is None else t * 1e3 for t in seconds]
+        ratios = [r * (float("inf") if t is None else t / seconds[0]) ** (1 / len(counts))
+                  for r, t in zip(ratios, seconds)]
+    fastest = min(range(len(choices)), key=ratios.__getitem__)
+    return {"choice": choices[fastest], "kept": "default" if fastest == 0 else "searched",
+            "timed_at": {count: {"default_ms": times[0], "kept_ms": times[fastest]} for count, times in timed_at.items()}}
 
 
 def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: dict[str, Any],
