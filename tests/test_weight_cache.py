@@ -12,6 +12,12 @@ from lookup_tvm import reference as R
 from lookup_tvm.ops.bh4.torch_ops import bh4_fold
 
 
+def small_layer() -> LookupFFN:
+    """d=48 (padded to D=64: 4 blocks of 16), 6 tables of 5 bits, in eval mode; seeded."""
+    torch.manual_seed(0)
+    return LookupFFN(48, 6, 5, block_size=16).eval()
+
+
 def fresh_output(layer: LookupFFN, x: torch.Tensor) -> torch.Tensor:
     """The output of a new layer with the same state (nothing cached), in the same dtype."""
     twin = LookupFFN(layer.config.d, layer.config.h, layer.config.tau, block_size=layer.config.b,
@@ -60,8 +66,7 @@ CHANGES = [changed_in_place, changed_by_an_optimizer_step, changed_by_load_state
 
 @pytest.mark.parametrize("change", CHANGES, ids=[c.__name__ for c in CHANGES])
 def test_the_next_forward_sees_changed_weights(change):
-    torch.manual_seed(0)
-    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    layer = small_layer()
     x = torch.randn(17, 48)
     with torch.no_grad():
         before = layer(x)
@@ -73,8 +78,7 @@ def test_the_next_forward_sees_changed_weights(change):
 
 
 def test_a_dtype_change_is_seen():
-    torch.manual_seed(0)
-    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    layer = small_layer()
     x = torch.randn(17, 48)
     with torch.no_grad():
         layer(x)
@@ -89,7 +93,7 @@ def test_eval_forwards_fold_once_until_the_weights_change(monkeypatch):
 
     folds = []
     monkeypatch.setattr(module, "bh4_fold", lambda weight, handle: folds.append(1) or bh4_fold(weight, handle))
-    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    layer = small_layer()
     x = torch.randn(5, 48)
     with torch.inference_mode():
         for _ in range(3):
@@ -103,8 +107,7 @@ def test_eval_forwards_fold_once_until_the_weights_change(monkeypatch):
 
 
 def test_a_copied_layer_folds_its_own_weights():
-    torch.manual_seed(0)
-    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    layer = small_layer()
     x = torch.randn(5, 48)
     with torch.no_grad():
         layer(x)
@@ -143,8 +146,7 @@ def test_small_batches_match_the_reference_with_the_cache_on(tokens, dtype):
 def test_parameters_off_alignment_are_bound_as_aligned_copies():
     """Parameters at an offset that breaks TVM's 64-byte alignment (a memory-mapped checkpoint's)
     give the same output as aligned ones, and are never written."""
-    torch.manual_seed(0)
-    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    layer = small_layer()
     x = torch.randn(3, 48)
     with torch.no_grad():
         want = layer(x)
@@ -158,7 +160,7 @@ def test_parameters_off_alignment_are_bound_as_aligned_copies():
 def test_a_copy_or_pickle_leaves_the_plan_behind():
     import pickle
 
-    layer = LookupFFN(48, 6, 5, block_size=16).eval()
+    layer = small_layer()
     x = torch.randn(2, 48)
     with torch.no_grad():
         want = layer(x)
