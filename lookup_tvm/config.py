@@ -68,8 +68,9 @@ class LayerConfig:
         return [kernel for family in FAMILIES for kernel in family.inference(self, bf16, tokens)]
 
     def training_kernels(self) -> list[tuple[str, dict[str, int], int]]:
-        """(operator, shape parameters, calls) of the kernels one training step runs, in order:
-        each family's forward kernels, then their backward ones in reverse family order."""
+        """(operator, shape parameters, calls) of the kernels one training step of a batch above the
+        small-batch kernels' sizes runs, in order: each family's forward kernels, then their
+        backward ones in reverse family order."""
         forward = [step for family in FAMILIES for step in family.forward(self)]
         return forward + [step for family in reversed(FAMILIES) for step in family.backward(self)]
 

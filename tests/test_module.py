@@ -140,10 +140,10 @@ def test_the_kernel_lists_name_what_a_forward_and_a_step_run(kwargs, monkeypatch
         return dataclasses.replace(kernel, func=func)
 
     monkeypatch.setattr(compiled.CompiledKernels, "get", counting)
-    x = torch.randn(128, layer.config.d, requires_grad=True)  # whole token tiles: one call per kernel
+    x = torch.randn(1024, layer.config.d, requires_grad=True)  # whole token tiles, above the small-batch kernels
     with torch.no_grad():
         layer.eval()(x)  # folds the weights once
-        for tokens in (128, 8):
+        for tokens in (1024, 128, 8):
             calls.clear()
             layer(x[:tokens])
             assert calls == Counter(kernel_key(op, p) for op, p in layer.config.inference_kernels(tokens=tokens))

@@ -166,10 +166,11 @@ class Operator:
 
     def timing_tokens(self, tokens: int) -> tuple[int, ...]:
         """The token counts the tuner re-times its best candidates at: a decode kernel's
-        :data:`DECODE_TOKENS` up to ``max_tokens`` (it serves all of them), else the one tuned at."""
+        :data:`DECODE_TOKENS` up to ``max_tokens``, and ``max_tokens`` (it serves all of them),
+        else the one tuned at."""
         if not self.max_tokens:
             return (tokens,)
-        return tuple(c for c in DECODE_TOKENS if c <= self.max_tokens) or (self.max_tokens,)
+        return tuple(dict.fromkeys([c for c in DECODE_TOKENS if c <= self.max_tokens] + [self.max_tokens]))
 
     def default_choice(self, spec: OpSpec, profile: CpuProfile) -> Choice:
         return {name: values[0] for name, values in self.knobs(spec, profile).items()}

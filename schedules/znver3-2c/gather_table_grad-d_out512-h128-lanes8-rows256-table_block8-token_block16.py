@@ -1,6 +1,6 @@
 # gather_table_grad-d_out512-h128-lanes8-rows256-table_block8-token_block16 for {'mcpu': 'znver3', 'kind': 'llvm', 'num-cores': 2}
 # measured on AMD EPYC: 19.883 ms at 4096 tokens after 26 trials
-# knobs: {'lanes': 8, 'token_block': 16, 'table_block': 8}
+# knobs: {'lanes': 8, 'table_block': 8, 'token_block': 16}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 
