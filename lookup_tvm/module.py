@@ -175,16 +175,17 @@ class LookupFFN(nn.Module):
         storage = self._storage_dtype(x, tables.dtype)
         handle = handle_of(self.kernels)
         needs_grad = torch.is_grad_enabled() and (x.requires_grad or any(t.requires_grad for t in params))
-        if c.projection == "bh4" and self.score_temperature == 1.0 and not self.bounded_scores and not needs_grad:
-            if torch.compiler.is_compiling() or torch._C._len_torch_dispatch_stack():  # one op, seen by the graph or mode
-                folded = (bh4_fold(proj_weight.float() * self.weight_scale, handle) if torch.compiler.is_compiling()
-                          else self._inference_plan(params, handle, storage).folded_weight)
-                x, norm_weight, norm_bias, proj_bias, tables, out_bias = self._in_storage(
-                    (x, norm_weight, norm_bias, proj_bias, tables, out_bias), storage)
-                return lookup_ffn_inference(x, norm_weight, norm_bias, folded, proj_bias, tables, out_bias, handle)
+        fused = c.projection == "bh4" and self.score_temperature == 1.0 and not self.bounded_scores and not needs_grad
+        compiling = torch.compiler.is_compiling()
+        as_op = compiling or torch._C._len_torch_dispatch_stack()  # one op, seen by the graph or the dispatch mode
+        if fused and not as_op:
             return self._inference_plan(params, handle, storage)(x if x.dtype == storage else x.to(storage))
         x, norm_weight, norm_bias, proj_bias, tables, out_bias = self._in_storage(
             (x, norm_weight, norm_bias, proj_bias, tables, out_bias), storage)
+        if fused:
+            folded = (bh4_fold(proj_weight.float() * self.weight_scale, handle) if compiling
+                      else self._inference_plan(params, handle, storage).folded_weight)
+            return lookup_ffn_inference(x, norm_weight, norm_bias, folded, proj_bias, tables, out_bias, handle)
         weight = proj_weight.float() * self.weight_scale  # scaled in float32: a transient, folded in float32
         # Training: the gather reads bfloat16 tables as they are (float32 gradients, rounded once);
         # the other parameters and the input are widened here (autograd rounds their gradients back).

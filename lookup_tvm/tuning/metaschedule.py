@@ -249,7 +249,6 @@ def _build_and_export(mod: tvm.IRModule, target: tvm.target.Target) -> str:
     """Worker side of :class:`PooledBuilder`: compile and export to a temporary tar file."""
     from tvm.support.tar import tar
 
-    install_fast_intrinsics()
     path = os.path.join(tempfile.mkdtemp(), "tvm_tmp_mod." + tar.output_format)
     fast_build(mod, target, None).export_library(path, fcompile=tar)
     return path

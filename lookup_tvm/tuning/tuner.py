@@ -127,7 +127,7 @@ def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, l
     ranked = metaschedule.ranked_choices(database, operator, spec, func, options.target, VERIFY_CANDIDATES)
     searched = [result["choice"], *ranked][:RETIMED_CANDIDATES]
     if operator.max_tokens:
-        result.update(_keep_faster_cold(operator, spec, options, database, measurement, searched))
+        result.update(_keep_faster_cold(operator, spec, options, database, measurement, int_high, searched))
     elif options.rpc is None:
         result.update(_keep_faster(operator, spec, options, searched))
     default = operator.default_choice(spec, options.target.profile)
@@ -177,11 +177,17 @@ def _verify_recorded(operator: Operator, spec: OpSpec, options: TuneOptions, ent
     entry.update(_first_correct(operator, spec, options, candidates, out))
 
 
+def _default_and_searched(operator: Operator, spec: OpSpec, options: TuneOptions,
+                          searched: list[dict[str, int]]) -> list[dict[str, int]]:
+    """The default choice, then the searched ones that differ from it, without repeats."""
+    default_choice = operator.default_choice(spec, options.target.profile)
+    return [default_choice] + [c for i, c in enumerate(searched) if c != default_choice and c not in searched[:i]]
+
+
 def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, searched: list[dict[str, int]]) -> dict[str, Any]:
     """Time the default and MetaSchedule's best choices side by side here, as the benchmarks
     do (its runner's figures can rank them otherwise); keep the fastest."""
-    default_choice = operator.default_choice(spec, options.target.profile)
-    choices = [default_choice] + [c for i, c in enumerate(searched) if c != default_choice and c not in searched[:i]]
+    choices = _default_and_searched(operator, spec, options, searched)
     if len(choices) == 1:
         return {}
     kernels = {}
@@ -196,22 +202,23 @@ def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, searche
 
 
 def _keep_faster_cold(operator: Operator, spec: OpSpec, options: TuneOptions, database: Any,
-                      measurement: metaschedule.Measurement, searched: list[dict[str, int]]) -> dict[str, Any]:
-    """A decode kernel's default and best searched choices, each measured at every batch it
-    serves (:meth:`Operator.timing_tokens`: 1, 8 and 64 tokens) through MetaSchedule's runner
-    with the caches flushed before each call: in a model's decode step the other layers run
-    between two calls of one layer, so its tables and weights come from memory. Ranked by the
-    geometric mean of their times against the default's (``timed_at`` in the summary)."""
-    default_choice = operator.default_choice(spec, options.target.profile)
-    choices = [default_choice] + [c for i, c in enumerate(searched) if c != default_choice and c not in searched[:i]]
+                      measurement: metaschedule.Measurement, int_high: int,
+                      searched: list[dict[str, int]]) -> dict[str, Any]:
+    """A decode kernel's default and best searched choices, each measured at the batches it
+    serves (:meth:`Operator.timing_tokens`: 1, 8, 64 tokens and its largest) through
+    MetaSchedule's runner with the caches flushed before each call: in a model's decode step the
+    other layers run between two calls of one layer, so its tables and weights come from memory.
+    Ranked by the geometric mean of their times against the default's (``timed_at`` in the
+    summary)."""
+    choices = _default_and_searched(operator, spec, options, searched)
     if len(choices) == 1:
         return {}
     counts = operator.timing_tokens(operator.tuning_tokens(options.tokens))
     ratios, timed_at = [1.0] * len(choices), {}
     for count in counts:
         func = operator.tuning_func(spec, max(1, count // spec.token_tile))
-        seconds, _ = metaschedule.measure_choices(operator, spec, func, options.target, database, choices,
-                                                  dict(spec.params).get("rows", 1), measurement, cold=True)
+        seconds, _ = metaschedule.measure_choices(operator, spec, func, options.target, database, choices, int_high,
+                                                  measurement, cold=True)
         if seconds[0] is None:
             return {}
         timed_at[str(count)] = [None if t is None else t * 1e3 for t in seconds]

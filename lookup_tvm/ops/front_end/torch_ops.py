@@ -45,7 +45,7 @@ def front_end_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Tensor, folded
     """Inference front end in one kernel: LayerNorm, BH4 projection and hash.
     x [B, d], norm_weight/norm_bias [d], bias [h*tau]: float32 or bfloat16; folded weights [4, r,
     nb, b, b] float32 (:func:`~lookup_tvm.ops.bh4.torch_ops.fold`) -> (codes [B, h] int32, scores
-    [B, h] float32). Up to ``SMALL_TOKENS`` tokens on 1-token tiles."""
+    [B, h] float32). Up to ``SMALL_TOKENS`` tokens on the decode front end."""
     _, r, nb, b, _ = folded.shape
     batch, d = x.shape
     h = bias.shape[0] // tau

@@ -43,7 +43,7 @@ def small_gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     vectors = spec["d_out"] // lanes
     per_core = max(1, vectors // max(1, profile.cores))
     widths = [vectors >> shift for shift in range(vectors.bit_length()) if vectors % (vectors >> shift) == 0]
-    chunk = max(v for v in divisors(vectors, widths) if v <= per_core)
+    chunk = max(v for v in widths if v <= per_core)
     cols = divisors(spec["d_out"], [lanes * m for m in (chunk, 64, 32, 16, 8, 4, 2, 1)])
     registers = divisors(cols[0] // lanes, [vector_registers(profile) // 2, 8, 4, 2, 1])
     needed = -(-profile.cores // (vectors // chunk))
