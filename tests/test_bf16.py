@@ -128,6 +128,7 @@ def test_bf16_dot_products_only_where_the_target_has_avx512_bf16(target, dot, tm
 
     ck = CompiledKernels(target, check_isa=False, cache_dir=tmp_path)
     for op, params in [("front_end", {"d": 40, "r": 1, "nb": 4, "b": 16, "h": 8, "tau": 4}),
+                       ("front_end_small", {"d": 40, "r": 1, "nb": 4, "b": 16, "h": 8, "tau": 4}),
                        ("bh4_stage", {"r": 2, "r_in": 2, "nb": 2, "b": 32}),
                        ("bh4_stage_grad", {"r": 2, "r_in": 1, "nb": 2, "b": 32})]:
         spec = ck.spec(op, **params, bf16=1)
@@ -135,3 +136,22 @@ def test_bf16_dot_products_only_where_the_target_has_avx512_bf16(target, dot, tm
         asm = build(ck.scheduled(spec), ck.target).inspect_source("asm")
         assert ("vdpbf16ps" in asm) == bool(dot), (target, op)
     assert "bf16_dot" not in dict(ck.spec("front_end", d=40, r=1, nb=4, b=16, h=8, tau=4).params)  # fp32 kernels
+
+
+@pytest.mark.parametrize("op,params", [("front_end_small", {"d": 100, "r": 1, "nb": 4, "b": 32, "h": 8, "tau": 4}),
+                                       ("front_end_small", {"d": 512, "r": 2, "nb": 8, "b": 64, "h": 128, "tau": 8}),
+                                       ("front_end", {"d": 40, "r": 1, "nb": 4, "b": 16, "h": 8, "tau": 4}),
+                                       ("bh4_stage", {"r": 3, "r_in": 1, "nb": 2, "b": 32}),
+                                       ("bh4_stage_grad", {"r": 3, "r_in": 3, "nb": 2, "b": 32})])
+def test_bf16_dot_schedules_match_the_reference_on_any_cpu(op, params, tmp_path):
+    """The ``bf16_dot`` kernels' schedules (the AVX512-BF16 ones) with ``vdpbf16ps`` emulated by
+    its description's loops, so they run here whatever the CPU: the same loops, bf16 pairs and
+    rounding, against the reference on rounded operands, at decode and odd batches."""
+    from lookup_tvm.kernels import CompiledKernels
+    from lookup_tvm.ops.bh4.bf16_dot import emulated_dot_products
+
+    ck = CompiledKernels("host", cache_dir=tmp_path)
+    with emulated_dot_products():
+        spec = ck.spec(op, **params, bf16=1, bf16_dot=1)
+        for tokens in (1, 17, 131):
+            assert operators()[op].check(ck, spec, tokens) <= operators()[op].tolerance(spec), (spec.name, tokens)

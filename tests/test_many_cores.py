@@ -9,7 +9,12 @@ its own target with that many cores (sized knobs re-sized). Token counts:
 - 1, 17 and 64 (decode): the gather a decode call runs gives every thread work (tables split
   into groups where the columns are too few); the decode front end gives every thread work up
   to its tasks per stage (repeats x blocks x output vectors: 128 at d=512 with AVX2, 64 with
-  AVX-512); its bf16_dot variant parallelises over tokens.
+  AVX-512; 16-lane vectors in its bf16_dot variant);
+- 1 and 17 (a training step that small, frozen tables too): every other kernel gives every thread work,
+  except those in TOKEN_TILES_ONLY, parallel over token tiles alone (README, "Many cores": the
+  hash's work at such batches is a few microseconds, below the cost of a fork-join; the BH4
+  training stages are left split by tokens); the large-batch gather gives a core each of its
+  column chunks (COLUMN_CHUNKS: at least 2 cache lines each, 16 at d_out=512).
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from lookup_tvm.cpu.resolve import host_target, parse_target
 from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
 from lookup_tvm.kit.thread_work import thread_work
 from lookup_tvm.kit.tir import vector_lanes
+from lookup_tvm.ops.bh4.bf16_dot import LANES as DOT_LANES
 from lookup_tvm.ops import FAMILIES, operators
 from lookup_tvm.sources.chosen import tuned_schedules
 from lookup_tvm.sources.logs import TuningLog
@@ -93,10 +99,9 @@ def test_every_core_gets_work(name, target, source):
 
 def _front_end_tasks(spec, target, tokens: int) -> int:
     """The tasks a decode front end offers: one per repeat, block and output vector of a stage
-    (bf16_dot: one per token)."""
-    if spec.bf16_dot:
-        return tokens
-    return spec["r"] * spec["nb"] * spec["b"] // vector_lanes(spec["b"], target.profile)
+    (16 lanes with bf16_dot: one vdpbf16ps)."""
+    lanes = DOT_LANES if spec.bf16_dot else vector_lanes(spec["b"], target.profile)
+    return spec["r"] * spec["nb"] * spec["b"] // lanes
 
 
 def test_the_analysis_sees_an_unbalanced_schedule():
@@ -159,3 +164,24 @@ def test_a_log_from_fewer_cores_is_resized():
         choice = source.choice(operator, spec, big)
         default = operator.default_choice(spec, big.profile)
         assert all(choice[k] == default[k] for k in operator.sized if k in choice), spec.name
+
+
+TOKEN_TILES_ONLY = {"bh4", "bh4_projection", "bh4_stage", "bh4_stage_grad", "front_end", "hash", "hash_grad"}
+COLUMN_CHUNKS = {"gather": lambda spec: spec["d_out"] // 32}  # chunks of at least 2 cache lines: its tasks at 1 token
+
+
+@pytest.mark.parametrize("name,target,source", TARGETS[::6], ids=[t[0] for t in TARGETS[::6]])
+def test_every_kernel_gives_every_core_work_at_1_and_17_tokens(name, target, source):
+    cores = target.profile.cores
+    known = operators()
+    problems = []
+    for spec, func in _scheduled(target, source).items():
+        if spec.op in TOKEN_TILES_ONLY or known[spec.op].max_tokens:
+            continue  # decode kernels: checked above
+        wanted = min(cores, COLUMN_CHUNKS[spec.op](spec)) if spec.op in COLUMN_CHUNKS else cores
+        for tokens in (1, 17):
+            work = _work(spec, func, tokens, cores)
+            if work.busy_threads < wanted:
+                problems.append(f"{spec.name} at {tokens} tokens: {work.busy_threads}/{cores} threads busy "
+                                f"(want {wanted})")
+    assert not problems, f"{name}:\n" + "\n".join(problems)

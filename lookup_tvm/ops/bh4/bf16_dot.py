@@ -14,10 +14,13 @@ weights ``[..., k/2, o, 2]`` (16 output lanes of pairs, one 64-byte load).
 """
 from __future__ import annotations
 
+import contextlib
+
 from lookup_tvm.cpu.tvm_api import T, TensorIntrin, tirx
 
 LANES = 16
 INTRINSIC = "lookup_tvm_dpbf16ps_16x2"
+EMULATED = "lookup_tvm_dpbf16ps_16x2_emulated"
 
 _LLVM_IR = r"""
 define linkonce_odr <16 x float> @lookup_tvm_dpbf16ps(<16 x float> %acc, <16 x i32> %a, <16 x i32> %b) #0 {
@@ -73,13 +76,29 @@ def _dot(implementation: bool):
     return dot
 
 
-_registered: list[str] = []
+_registered: set[str] = set()
+_emulating: list[bool] = []
 
 
 def dot_intrinsic() -> str:
     """The registered tensor intrinsic's name: ``acc[16] += widen(weight[16, 2]) . widen(pair[2])``
-    (a block whose two innermost loops are 16 output lanes and one bf16 pair)."""
-    if not _registered:
-        TensorIntrin.register(INTRINSIC, _dot(implementation=False), _dot(implementation=True), override=True)
-        _registered.append(INTRINSIC)
-    return INTRINSIC
+    (a block whose two innermost loops are 16 output lanes and one bf16 pair). Inside
+    :func:`emulated_dot_products`, the intrinsic whose implementation is its description's loops."""
+    name = EMULATED if _emulating else INTRINSIC
+    if name not in _registered:
+        TensorIntrin.register(name, _dot(implementation=False), _dot(implementation=name == INTRINSIC), override=True)
+        _registered.add(name)
+    return name
+
+
+@contextlib.contextmanager
+def emulated_dot_products():
+    """Kernels scheduled inside this block tensorize their bf16 matmuls with plain float32
+    loops instead of ``vdpbf16ps``: the same schedule (the same loops, pairs and rounding)
+    runs, exactly, on a CPU without AVX512-BF16. For checking the ``bf16_dot`` schedules
+    anywhere; build such kernels into their own cache (their names do not say emulated)."""
+    _emulating.append(True)
+    try:
+        yield
+    finally:
+        _emulating.pop()

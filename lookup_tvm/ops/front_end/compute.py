@@ -24,6 +24,8 @@ from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te, tirx
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, vector_lanes, widened
+from lookup_tvm.ops.bh4.bf16_dot import LANES as DOT_LANES
+from lookup_tvm.ops.bh4.bf16_dot import dot_intrinsic
 from lookup_tvm.ops.bh4.compute import (bf16_dot_layout, bh4_stages, order_stage_loops, root_block_names,
                                         schedule_pairs, stage_block_names)
 from lookup_tvm.ops.hash.compute import code_and_score
@@ -114,11 +116,9 @@ DECODE_SIZED = frozenset({"column_vectors"})  # the decode front end's knob size
 
 def decode_front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """``column_vectors``: output vectors per task of a stage (the tasks are repeats x blocks x
-    column chunks); the widest chunk that still gives every core a task, then the others. With
-    ``bf16_dot``, the large-batch front end's knobs (its schedule, per token)."""
-    if spec.bf16_dot:
-        return front_end_knobs(spec, profile)
-    lanes = vector_lanes(spec["b"], profile)
+    column chunks); the widest chunk that still gives every core a task, then the others. A
+    vector is 16 lanes with ``bf16_dot`` (one ``vdpbf16ps``)."""
+    lanes = DOT_LANES if spec.bf16_dot else vector_lanes(spec["b"], profile)
     widths = [v for v in (8, 4, 2, 1) if spec["b"] % (lanes * v) == 0]
     vector_tasks = spec["r"] * spec["nb"] * spec["b"] // lanes
     default = next((v for v in widths if vector_tasks // v >= profile.cores), widths[-1])
@@ -131,11 +131,10 @@ def schedule_decode_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, 
     matmul, then its cross transform, one task per (repeat, block, column chunk) with the
     tokens inside (a task's weights, b x chunk floats, are read once per call and reused from
     L1 for every token; on many cores each core keeps its chunks in its own L2); the residual
-    mix and the hash one task per table. With ``bf16_dot`` the large-batch schedule runs
-    instead (one task per token: its weight pairs are rounded per call)."""
-    if spec.bf16_dot:
-        schedule_front_end(sch, spec, profile, choice)
-        return
+    mix and the hash one task per table. With ``bf16_dot`` the weights are rounded into bf16
+    pairs once per call (parallel), each stage input's pairs by the task that wrote those
+    values (the LayerNorm's token, the previous cross transform's column chunk), and the
+    block matmuls are tensorized with ``vdpbf16ps`` (:func:`_dot_columns`)."""
     lanes = vector_lanes(spec["b"], profile)
     ln = sch.get_sblock("ln")
     tokens = sch.get_loops(ln)[0]
@@ -144,12 +143,24 @@ def schedule_decode_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, 
         sch.compute_at(sch.get_sblock(name), tokens, preserve_unit_loops=True)
     _, ln_lanes = sch.split(sch.get_loops(ln)[-1], [None, lanes])
     sch.vectorize(ln_lanes)
+    if spec.bf16_dot:
+        weights = sch.get_sblock("weight_pairs")
+        sch.parallel(sch.fuse(*sch.get_loops(weights)[:-3]))
+        sch.vectorize(sch.fuse(*sch.get_loops(weights)[-2:]))
+    producer_task = tokens
     for name in stage_block_names(sch):
         block = sch.get_sblock(name)
+        if name.endswith("_mm") and spec.bf16_dot:
+            pairs = sch.get_sblock(name.replace("_mm", "_pairs"))
+            sch.reverse_compute_at(pairs, producer_task, preserve_unit_loops=True)
+            sch.vectorize(sch.fuse(*sch.get_loops(pairs)[-2:]))
+            _dot_columns(sch, block, choice["column_vectors"])
+            continue
         token, tile, rr, n, column, reduction = sch.get_loops(block)
         chunk, vector, lane = sch.split(column, [None, choice["column_vectors"], lanes])
         sch.reorder(rr, n, chunk, token, tile, reduction, vector, lane)
-        sch.parallel(sch.fuse(rr, n, chunk))
+        producer_task = sch.fuse(rr, n, chunk)
+        sch.parallel(producer_task)
         sch.unroll(vector)
         sch.vectorize(lane)
         sch.decompose_reduction(block, reduction)
@@ -159,3 +170,16 @@ def schedule_decode_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, 
     z = sch.get_sblock("z")
     sch.compute_at(z, table, preserve_unit_loops=True)
     sch.vectorize(sch.get_loops(z)[-1])
+
+
+def _dot_columns(sch: Schedule, block, column_vectors: int) -> None:
+    """A decode stage's block matmul on bf16 pairs, one task per (repeat, block, column chunk)
+    with the tokens inside; per token the pairs loop runs outside the chunk's 16-lane output
+    vectors (unrolled, their accumulators in registers), each a ``vdpbf16ps``."""
+    token, tile, rr, n, column, pair, lane_pair = sch.get_loops(block)
+    chunk, vector, lane = sch.split(column, [None, column_vectors, DOT_LANES])
+    sch.reorder(rr, n, chunk, token, tile, pair, vector, lane, lane_pair)
+    sch.parallel(sch.fuse(rr, n, chunk))
+    sch.unroll(vector)
+    sch.decompose_reduction(block, pair)
+    sch.tensorize(lane, dot_intrinsic())
