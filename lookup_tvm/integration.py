@@ -1,6 +1,10 @@
 """replace_ffn: swap the feed-forward sub-blocks of common transformer modules for LookupFFN.
 
-Recognised MLP shapes (the module named is the one that holds the FFN's layers):
+Recognised MLP shapes (the module named is the one that holds the FFN's layers), by name
+first (the fast paths below), then by structure (:mod:`lookup_tvm.mlp_structure`: any module
+whose own linear layers compute in-projection, elementwise activation, optionally times a
+gate, then out-projection, checked on one traced forward: GPT-NeoX, BLOOM, Falcon, Phi-3's
+fused gate-and-up, T5's dense and gated MLPs, a user's own):
 
 - two layers with an activation attribute between them: ``linear1``/``linear2``
   (``torch.nn.TransformerEncoderLayer``), ``fc1``/``fc2`` (OPT, ViT, CLIP, Whisper),
@@ -25,11 +29,11 @@ import dataclasses
 import re
 from typing import Any, Callable, Iterator
 
-import torch
 from torch import nn
 
-from lookup_tvm.module import LookupFFN
 from lookup_tvm.kit.checks import STORAGE_DTYPES
+from lookup_tvm.mlp_structure import find_mlp, linear_widths, replace_in_place
+from lookup_tvm.module import LookupFFN
 
 PAIRS = (("linear1", "linear2"), ("fc1", "fc2"), ("c_fc", "c_proj"), ("lin1", "lin2"))
 GATED = ("gate_proj", "up_proj", "down_proj")
@@ -40,7 +44,9 @@ _MLP_NAME = re.compile(r"MLP|FFN|FeedForward|Intermediate|DenseAct", re.IGNORECA
 class Replacement:
     """One replaced FFN: where, which rule, its widths, and the change in parameters and
     FFN FLOPs per token (multiply-add = 2). ``model_norms`` are the paths of the norm
-    modules of the enclosing layer: all of them stay."""
+    modules of the enclosing layer: all of them stay. ``found_by``: "name" (a named rule) or
+    "structure" (:mod:`lookup_tvm.mlp_structure`); ``notes``: what changed besides the FFN
+    (dropout inside the MLP dropped or kept)."""
 
     path: str
     kind: str
@@ -52,20 +58,12 @@ class Replacement:
     flops_before: int
     flops_after: int
     model_norms: tuple[str, ...]
+    found_by: str = "name"
+    notes: tuple[str, ...] = ()
 
 
 def _params(*modules: nn.Module) -> int:
     return sum(p.numel() for m in modules for p in m.parameters())
-
-
-def _widths(layer: nn.Module) -> tuple[int, int] | None:
-    """(in, out) features of an ``nn.Linear`` or a GPT-2 style ``Conv1D`` (weight [in, out])."""
-    if isinstance(layer, nn.Linear):
-        return layer.in_features, layer.out_features
-    weight = getattr(layer, "weight", None)
-    if type(layer).__name__ == "Conv1D" and isinstance(weight, torch.Tensor) and weight.dim() == 2:
-        return weight.shape[0], weight.shape[1]
-    return None
 
 
 def _activation_attr(module: nn.Module) -> str | None:
@@ -73,7 +71,7 @@ def _activation_attr(module: nn.Module) -> str | None:
     ``activation_fn``...): a callable whose name contains ``act``."""
     for name in [*module._modules, *(n for n in vars(module) if not n.startswith("_"))]:
         value = getattr(module, name, None)
-        if "act" in name.lower() and callable(value) and _widths(value) is None:
+        if "act" in name.lower() and callable(value) and linear_widths(value) is None:
             return name
     return None
 
@@ -130,7 +128,7 @@ def _replace_pair(model: nn.Module, path: str, module: nn.Module, build: _Builde
         first, second = getattr(module, first_name, None), getattr(module, second_name, None)
         if first is None or second is None:
             continue
-        first_w, second_w = _widths(first), _widths(second)
+        first_w, second_w = linear_widths(first), linear_widths(second)
         if first_w is None or second_w is None or first_w[1] != second_w[0]:
             continue
         before = _params(first, second)
@@ -152,8 +150,8 @@ def _replace_pair(model: nn.Module, path: str, module: nn.Module, build: _Builde
 
 def _replace_bert(model: nn.Module, path: str, module: nn.Module, build: _Builder) -> Replacement | None:
     intermediate, output = getattr(module, "intermediate", None), getattr(module, "output", None)
-    first = _widths(getattr(intermediate, "dense", None)) if intermediate is not None else None
-    second = _widths(getattr(output, "dense", None)) if output is not None else None
+    first = linear_widths(getattr(intermediate, "dense", None)) if intermediate is not None else None
+    second = linear_widths(getattr(output, "dense", None)) if output is not None else None
     if first is None or second is None or first[1] != second[0]:
         return None
     before = _params(intermediate, output.dense)
@@ -165,7 +163,7 @@ def _replace_bert(model: nn.Module, path: str, module: nn.Module, build: _Builde
 
 
 def _replace_gated(model: nn.Module, path: str, module: nn.Module, build: _Builder) -> Replacement | None:
-    widths = [_widths(getattr(module, n, None)) if isinstance(getattr(module, n, None), nn.Module) else None
+    widths = [linear_widths(getattr(module, n, None)) if isinstance(getattr(module, n, None), nn.Module) else None
               for n in GATED]
     if any(w is None for w in widths):
         return None
@@ -179,22 +177,47 @@ def _replace_gated(model: nn.Module, path: str, module: nn.Module, build: _Build
                    _norms(model, path, lookup))
 
 
+def _replace_by_structure(model: nn.Module, path: str, module: nn.Module, build: _Builder) -> Replacement | None:
+    """Any other MLP, told by its layers' shapes and one traced forward (:func:`find_mlp`):
+    replaced whole where its output is the out-projection's, else in place (the in-projection
+    becomes the LookupFFN, the activation and out-projection identities) where the module adds
+    something of its own (BLOOM's residual), checked by running it again."""
+    found = find_mlp(module)
+    if found is None:
+        return None
+    first = getattr(module, found.inputs[0])
+    before = _params(*(getattr(module, n) for n in (*found.inputs, found.output)))
+    lookup = build(found.d_model, found.d_out, first)
+    if found.whole:
+        if not path:
+            return None
+        parent, name = _parent(model, path)
+        setattr(parent, name, lookup)
+        notes = tuple(f"dropout {n} (p={p}) inside the MLP dropped" for n, p in found.dropouts)
+    else:
+        replace_in_place(module, found, lookup)
+        notes = tuple(f"dropout {n} (p={p}) kept, now on the LookupFFN output" for n, p in found.dropouts)
+    matmuls = 3 if found.kind != "plain" else 2
+    return _report(path, found.describe(), found.d_model, found.hidden, found.d_out, before, lookup, matmuls,
+                   _norms(model, path, lookup), "structure", notes)
+
+
 RULES: tuple[Callable[[nn.Module, str, nn.Module, _Builder], Replacement | None], ...] = (
-    _replace_pair, _replace_bert, _replace_gated)
+    _replace_pair, _replace_bert, _replace_gated, _replace_by_structure)
 
 
 def _report(path: str, kind: str, d_model: int, hidden: int, d_out: int, before: int, lookup: LookupFFN,
-            matmuls: int, norms: tuple[str, ...]) -> Replacement:
+            matmuls: int, norms: tuple[str, ...], found_by: str = "name", notes: tuple[str, ...] = ()) -> Replacement:
     flops_before = 2 * d_model * hidden * (matmuls - 1) + 2 * hidden * d_out
     return Replacement(path, kind, d_model, hidden, d_out, before, _params(lookup), flops_before,
-                       lookup.config.flops_per_token(), norms)
+                       lookup.config.flops_per_token(), norms, found_by, notes)
 
 
 def _mlp_like(model: nn.Module) -> Iterator[str]:
     """Descriptions of modules that look like an MLP: two or more linear children, or an
     MLP-like class name."""
     for _, module in model.named_modules():
-        linear = [n for n, c in module.named_children() if _widths(c) is not None]
+        linear = [n for n, c in module.named_children() if linear_widths(c) is not None]
         if len(linear) >= 2 or _MLP_NAME.search(type(module).__name__):
             yield f"{type(module).__name__}({', '.join(linear) or 'no linear children'})"
 
@@ -222,6 +245,8 @@ def replace_ffn(model: nn.Module, *, strict: bool = True, **lookup_options: Any)
         seen = sorted(set(_mlp_like(model)))
         raise ValueError(
             f"replace_ffn found no FFN it knows in {type(model).__name__}. MLP-like modules seen: "
-            f"{', '.join(seen) or 'none'}. Recognised: {', '.join('/'.join(p) for p in PAIRS)} with an activation "
-            f"attribute, intermediate.dense/output.dense, {'/'.join(GATED)}. Pass strict=False to allow no change")
+            f"{', '.join(seen) or 'none'}. Recognised by name: {', '.join('/'.join(p) for p in PAIRS)} with an "
+            f"activation attribute, intermediate.dense/output.dense, {'/'.join(GATED)}; by structure: a module whose "
+            "own linear layers compute in-projection, elementwise activation (times a gate), out-projection "
+            "(lookup_tvm.mlp_structure). Pass strict=False to allow no change")
     return report

@@ -1,12 +1,14 @@
 """Put LookupFFN into a Hugging Face transformers model: replace, report, train briefly, save.
 
 The model comes from a local directory (a config.json, with or without weights) or a model
-type name plus overrides; nothing is downloaded. Every recognised FFN is replaced; the
-report gives, per layer, the rule used, the norms that stay, and the parameter and FFN-FLOP
-change. Then a short run on local text (the standard library's sources):
+type name plus overrides; nothing is downloaded. Every recognised FFN is replaced, by name
+or by structure (any in-projection, activation, out-projection MLP: GPT-NeoX, BLOOM, Falcon,
+Phi-3, T5...); the report gives, per layer, the rule used and how it was found, the norms
+that stay, the parameter and FFN-FLOP change, and any dropout inside an MLP that was dropped. Then a short run on local text (the standard library's sources):
 
-- fine-tune (default): the causal or masked LM loss on byte tokens (vocabulary >= 256;
-  masked LM >= 257 for its [MASK]);
+- fine-tune (default): the causal, masked or sequence-to-sequence LM loss on byte tokens
+  (vocabulary >= 256; masked LM >= 257 for its [MASK]; seq2seq (T5): the decoder rebuilds
+  the input);
 - distil (``--distil``, needs saved weights): match the original model's logits (KL), on
   the local text through the directory's tokenizer (bytes when there is none).
 
@@ -16,6 +18,8 @@ Examples:
   python scripts/replace_hf.py gpt2 --set n_layer=4,n_embd=256,n_head=4,vocab_size=256 --out build/gpt2-lookup
   python scripts/replace_hf.py bert --set hidden_size=256,num_hidden_layers=4,num_attention_heads=4,vocab_size=260 \\
       --num-tables 64 --steps 200 --out build/bert-lookup
+  python scripts/replace_hf.py gpt_neox --set hidden_size=256,num_hidden_layers=4,num_attention_heads=4,vocab_size=256 \\
+      --out build/neox-lookup
   python scripts/replace_hf.py path/to/saved-model --distil --steps 200 --out build/distilled
 """
 from __future__ import annotations
@@ -69,8 +73,12 @@ def load_model(name: str, overrides: str, distil: bool):
         task, auto = "causal-lm", transformers.AutoModelForCausalLM
     elif type(config) in transformers.MODEL_FOR_MASKED_LM_MAPPING:
         task, auto = "masked-lm", transformers.AutoModelForMaskedLM
+    elif type(config) in transformers.MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING:
+        task, auto = "seq2seq", transformers.AutoModelForSeq2SeqLM
+        if getattr(config, "decoder_start_token_id", None) is None:  # T5's configs leave it to the checkpoint
+            config.decoder_start_token_id = getattr(config, "pad_token_id", None) or 0
     else:
-        raise SystemExit(f"{type(config).__name__} has neither a causal nor a masked LM head in transformers")
+        raise SystemExit(f"{type(config).__name__} has no causal, masked or sequence-to-sequence LM head in transformers")
     has_weights = directory.is_dir() and any((directory / f).exists() for f in (
         "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin"))
     if distil and not has_weights:
@@ -111,11 +119,13 @@ def main(argv=None) -> int:
     teacher = copy.deepcopy(model).eval() if args.distil else None
     params_before = sum(p.numel() for p in model.parameters())
     report = hf.replace_ffn(model, num_tables=args.num_tables, code_bits=args.code_bits, block_size=args.block_size)
-    rows = [[r.path, r.kind, ", ".join(n.rpartition(".")[2] for n in r.model_norms) or "-",
+    rows = [[r.path, r.kind, r.found_by, ", ".join(n.rpartition(".")[2] for n in r.model_norms) or "-",
              f"{r.params_before:,} -> {r.params_after:,}", f"{r.flops_before:,} -> {r.flops_after:,}",
              f"{r.flops_after / r.flops_before:.2f}x"] for r in report]
-    print(tabulate(rows, headers=["layer", "rule", "norms kept", "parameters", "FFN FLOPs/token", "FLOPs ratio"],
-                   tablefmt="github"))
+    print(tabulate(rows, headers=["layer", "rule", "found by", "norms kept", "parameters", "FFN FLOPs/token",
+                                  "FLOPs ratio"], tablefmt="github"))
+    for note in sorted({f"{r.path}: {n}" for r in report for n in r.notes}):
+        print(note)
     params_after = sum(p.numel() for p in model.parameters())
     print(f"\nmodel parameters {params_before:,} -> {params_after:,} ({params_after / params_before:.1f}x)")
 
@@ -135,7 +145,7 @@ def main(argv=None) -> int:
         elif task == "masked-lm":
             inputs, labels = mask_tokens(window, gen)
             loss = model(input_ids=inputs.masked_fill(inputs == 256, mask_id), labels=labels).loss
-        else:
+        else:  # causal LM (shifts its labels itself); seq2seq: the decoder rebuilds the input
             loss = model(input_ids=window, labels=window).loss
         opt.zero_grad(set_to_none=True)
         loss.backward()

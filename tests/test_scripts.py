@@ -37,8 +37,18 @@ def test_replace_hf_converts_trains_and_saves_a_reloadable_model(tmp_path):
     pytest.importorskip("transformers")
     out = run("scripts/replace_hf.py", "gpt2", "--set", "n_layer=2,n_embd=64,n_head=2,vocab_size=256,n_positions=64",
               "--num-tables", "16", "--steps", "3", "--context", "32", "--out", str(tmp_path / "gpt2"))
-    assert "| transformer.h.1.mlp | c_fc/act/c_proj | ln_1, ln_2" in out and "step 3/3 loss" in out
+    assert "| transformer.h.1.mlp | c_fc/act/c_proj | name       | ln_1, ln_2" in out and "step 3/3 loss" in out
     from lookup_tvm import LookupFFN, hf
 
     model = hf.from_pretrained(tmp_path / "gpt2")
     assert sum(isinstance(m, LookupFFN) for m in model.modules()) == 2
+
+
+def test_replace_hf_takes_a_family_found_by_structure(tmp_path):
+    pytest.importorskip("transformers")
+    out = run("scripts/replace_hf.py", "t5", "--set",
+              "d_model=64,d_ff=128,d_kv=32,num_layers=1,num_heads=2,vocab_size=256,feed_forward_proj=gated-gelu",
+              "--num-tables", "16", "--steps", "2", "--context", "16", "--out", str(tmp_path / "t5"))
+    assert "| encoder.block.0.layer.1.DenseReluDense | wi_0/wi_1/wo (gated) | structure" in out
+    assert "encoder.block.0.layer.1.DenseReluDense: dropout dropout (p=0.1) inside the MLP dropped" in out
+    assert "step 2/2 loss" in out
