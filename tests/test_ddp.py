@@ -23,8 +23,8 @@ STEPS = {"float32": 3, "bfloat16": 1}  # bfloat16 trajectories part after a step
 def _torchrun(out, dtype: str, wrapper: str) -> dict:
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
            os.path.join(REPO, "tests", "ddp_worker.py"), str(out), dtype, str(STEPS[dtype]), wrapper]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=240, cwd=REPO,
-                          env={**os.environ, "PYTHONPATH": REPO})
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": REPO})  # the worker's collectives time out at 120 s
     assert done.returncode == 0, done.stderr[-3000:]
     return torch.load(out)
 

@@ -36,6 +36,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("libraries", ("lookup_tvm.library",)),
     ("module, functional", ("lookup_tvm.module", "lookup_tvm.functional")),
     ("tuning", ("lookup_tvm.tuning", "lookup_tvm.tuning.*")),
+    ("MLPs found by structure", ("lookup_tvm.mlp_structure",)),
     ("integration, benchmarks, studies", ("lookup_tvm.integration", "lookup_tvm.lm", "lookup_tvm.compare",
                                           "lookup_tvm.bench", "lookup_tvm.scaling", "lookup_tvm.study")),
     ("Hugging Face", ("lookup_tvm.hf",)),
