@@ -4,8 +4,9 @@
 A nominal peak (clock x FMA units x lanes) is often wrong on VMs and on CPUs whose wide
 vectors are split: the Zen 4 VM reports 2.6 GHz in ``cpu MHz`` and two 512-bit FMA units,
 while it sustains one 512-bit FMA per cycle at about 3.66 GHz. So the kernels' peak is
-measured: a TVM kernel of ``CHAINS`` independent vector FMA chains (enough to hide the FMA
-latency on every x86 core), compiled for the target, run on one thread.
+measured: a TVM kernel of independent vector FMA chains on registers only (enough chains to
+hide the FMA latency on every x86 core, as many as the target's vector registers allow),
+compiled for the target, run on one thread.
 """
 from __future__ import annotations
 
@@ -15,39 +16,53 @@ import torch
 
 from lookup_tvm.cpu.target import TargetSpec
 from lookup_tvm.cpu.tvm_api import Schedule, build, te
+from lookup_tvm.kit.tir import vector_registers
 
-CHAINS = 12  # independent accumulators: latency 4-5 cycles x up to 2 FMA issues per cycle
+CHAINS = 12  # the read kernel's independent accumulators: latency 4-5 cycles x up to 2 loads per cycle
+GROUPS = 2  # the FMA kernel's broadcast multiplicands, one live at a time
 STEPS = 4096  # FMAs per chain per call
 L2_RESIDENT_BYTES = 512 * 1024  # over every L1d we meet (32-64 KiB), within every L2 (1-2 MiB)
 PASSES = 16  # reads of the buffer per call
 
 
-def _fma_kernel(target: TargetSpec):
-    """out[c, l] = sum_k a[c, l] * b[k]: per k one broadcast and CHAINS vector FMAs."""
-    lanes = target.profile.lanes(32)
-    a = te.placeholder((CHAINS, lanes), "float32", name="a")
-    b = te.placeholder((STEPS,), "float32", name="b")
+def fma_vectors(target: TargetSpec) -> int:
+    """Vectors of ``a`` the FMA kernel keeps in registers: GROUPS x that many accumulators, that
+    many multiplicands and one broadcast fill the target's vector registers (AVX2's 16: 5, so
+    10 chains, enough for 2 FMA pipes of latency 4-5; AVX-512's 32: 10, so 20 chains)."""
+    return (vector_registers(target.profile) - 1) // (GROUPS + 1)
+
+
+def fma_module(target: TargetSpec):
+    """out[g, c, l] = sum_k a[c, l] * b[g, k]: per k, GROUPS broadcasts and GROUPS x vectors
+    independent vector FMAs on registers only. (A kernel with more chains than registers spills
+    its multiplicands to the stack and runs at 67-95 GFLOP/s on the Zen 3 VM from one call to the
+    next, whereas this one holds at 95.)"""
+    lanes, vectors = target.profile.lanes(32), fma_vectors(target)
+    a = te.placeholder((vectors, lanes), "float32", name="a")
+    b = te.placeholder((GROUPS, STEPS), "float32", name="b")
     k = te.reduce_axis((0, STEPS), "k")
-    out = te.compute((CHAINS, lanes), lambda c, lane: te.sum(a[c, lane] * b[k], axis=k), name="fma")
+    out = te.compute((GROUPS, vectors, lanes), lambda g, c, lane: te.sum(a[c, lane] * b[g, k], axis=k), name="fma")
     sch = Schedule(te.create_prim_func([a, b, out]))
     block = sch.get_sblock("fma")
-    c, lane, red = sch.get_loops(block)
-    sch.reorder(red, c, lane)
+    g, c, lane, red = sch.get_loops(block)
+    sch.reorder(red, g, c, lane)
+    sch.unroll(g)
     sch.unroll(c)
     sch.vectorize(lane)
     sch.decompose_reduction(block, red)
-    return build(sch.mod["main"], target)["main"], lanes
+    return build(sch.mod["main"], target), (vectors, lanes)
 
 
 def fma_gflops_per_core(target: TargetSpec, seconds: float = 0.3) -> float:
     """Sustained fp32 GFLOP/s of one thread on this machine (multiply-add = 2 FLOPs): the best
     of several timed batches, so a busy moment lowers no figure but its own batch."""
-    kernel, lanes = _fma_kernel(target)  # no parallel loop: it runs on the calling thread
-    a, b, out = torch.rand(CHAINS, lanes), torch.rand(STEPS) * 1e-3, torch.empty(CHAINS, lanes)
+    module, (vectors, lanes) = fma_module(target)
+    kernel = module["main"]  # no parallel loop: it runs on the calling thread
+    a, b, out = torch.rand(vectors, lanes), torch.rand(GROUPS, STEPS) * 1e-3, torch.empty(GROUPS, vectors, lanes)
     kernel(a, b, out)
     calls = max(1, int(seconds / 10 / max(_time(kernel, a, b, out, calls=1), 1e-7)))
     best = min(_time(kernel, a, b, out, calls=calls) for _ in range(10))
-    return 2.0 * CHAINS * lanes * STEPS / best / 1e9
+    return 2.0 * GROUPS * vectors * lanes * STEPS / best / 1e9
 
 
 def _time(kernel, *args, calls: int) -> float:
