@@ -16,7 +16,6 @@ import torch
 
 from lookup_tvm.cpu.target import TargetSpec
 from lookup_tvm.cpu.tvm_api import Schedule, build, te
-from lookup_tvm.kit.tir import vector_registers
 
 CHAINS = 12  # the read kernel's independent accumulators: latency 4-5 cycles x up to 2 loads per cycle
 GROUPS = 2  # the FMA kernel's broadcast multiplicands, one live at a time
@@ -29,7 +28,7 @@ def fma_vectors(target: TargetSpec) -> int:
     """Vectors of ``a`` the FMA kernel keeps in registers: GROUPS x that many accumulators, that
     many multiplicands and one broadcast fill the target's vector registers (AVX2's 16: 5, so
     10 chains, enough for 2 FMA pipes of latency 4-5; AVX-512's 32: 10, so 20 chains)."""
-    return (vector_registers(target.profile) - 1) // (GROUPS + 1)
+    return (target.profile.vector_registers - 1) // (GROUPS + 1)
 
 
 def fma_module(target: TargetSpec):

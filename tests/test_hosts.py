@@ -68,6 +68,10 @@ def test_profile_from_the_probe(name):
     profile = host_profile(HOSTS[name])
     assert (profile.vector_bits, profile.l2_bytes) == EXPECTED[name]
     assert profile.cores == HOSTS[name].cores and profile.ghz > 0
+    arm = name.startswith("neoverse")
+    assert profile.vector_registers == (32 if arm or profile.vector_bits == 512 else 16)
+    named = parse_target({"kind": "llvm", "mcpu": HOSTS[name].llvm_cpu, "num-cores": 2}).profile
+    assert named.vector_registers == profile.vector_registers  # the table and LLVM agree with the probe
 
 
 @pytest.mark.parametrize("cpu", sorted(CPU_PROFILES))

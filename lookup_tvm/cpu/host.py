@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
-from lookup_tvm.cpu.target import AARCH64_TRIPLE, CPU_PROFILES, KIB, MIB, CpuProfile
+from lookup_tvm.cpu.target import AARCH64_TRIPLE, ARM_REGISTERS, CPU_PROFILES, KIB, MIB, CpuProfile
 
 _SIZE_UNITS = {"K": KIB, "M": MIB, "G": 1024 * MIB}
 
@@ -205,4 +205,5 @@ def host_profile(probe: HostProbe | None = None) -> CpuProfile:
         cores=probe.cores,
         ghz=_ghz(probe, nominal),
         fma_units=fallback.fma_units,
+        vector_registers=ARM_REGISTERS if probe.machine == "aarch64" else 0,
     )

@@ -10,8 +10,8 @@ from typing import Any, Mapping
 
 from lookup_tvm.cpu.host import HostProbe, current_probe, host_profile
 from lookup_tvm.cpu.isa import host_mattr, isa_part
-from lookup_tvm.cpu.target import (AARCH64_TRIPLE, CPU_PROFILES, KIB, MIB, PREFER_256_BIT, PREFER_512_BIT, CpuProfile,
-                                   TargetSpec, normal_attrs, parse_cli_string)
+from lookup_tvm.cpu.target import (AARCH64_TRIPLE, ARM_REGISTERS, CPU_PROFILES, KIB, MIB, PREFER_256_BIT,
+                                   PREFER_512_BIT, CpuProfile, TargetSpec, normal_attrs, parse_cli_string)
 
 _PROFILE_FIELDS = {f.name for f in dataclasses.fields(CpuProfile)} - {"name", "bf16_dot_products"}
 _FLOAT_FIELDS = {"ghz"}
@@ -88,7 +88,8 @@ def _llvm_profile(mcpu: str, triple: str | None) -> tuple[CpuProfile, str | None
         bits = 256
     else:
         bits = 128
-    return CpuProfile(mcpu, bits, 32 * KIB, 1 * MIB, 32 * MIB, 2), None if x86 else triple
+    registers = 0 if x86 else ARM_REGISTERS  # 0: x86's count from the vector width
+    return CpuProfile(mcpu, bits, 32 * KIB, 1 * MIB, 32 * MIB, 2, vector_registers=registers), None if x86 else triple
 
 
 def _positive_int(name: str, value: Any) -> int:

@@ -33,7 +33,9 @@ MAX_L3_PER_CORE = 5 * MIB  # the most L3 per core of the server CPUs we know (Em
 
 @dataclasses.dataclass(frozen=True)
 class CpuProfile:
-    """What the schedules need to know about a CPU. Sizes are bytes, per core for L1d/L2."""
+    """What the schedules need to know about a CPU. Sizes are bytes, per core for L1d/L2;
+    ``vector_registers`` the architectural vector registers (register tiles are sized from it:
+    16 on AVX2, 32 on AVX-512, NEON and SVE)."""
 
     name: str
     vector_bits: int
@@ -44,6 +46,11 @@ class CpuProfile:
     ghz: float = 2.5
     fma_units: int = 2
     bf16_dot_products: bool = False  # AVX512-BF16 vdpbf16ps: set only by lookup_tvm.cpu.isa.isa_profile
+    vector_registers: int = 0  # architectural vector registers; 0: x86's, 32 with 512-bit vectors, else 16
+
+    def __post_init__(self) -> None:
+        if not self.vector_registers:
+            object.__setattr__(self, "vector_registers", 32 if self.vector_bits >= 512 else 16)
 
     @property
     def l3_share_bytes(self) -> int:
@@ -69,6 +76,8 @@ class CpuProfile:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+ARM_REGISTERS = 32  # AArch64's NEON and SVE register files
+
 CPU_PROFILES: dict[str, CpuProfile] = {
     p.name: p
     for p in (
@@ -80,8 +89,8 @@ CPU_PROFILES: dict[str, CpuProfile] = {
         CpuProfile("znver3", 256, 32 * KIB, 512 * KIB, 32 * MIB, 64, 2.45, 2),
         CpuProfile("znver4", 512, 32 * KIB, 1 * MIB, 32 * MIB, 96, 2.4, 1),
         CpuProfile("znver5", 512, 48 * KIB, 1 * MIB, 512 * MIB, 128, 2.7, 2),
-        CpuProfile("neoverse-v1", 256, 64 * KIB, 1 * MIB, 32 * MIB, 64, 2.6, 4),
-        CpuProfile("neoverse-v2", 128, 64 * KIB, 2 * MIB, 114 * MIB, 72, 3.1, 4),
+        CpuProfile("neoverse-v1", 256, 64 * KIB, 1 * MIB, 32 * MIB, 64, 2.6, 4, vector_registers=ARM_REGISTERS),
+        CpuProfile("neoverse-v2", 128, 64 * KIB, 2 * MIB, 114 * MIB, 72, 3.1, 4, vector_registers=ARM_REGISTERS),
     )
 }
 AARCH64_TRIPLE = "aarch64-linux-gnu"

@@ -24,12 +24,6 @@ def vector_lanes(extent: int, profile: CpuProfile, dtype_bits: int = 32) -> int:
     return lanes
 
 
-def vector_registers(profile: CpuProfile) -> int:
-    """Architectural vector registers: 32 with 512-bit vectors (AVX-512), else 16 (AVX2's
-    count; Arm's 32 are under-counted, which only shrinks register tiles)."""
-    return 32 if profile.vector_bits >= 512 else 16
-
-
 REFERENCE_TOKENS = 4096  # the batch every core must get work at from any candidate of a token tile
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
-from lookup_tvm.kit.tir import batch_extent, divisors, vector_lanes, vector_registers
+from lookup_tvm.kit.tir import batch_extent, divisors, vector_lanes
 from lookup_tvm.ops.bh4.bf16_dot import bf16_bits, from_bf16_bits
 from lookup_tvm.ops.bh4.compute import schedule_pairs, tensorize_dot_matmul, weight_pairs
 
@@ -120,7 +120,7 @@ def weight_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     one block), the default filling half of the vector registers."""
     lanes = vector_lanes(spec["b"], profile)
     vectors = divisors(spec["b"] // lanes, [4, 2, 1, 8])
-    budget = max(1, vector_registers(profile) // 2 // vectors[0])
+    budget = max(1, profile.vector_registers // 2 // vectors[0])
     rows = divisors(spec["b"], [r for r in (8, 6, 4, 3, 2, 1) if r <= budget] + [1, 2, 4, 8])
     per_core = -(-profile.cores // (spec["r"] * spec["nb"]))
     return {"chunks": list(dict.fromkeys([per_core, 1, 2, 4, 8, 16, 32])), "tile_rows": rows,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
-from lookup_tvm.kit.tir import divisors, vector_lanes, vector_registers
+from lookup_tvm.kit.tir import divisors, vector_lanes
 from lookup_tvm.ops.gather.compute import define_gather
 
 SMALL_TOKENS = 512  # calls with at most this many tokens run the small-batch gather (cold, 1 thread, Zen 3: 0.70x the large gather's time at 512 tokens, 0.91x at 1024, 1.65x at 4096)
@@ -45,7 +45,7 @@ def small_gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     widths = [vectors >> shift for shift in range(vectors.bit_length()) if vectors % (vectors >> shift) == 0]
     chunk = max(v for v in widths if v <= per_core)
     cols = divisors(spec["d_out"], [lanes * m for m in (chunk, 64, 32, 16, 8, 4, 2, 1)])
-    registers = divisors(cols[0] // lanes, [vector_registers(profile) // 2, 8, 4, 2, 1])
+    registers = divisors(cols[0] // lanes, [profile.vector_registers // 2, 8, 4, 2, 1])
     needed = -(-profile.cores // (vectors // chunk))
     groups = min(g for g in range(1, spec["h"] + 1) if spec["h"] % g == 0 and (g >= needed or g == spec["h"]))
     return {"cols": cols, "register_vectors": [r for r in registers if r <= 16] or [1],
