@@ -1,6 +1,6 @@
 # gather_grad-d_out512-h128-lanes8-rows256-table_block1-token_block64 for {'mcpu': 'znver3', 'kind': 'llvm', 'num-cores': 2}
 # measured on AMD EPYC: 35.794 ms at 4096 tokens after 26 trials
-# knobs: {'lanes': 8, 'token_block': 64, 'table_block': 1}
+# knobs: {'lanes': 8, 'table_block': 1, 'token_block': 64}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 

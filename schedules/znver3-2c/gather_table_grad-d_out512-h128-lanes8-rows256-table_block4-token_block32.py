@@ -1,6 +1,6 @@
 # gather_table_grad-d_out512-h128-lanes8-rows256-table_block4-token_block32 for {'mcpu': 'znver3', 'kind': 'llvm', 'num-cores': 2}
 # measured on AMD EPYC: 23.799 ms at 4096 tokens after 26 trials
-# knobs: {'lanes': 8, 'token_block': 32, 'table_block': 4}
+# knobs: {'lanes': 8, 'table_block': 4, 'token_block': 32}
 # from tvm.script import tirx as T
 # from tvm.tirx.layout import Axis
 

@@ -12,7 +12,8 @@ from lookup_tvm.cpu.tvm_api import Schedule, te
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, divisors, vector_lanes
 from lookup_tvm.ops.bh4.bf16_dot import bf16_bits, from_bf16_bits
-from lookup_tvm.ops.bh4.compute import schedule_pairs, tensorize_dot_matmul, weight_pairs
+from lookup_tvm.ops.bh4.compute import (REGISTER_TILE, register_tile_vectors, schedule_pairs, tensorize_dot_matmul,
+                                        weight_pairs)
 
 
 def define_stage_grad(spec: OpSpec, batch=None):
@@ -70,8 +71,9 @@ def _bf16_dot_input_grad(g_t, wt, spec: OpSpec):
 
 
 def stage_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
-    """Unrolling of the output vectors."""
-    return {"unroll": [0, 1]}
+    """``mm_order``: register tiles of a token tile x a few output vectors (:data:`REGISTER_TILE`,
+    the default) or one token at a time; ``unroll`` of the output vectors (the latter order)."""
+    return {"mm_order": [REGISTER_TILE, 0], "unroll": [0, 1]}
 
 
 def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
@@ -86,6 +88,14 @@ def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice
             sch.compute_at(sch.get_sblock("grad_pairs"), tiles, preserve_unit_loops=True)
             schedule_pairs(sch)
             tensorize_dot_matmul(sch, block, tok, rr, n, col, red)
+            continue
+        if choice.get("mm_order", 0) == REGISTER_TILE:
+            group, vector, lane = sch.split(col, [None, register_tile_vectors(spec, profile), lanes])
+            sch.reorder(rr, n, group, *red, tok, vector, lane)
+            sch.unroll(tok)
+            sch.unroll(vector)
+            sch.vectorize(lane)
+            sch.decompose_reduction(block, red[0])
             continue
         col_o, col_i = sch.split(col, [None, lanes])
         sch.reorder(tok, rr, n, *red, col_o, col_i)
