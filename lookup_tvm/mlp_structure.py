@@ -135,7 +135,7 @@ class _Recorder:
             handle.remove()
 
 
-def sample_inputs(module: nn.Module, d_model: int) -> tuple[torch.Tensor, ...]:
+def _sample_inputs(module: nn.Module, d_model: int) -> tuple[torch.Tensor, ...]:
     """A random input (2 x 3 tokens of width d_model) and one more of that shape per further
     required forward argument, on the device and dtype of the module's parameters."""
     param = next(module.parameters())
@@ -185,7 +185,7 @@ def find_mlp(module: nn.Module) -> FoundMLP | None:
 
 def _find(module: nn.Module, traced: nn.Module) -> FoundMLP | None:
     for kind, ins, out, d, k, d_out in _shapes(traced):
-        inputs = sample_inputs(traced, d)
+        inputs = _sample_inputs(traced, d)
         recorder = _Recorder(traced, (*ins, out))
         try:
             with _evaluating(traced):
