@@ -34,7 +34,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--tokens", type=int, default=4096, help="tokens per call the kernels are tuned at (default 4096)")
     parser.add_argument("--trials", type=int, default=32,
                         help="measured trials per kernel (default 32: the default config's 29 kernels, fp32 and "
-                             "bf16, in about 7 minutes on a 2-core Zen 3; README, Quick start)")
+                             "bf16, in about 8 minutes on a 2-core Zen 3; README, Quick start)")
     parser.add_argument("--ops", default="",
                         help="comma-separated operators to tune (default: all kernels of the config, e.g. "
                              "gather,gather_table_grad,hash)")
