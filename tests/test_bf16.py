@@ -140,6 +140,7 @@ def test_bf16_dot_products_only_where_the_target_has_avx512_bf16(target, dot, tm
 
 @pytest.mark.parametrize("op,params", [("front_end_small", {"d": 100, "r": 1, "nb": 4, "b": 32, "h": 8, "tau": 4}),
                                        ("front_end_small", {"d": 512, "r": 2, "nb": 8, "b": 64, "h": 128, "tau": 8}),
+                                       ("front_end_small", {"d": 64, "r": 2, "nb": 1, "b": 64, "h": 16, "tau": 8}),
                                        ("front_end", {"d": 40, "r": 1, "nb": 4, "b": 16, "h": 8, "tau": 4}),
                                        ("bh4_stage", {"r": 3, "r_in": 1, "nb": 2, "b": 32}),
                                        ("bh4_stage_grad", {"r": 3, "r_in": 3, "nb": 2, "b": 32})])

@@ -12,8 +12,7 @@ from lookup_tvm.cpu.tvm_api import Schedule, te
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, divisors, vector_lanes
 from lookup_tvm.ops.bh4.bf16_dot import bf16_bits, from_bf16_bits
-from lookup_tvm.ops.bh4.compute import (REGISTER_TILE, register_tile_vectors, schedule_pairs, tensorize_dot_matmul,
-                                        weight_pairs)
+from lookup_tvm.ops.bh4.compute import REGISTER_TILE, register_tile, schedule_pairs, tensorize_dot_matmul, weight_pairs
 
 
 def define_stage_grad(spec: OpSpec, batch=None):
@@ -90,12 +89,7 @@ def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice
             tensorize_dot_matmul(sch, block, tok, rr, n, col, red)
             continue
         if choice.get("mm_order", 0) == REGISTER_TILE:
-            group, vector, lane = sch.split(col, [None, register_tile_vectors(spec, profile), lanes])
-            sch.reorder(rr, n, group, *red, tok, vector, lane)
-            sch.unroll(tok)
-            sch.unroll(vector)
-            sch.vectorize(lane)
-            sch.decompose_reduction(block, red[0])
+            register_tile(sch, block, tok, rr, n, col, red, spec, profile)
             continue
         col_o, col_i = sch.split(col, [None, lanes])
         sch.reorder(tok, rr, n, *red, col_o, col_i)

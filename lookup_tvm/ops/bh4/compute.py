@@ -253,7 +253,7 @@ def order_stage_loops(sch: Schedule, blocks, spec: OpSpec, profile: CpuProfile, 
             continue
         tok, rr, n, o, red = sch.get_loops(block)[-5:]
         if is_mm and choice["mm_order"] == REGISTER_TILE:
-            _register_tile(sch, block, spec, profile)
+            register_tile(sch, block, tok, rr, n, o, [red], spec, profile)
             continue
         o_outer, o_inner = sch.split(o, [None, lanes])
         if choice["mm_order" if is_mm else "cross_order"] == 0:
@@ -277,18 +277,19 @@ def register_tile_vectors(spec: OpSpec, profile: CpuProfile) -> int:
     return max(fits or [1])
 
 
-def _register_tile(sch: Schedule, block, spec: OpSpec, profile: CpuProfile) -> None:
-    """mm_order REGISTER_TILE: per (repeat, block, group of output vectors) the reduction runs
-    outside the tile's tokens and vectors (unrolled), so its accumulators stay in registers
-    (:func:`register_tile_vectors`) and each weight vector loaded feeds token_tile FMAs."""
+def register_tile(sch: Schedule, block, tok, rr, n, col, reductions, spec: OpSpec, profile: CpuProfile) -> None:
+    """mm_order REGISTER_TILE for a block matmul (forward stage or input gradient) whose loops
+    are the tile's tokens, repeat, block, output column and ``reductions``: per (repeat, block,
+    group of output vectors) the reductions run outside the tile's tokens and vectors
+    (unrolled), so its accumulators stay in registers (:func:`register_tile_vectors`) and each
+    weight vector loaded feeds token_tile FMAs."""
     lanes = vector_lanes(spec["b"], profile)
-    tok, rr, n, o, red = sch.get_loops(block)[-5:]
-    group, vector, lane = sch.split(o, [None, register_tile_vectors(spec, profile), lanes])
-    sch.reorder(rr, n, group, red, tok, vector, lane)
+    group, vector, lane = sch.split(col, [None, register_tile_vectors(spec, profile), lanes])
+    sch.reorder(rr, n, group, *reductions, tok, vector, lane)
     sch.unroll(tok)
     sch.unroll(vector)
     sch.vectorize(lane)
-    sch.decompose_reduction(block, red)
+    sch.decompose_reduction(block, reductions[0])
 
 
 def tensorize_dot_matmul(sch: Schedule, block, tok, rr, n, col, reductions) -> None:

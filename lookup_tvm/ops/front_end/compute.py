@@ -154,7 +154,7 @@ def schedule_decode_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, 
             pairs = sch.get_sblock(name.replace("_mm", "_pairs"))
             sch.reverse_compute_at(pairs, producer_task, preserve_unit_loops=True)
             sch.vectorize(sch.fuse(*sch.get_loops(pairs)[-2:]))
-            _dot_columns(sch, block, choice["column_vectors"])
+            producer_task = _dot_columns(sch, block, choice["column_vectors"])
             continue
         token, tile, rr, n, column, reduction = sch.get_loops(block)
         chunk, vector, lane = sch.split(column, [None, choice["column_vectors"], lanes])
@@ -172,14 +172,16 @@ def schedule_decode_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, 
     sch.vectorize(sch.get_loops(z)[-1])
 
 
-def _dot_columns(sch: Schedule, block, column_vectors: int) -> None:
+def _dot_columns(sch: Schedule, block, column_vectors: int):
     """A decode stage's block matmul on bf16 pairs, one task per (repeat, block, column chunk)
     with the tokens inside; per token the pairs loop runs outside the chunk's 16-lane output
-    vectors (unrolled, their accumulators in registers), each a ``vdpbf16ps``."""
+    vectors (unrolled, their accumulators in registers), each a ``vdpbf16ps``. -> the task loop."""
     token, tile, rr, n, column, pair, lane_pair = sch.get_loops(block)
     chunk, vector, lane = sch.split(column, [None, column_vectors, DOT_LANES])
     sch.reorder(rr, n, chunk, token, tile, pair, vector, lane, lane_pair)
-    sch.parallel(sch.fuse(rr, n, chunk))
+    task = sch.fuse(rr, n, chunk)
+    sch.parallel(task)
     sch.unroll(vector)
     sch.decompose_reduction(block, pair)
     sch.tensorize(lane, dot_intrinsic())
+    return task
