@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import PrimFunc, Schedule
+from lookup_tvm.kit.footprint import Footprint
 
 BF16 = "bf16"  # the spec parameter of a kernel's bfloat16-storage variant (bf16=1)
 
@@ -135,7 +136,10 @@ class Operator:
     ``max_tokens``: the largest token count a call of the kernel gets (its family runs another
     kernel of the same operator above it), or None. ``sized``: the knobs and layout parameters
     sized from the target's cores and caches; a choice tuned on another core count or cache
-    sizes takes this target's defaults for them (:meth:`resized`).
+    sizes takes this target's defaults for them (:meth:`resized`). ``footprint(spec, profile,
+    choice)``: for operators whose knobs or layout are sized from registers or caches, what a
+    choice (for hand-written TIR, the layout in the spec) keeps in them
+    (:class:`lookup_tvm.kit.footprint.Footprint`); their candidates are the ones that fit.
     """
 
     name: str
@@ -151,6 +155,7 @@ class Operator:
     layout_search: Callable[[OpSpec, CpuProfile], list[dict[str, int]]] | None = None
     max_tokens: int | None = None
     sized: frozenset[str] = frozenset()
+    footprint: Callable[[OpSpec, CpuProfile, Choice], Footprint] | None = None
 
     def resized(self, recorded: Mapping[str, int], tuned_for: CpuProfile | None, profile: CpuProfile) -> dict[str, int]:
         """A recorded choice or layout for use on ``profile``: without the ``sized`` entries

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te
+from lookup_tvm.kit.footprint import Footprint
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, divisors, vector_lanes
 from lookup_tvm.ops.bh4.bf16_dot import bf16_bits, from_bf16_bits
@@ -116,16 +117,29 @@ def define_weight_grad(spec: OpSpec, batch=None):
     return te.create_prim_func([g_t, y, dw])
 
 
+def weight_grad_footprint(spec: OpSpec, profile: CpuProfile, choice: Choice) -> Footprint:
+    """The register tile: ``tile_rows`` x ``tile_vectors`` accumulators, a token's
+    ``tile_vectors`` gradient vectors and one broadcast input; in L2 the task's [b, b] block of
+    dWf and its block of a token tile of both inputs."""
+    rows, vectors, b = choice["tile_rows"], choice["tile_vectors"], spec["b"]
+    return Footprint(registers=rows * vectors + vectors + 1, l2=b * b * 4 + 2 * spec.token_tile * b * 4)
+
+
 def weight_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """``chunks``: token ranges reduced in parallel into private copies of the gradient, then
     summed (the K split); each range x block of dWf is one parallel task, the default enough
     ranges that every core gets a task (``cores / (r nb)`` rounded up).
-    ``tile_rows`` x ``tile_vectors``: the register tile of accumulators (input rows x output vectors of
-    one block), the default filling half of the vector registers."""
+    ``tile_rows`` x ``tile_vectors``: the register tile of accumulators (input rows x output
+    vectors of one block), the default filling about half of the vector registers; each
+    candidate fits them with the other's smallest (:func:`weight_grad_footprint`; the tuner
+    measures the pairs, and on the Zen 3 VM it kept 8 x 2, which spills 3 registers)."""
     lanes = vector_lanes(spec["b"], profile)
-    vectors = divisors(spec["b"] // lanes, [4, 2, 1, 8])
+    fits = lambda rows, vectors: not weight_grad_footprint(  # noqa: E731
+        spec, profile, {"tile_rows": rows, "tile_vectors": vectors}).overflows(profile)
+    vectors = [v for v in divisors(spec["b"] // lanes, [4, 2, 1, 8]) if fits(1, v)] or [1]
     budget = max(1, profile.vector_registers // 2 // vectors[0])
-    rows = divisors(spec["b"], [r for r in (8, 6, 4, 3, 2, 1) if r <= budget] + [1, 2, 4, 8])
+    rows = [r for r in divisors(spec["b"], [r for r in (8, 6, 4, 3, 2, 1) if r <= budget] + [1, 2, 4, 8])
+            if fits(r, min(vectors))]
     per_core = -(-profile.cores // (spec["r"] * spec["nb"]))
     return {"chunks": list(dict.fromkeys([per_core, 1, 2, 4, 8, 16, 32])), "tile_rows": rows,
             "tile_vectors": vectors}

@@ -13,30 +13,33 @@ from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
 from lookup_tvm.ops.gather.backward import (SCATTER_LAYOUT, SCATTER_SIZED, SCORE_GRAD_SIZED, SCORE_GRAD_SPLIT_KNOBS,
                                             define_gather_grad, define_score_grad, define_table_grad,
-                                            scatter_layout_search, schedule_score_grad, score_grad_knobs,
+                                            scatter_footprint, scatter_layout_search, schedule_score_grad,
+                                            score_grad_knobs,
                                             table_grad_layout)
 from lookup_tvm.ops.gather.checks import (check_gather_kernels, check_small_gather, gather_grad_workload,
                                           gather_workload, op_samples, score_grad_workload, table_grad_workload)
-from lookup_tvm.ops.gather.compute import SIZED, SPLIT_KNOBS, define_gather, gather_knobs, schedule_gather
+from lookup_tvm.ops.gather.compute import (SIZED, SPLIT_KNOBS, define_gather, gather_footprint, gather_knobs,
+                                           schedule_gather)
 from lookup_tvm.ops.gather.small import (SMALL_TOKENS, define_small_gather, gather_op, schedule_small_gather,
-                                         small_gather_knobs)
+                                         small_gather_footprint, small_gather_knobs)
 from lookup_tvm.ops.gather.small import SIZED as SMALL_SIZED
 from lookup_tvm.ops.gather.small import SPLIT_KNOBS as SMALL_SPLIT_KNOBS
 from lookup_tvm.ops.gather.torch_ops import gather_accumulate
 
 OPERATORS = (
     Operator("gather", define_gather, schedule_gather, check_gather_kernels, gather_workload, gather_knobs,
-             split_knobs=SPLIT_KNOBS, sized=SIZED),
+             split_knobs=SPLIT_KNOBS, sized=SIZED, footprint=gather_footprint),
     Operator("gather_small", define_small_gather, schedule_small_gather, check_small_gather, gather_workload,
-             small_gather_knobs, split_knobs=SMALL_SPLIT_KNOBS, max_tokens=SMALL_TOKENS, sized=SMALL_SIZED),
+             small_gather_knobs, split_knobs=SMALL_SPLIT_KNOBS, max_tokens=SMALL_TOKENS, sized=SMALL_SIZED,
+             footprint=small_gather_footprint),
     Operator("gather_score_grad", define_score_grad, schedule_score_grad, check_gather_kernels, score_grad_workload,
              score_grad_knobs, split_knobs=SCORE_GRAD_SPLIT_KNOBS, sized=SCORE_GRAD_SIZED),
     Operator("gather_table_grad", define_table_grad, None, check_gather_kernels, table_grad_workload,
              layout=table_grad_layout, layout_params=SCATTER_LAYOUT, layout_search=scatter_layout_search,
-             sized=SCATTER_SIZED),
+             sized=SCATTER_SIZED, footprint=scatter_footprint),
     Operator("gather_grad", define_gather_grad, None, check_gather_kernels, gather_grad_workload,
              layout=table_grad_layout, layout_params=SCATTER_LAYOUT, layout_search=scatter_layout_search,
-             sized=SCATTER_SIZED),
+             sized=SCATTER_SIZED, footprint=scatter_footprint),
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, T, te, tirx
+from lookup_tvm.kit.footprint import Footprint
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, tiles_for_every_core, vector_lanes
 
@@ -162,11 +163,19 @@ def define_gather_grad(spec: OpSpec, batch=None):
     return gather_grad
 
 
+def scatter_footprint(spec: OpSpec, profile: CpuProfile, choice: Choice) -> Footprint:
+    """A block of g ([token_block, d_out] float32) in L2 while the table block's rows take it."""
+    return Footprint(l2=spec["token_block"] * spec["d_out"] * 4)
+
+
 def scatter_layout_search(spec: OpSpec, profile: CpuProfile) -> list[dict[str, int]]:
-    """The scatter-adds' blocking candidates, measured by the tuner: tokens of g per block x
-    tables per thread (at most the tables each core gets)."""
+    """The scatter-adds' blocking candidates, measured by the tuner: tokens of g per block
+    (blocks that fit L2, :func:`scatter_footprint`) x tables per thread (at most the tables
+    each core gets)."""
     tables = [t for t in (1, 2, 4, 8, 16) if t <= max(1, spec["h"] // profile.cores)]
-    return [{"token_block": tb, "table_block": kb} for tb in (16, 32, 64, 128, 256) for kb in tables]
+    blocks = [tb for tb in (16, 32, 64, 128, 256)
+              if not scatter_footprint(spec.with_params(token_block=tb), profile, {}).overflows(profile)]
+    return [{"token_block": tb, "table_block": kb} for tb in blocks or [16] for kb in tables]
 
 
 def table_grad_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:

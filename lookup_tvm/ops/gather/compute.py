@@ -6,6 +6,7 @@ import math
 
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te
+from lookup_tvm.kit.footprint import Footprint
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import as_float32, batch_extent, divisors, vector_lanes
 
@@ -33,10 +34,12 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     wide, the default one per core where rows are wide enough (:func:`column_chunk`).
     ``tables``: table tiles, the default the largest whose slice [tables, rows, cols] fits L2
     (``profile.l2_bytes``, per core), so a table-major sweep over a task's tokens reads the
-    rows from L2. ``tokens``: token tiles (token-major: a tile's output rows stay in L1/L2
+    rows from L2. Every candidate fits registers and caches with the other knobs' lightest
+    (:func:`gather_footprint`). ``tokens``: token tiles (token-major: a tile's output rows stay in L1/L2
     across the tables). ``register_tables`` with ``register_vectors``: that many output
     vectors stay in registers across a tile's tables. ``l3_tokens``: blocks of a task's
-    tokens whose output stays in its core's share of L3 across the table tiles. ``unroll``:
+    tokens whose output stays in its core's share of L3 across the table tiles (blocks under
+    1024 tokens only where the widest chunk needs them, on many cores). ``unroll``:
     the column vectors. bfloat16 rows default to 8 output vectors in registers, at most a
     column chunk's (widening each row costs ALU work). Measurements behind these defaults, and
     what was tried and left out: README, "Kernel notes"."""
@@ -44,23 +47,45 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     lanes = vector_lanes(d_out, profile)
     cols = divisors(d_out, [column_chunk(d_out, lanes, profile.cores)] + [lanes * m for m in (32, 16, 8, 4)])
     bf16 = spec.bf16
-    fitting = [t for t in divisors(h, [64, 32, 16, 8, 4, 2, 1]) if t * rows * cols[0] * (2 if bf16 else 4)
-               <= profile.l2_bytes]
+    base = {"cols": min(cols), "tables": 1, "register_tables": 0, "register_vectors": 1, "l3_tokens": 1}
+    small_blocks = [t for t in (64, 128, 256, 512) if 1024 * max(cols) * 4 > profile.l3_share_bytes]  # many cores
+
+    def fitting(name, candidates, cols_for_default):
+        """Candidates of one knob that fit with the lightest of the others; the first: the
+        largest that fits with the default column chunk."""
+        fits = [c for c in candidates if not gather_footprint(spec, profile, {**base, name: c}).overflows(profile)]
+        widest = [c for c in fits if not gather_footprint(
+            spec, profile, {**base, "cols": cols_for_default, name: c}).overflows(profile)]
+        return list(dict.fromkeys(sorted(widest, reverse=True)[:1] + fits)) or [min(candidates)]
+
     knobs = {
         "order": [TABLE_MAJOR, TOKEN_MAJOR],
         "cols": cols,
-        "tables": divisors(h, (fitting[:1] or [1]) + [1, 2, 4, 8, 16, 32, 64]),
+        "tables": fitting("tables", divisors(h, [1, 2, 4, 8, 16, 32, 64]), cols[0]),
         "tokens": [64, 16, 32, 128, 256],
         "unroll": [1, 0],
         "register_tables": [0, 1],
         "register_vectors": [1, 2, 4, 8],
-        "l3_tokens": list(dict.fromkeys([l3_token_block(cols[0], profile), 1024, 2048, 4096, 8192, 16384])),
+        "l3_tokens": fitting("l3_tokens", [l3_token_block(cols[0], profile), *small_blocks, 1024, 2048, 4096, 8192,
+                                           16384], cols[0]),
     }
     if bf16:
         chunk_vectors = max(1, cols[0] // lanes)
         knobs.update(tokens=[256, 16, 32, 64, 128], register_tables=[1, 0],
                      register_vectors=list(dict.fromkeys([min(8, chunk_vectors), 8, 4, 2, 1])))
+    knobs["register_vectors"] = [v for v in knobs["register_vectors"] if not gather_footprint(
+        spec, profile, {**base, "register_tables": 1, "register_vectors": v}).overflows(profile)]
     return knobs
+
+
+def gather_footprint(spec: OpSpec, profile: CpuProfile, choice: Choice) -> Footprint:
+    """A task's table slice [tables, rows, cols] in L2 (table-major, every token of a block
+    reads it), the block's float32 output [l3_tokens, cols] in the core's L3 share, and with
+    ``register_tables`` the output vectors held across the tables, a row vector and the
+    broadcast score in registers."""
+    slice_bytes = choice["tables"] * spec["rows"] * choice["cols"] * (2 if spec.bf16 else 4)
+    registers = choice["register_vectors"] + 2 if choice["register_tables"] else 0
+    return Footprint(registers=registers, l2=slice_bytes, l3=choice["l3_tokens"] * choice["cols"] * 4)
 
 
 SPLIT_KNOBS = frozenset({"tables", "tokens", "register_vectors", "l3_tokens"})  # cols: structural (the task count)

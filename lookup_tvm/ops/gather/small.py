@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule
+from lookup_tvm.kit.footprint import Footprint
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import divisors, vector_lanes
 from lookup_tvm.ops.gather.compute import define_gather
@@ -45,11 +46,16 @@ def small_gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     widths = [vectors >> shift for shift in range(vectors.bit_length()) if vectors % (vectors >> shift) == 0]
     chunk = max(v for v in widths if v <= per_core)
     cols = divisors(spec["d_out"], [lanes * m for m in (chunk, 64, 32, 16, 8, 4, 2, 1)])
-    registers = divisors(cols[0] // lanes, [profile.vector_registers // 2, 8, 4, 2, 1])
+    registers = [r for r in divisors(cols[0] // lanes, [profile.vector_registers // 2, 8, 4, 2, 1])
+                 if not small_gather_footprint(spec, profile, {"register_vectors": r}).overflows(profile)]
     needed = -(-profile.cores // (vectors // chunk))
     groups = min(g for g in range(1, spec["h"] + 1) if spec["h"] % g == 0 and (g >= needed or g == spec["h"]))
-    return {"cols": cols, "register_vectors": [r for r in registers if r <= 16] or [1],
-            "table_groups": list(dict.fromkeys([groups, 1, 2, 4]))}
+    return {"cols": cols, "register_vectors": registers or [1], "table_groups": list(dict.fromkeys([groups, 1, 2, 4]))}
+
+
+def small_gather_footprint(spec: OpSpec, profile: CpuProfile, choice: Choice) -> Footprint:
+    """The output vectors held across the tables, a row vector and the broadcast score."""
+    return Footprint(registers=choice["register_vectors"] + 2)
 
 
 def schedule_small_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
