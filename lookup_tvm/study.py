@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import statistics
 import time
 from pathlib import Path
@@ -79,15 +80,49 @@ QUICK = StudyConfig(d_model=64, layers=2, heads=2, context=32, batch=8, steps=15
                     max_bytes=400_000)
 
 
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """One FFN variant by name: ``ffn`` (hidden 4d), ``ffn-<hidden>``, ``ffn-flops`` (hidden
+    shrunk to ``lookup-h64``'s FLOPs), ``lookup-h<tables>`` (BH4 projection),
+    ``lookup-dense`` (64 tables) or ``lookup-dense-h<tables>`` (dense projection)."""
+
+    name: str
+    kind: str
+    tables: int = 64
+    hidden: int | None = None
+
+    @classmethod
+    def parse(cls, name: str) -> "Variant":
+        if name == "ffn-flops":
+            return cls(name, "vanilla")
+        if match := re.fullmatch(r"ffn(?:-([1-9]\d*))?", name):
+            return cls(name, "vanilla", hidden=int(match[1]) if match[1] else None)
+        if match := re.fullmatch(r"lookup-h([1-9]\d*)", name):
+            return cls(name, "lookup", int(match[1]))
+        if match := re.fullmatch(r"lookup-dense(?:-h([1-9]\d*))?", name):
+            return cls(name, "lookup-dense", int(match[1] or 64))
+        raise ValueError(f"unknown FFN variant {name!r}: ffn, ffn-<hidden>, ffn-flops, lookup-h<tables>, "
+                         "lookup-dense or lookup-dense-h<tables>")
+
+    def hidden_width(self, d: int) -> int | None:
+        """The GEMM FFN's hidden width at model width d (None for LookupFFN)."""
+        if self.kind != "vanilla":
+            return None
+        if self.name == "ffn-flops":
+            return flop_matched_hidden(d)
+        return self.hidden or 4 * d
+
+    def layer_config(self, d: int) -> LayerConfig:
+        """The LookupFFN layer this variant builds at model width d (8-bit codes)."""
+        return LayerConfig(d=d, h=self.tables, tau=8, b=min(64, d),
+                           projection="dense" if self.kind == "lookup-dense" else "bh4")
+
+
 def ffn_flops_per_token(variant: str, d: int) -> int:
     """FFN FLOPs per token of a variant at model width d (multiply-add = 2)."""
-    if variant == "ffn":
-        return 4 * d * 4 * d
-    if variant == "ffn-flops":
-        return 4 * d * flop_matched_hidden(d)
-    tables = 128 if variant == "lookup-h128" else 64
-    projection = "dense" if variant == "lookup-dense" else "bh4"
-    return LayerConfig(d=d, h=tables, tau=8, b=min(64, d), projection=projection).flops_per_token()
+    parsed = Variant.parse(variant)
+    hidden = parsed.hidden_width(d)
+    return 4 * d * hidden if hidden else parsed.layer_config(d).flops_per_token()
 
 
 def flop_matched_hidden(d: int) -> int:
@@ -96,13 +131,10 @@ def flop_matched_hidden(d: int) -> int:
 
 
 def build_model(task: str, variant: str, cfg: StudyConfig) -> ByteLM:
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
-    kind = {"ffn": "vanilla", "ffn-flops": "vanilla", "lookup-dense": "lookup-dense"}.get(variant, "lookup")
-    hidden = flop_matched_hidden(cfg.d_model) if variant == "ffn-flops" else None
-    return ByteLM(cfg.d_model, cfg.layers, cfg.heads, cfg.context, kind, 128 if variant == "lookup-h128" else 64,
-                  8, min(64, cfg.d_model), causal=task == "lm", hidden=hidden,
-                  lookup_options=None if kind == "vanilla" else cfg.lookup_options())
+    parsed = Variant.parse(variant)
+    return ByteLM(cfg.d_model, cfg.layers, cfg.heads, cfg.context, parsed.kind, parsed.tables, 8, min(64, cfg.d_model),
+                  causal=task == "lm", hidden=parsed.hidden_width(cfg.d_model),
+                  lookup_options=None if parsed.kind == "vanilla" else cfg.lookup_options())
 
 
 def make_optimizer(model: nn.Module, cfg: StudyConfig) -> torch.optim.Optimizer:
@@ -212,7 +244,9 @@ def train_run(task: str, variant: str, seed: int, cfg: StudyConfig, out: Path, d
 
 
 def load_results(out: Path) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted(out.glob("*.json")) if p.name != TIMING_FILE]
+    """Every finished run's result in ``out`` (the files :func:`run_name` names)."""
+    return [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))
+            if re.fullmatch(rf"({'|'.join(TASKS)})-.+-s\d+", p.stem)]
 
 
 TIMING_FILE = "timing.json"
@@ -297,6 +331,12 @@ def _diagnostic(runs: list[dict[str, Any]], key: str, skip_first: bool = False) 
             for layer in point.get("diagnostics", [])]
 
 
+def _variants_in(runs: list[dict[str, Any]]) -> list[str]:
+    """The variants of some runs: the study's five in their order, then any others by name."""
+    present = {r["variant"] for r in runs}
+    return [v for v in VARIANTS if v in present] + sorted(present - set(VARIANTS))
+
+
 def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per task and variant: seeds, final validation loss (mean, sd), ms per step, the loss at
     the wall-clock time the fastest variant of the task needed for all steps."""
@@ -306,7 +346,7 @@ def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not runs:
             continue
         horizon = min(r["history"][-1]["seconds"] for r in runs)
-        for variant in VARIANTS:
+        for variant in _variants_in(runs):
             group = [r for r in runs if r["variant"] == variant]
             if not group:
                 continue
@@ -326,6 +366,7 @@ def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 LAST_EVALUATIONS = 5
+
 
 
 def _mean_loss(run: dict[str, Any], steps: list[int]) -> float | None:
@@ -393,7 +434,7 @@ def plot(results: list[dict[str, Any]], path: Path, title: str) -> Path:
     tasks = [t for t in TASKS if any(r["task"] == t for r in results)]
     fig, axes = plt.subplots(len(tasks), 2, figsize=(12, 4.2 * len(tasks)), squeeze=False)
     for row, task in enumerate(tasks):
-        for variant in VARIANTS:
+        for variant in _variants_in([r for r in results if r["task"] == task]):
             group = [r for r in results if r["task"] == task and r["variant"] == variant]
             if not group:
                 continue

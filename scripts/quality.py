@@ -10,30 +10,42 @@ Examples:
   python scripts/quality.py --report                       # table and plot from finished runs only
   python scripts/quality.py --time --threads 1             # step times for the time axis (run it alone)
   python scripts/quality.py --quick                        # tiny smoke run (a minute)
+  python scripts/quality.py --pareto --threads 1           # the Pareto study's runs (hours; see README)
+  python scripts/quality.py --pareto --time                # its cost axes on this CPU (run it alone)
+  python scripts/quality.py --pareto --report              # loss against inference ms, frontier plot
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 
 from lookup_tvm.cpu.threads import add_threads_argument, use_threads
 
 REPO = Path(__file__).resolve().parent.parent
+DEFAULT_VARIANTS = "ffn,lookup-h64,lookup-h128,lookup-dense,ffn-flops"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tasks", default="lm,mlm", help="comma-separated: lm (causal byte LM), mlm (masked LM)")
-    p.add_argument("--variants", default="ffn,lookup-h64,lookup-h128,lookup-dense,ffn-flops",
-                   help="comma-separated FFN variants (default: all five)")
-    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
+    p.add_argument("--variants", default=None,
+                   help="comma-separated FFN variants: ffn, ffn-<hidden>, ffn-flops, lookup-h<tables>, lookup-dense, "
+                        f"lookup-dense-h<tables> (default {DEFAULT_VARIANTS}; --pareto: five dense widths and four "
+                        "LookupFFNs)")
+    p.add_argument("--seeds", default=None, help="comma-separated seeds (default 0,1,2; --pareto and --quick: 0)")
+    p.add_argument("--pareto", action="store_true",
+                   help="the Pareto study: causal LM, d=512, dense FFNs of five widths against LookupFFNs, into "
+                        "results/pareto; with --time it measures the cost axes (costs.json), with --report it "
+                        "tabulates loss against inference ms and plots the frontier")
     p.add_argument("--steps", type=int, default=None, help="training steps per run (default 2000; --quick 150)")
     p.add_argument("--eval-every", type=int, default=None, help="steps between evaluations (default 100)")
     p.add_argument("--d-model", type=int, default=None, help="model width (default 256)")
     p.add_argument("--layers", type=int, default=None, help="transformer blocks (default 4)")
+    p.add_argument("--heads", type=int, default=None, help="attention heads (default 4)")
     p.add_argument("--context", type=int, default=None, help="bytes per sequence (default 64)")
     p.add_argument("--batch", type=int, default=None, help="sequences per step (default 16)")
     p.add_argument("--lr", type=float, default=None, help="AdamW learning rate (default 2e-3)")
@@ -61,31 +73,81 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def study_config(args: argparse.Namespace, base):
+    """``base`` with the options given on the command line."""
+    overrides = {k: v for k, v in {"steps": args.steps, "eval_every": args.eval_every, "d_model": args.d_model,
+                                   "layers": args.layers, "heads": args.heads, "context": args.context,
+                                   "batch": args.batch, "lr": args.lr, "corpus": args.corpus, "warmup": args.warmup,
+                                   "clip": args.clip, "table_lr": args.table_lr,
+                                   "table_init_std": args.table_init_std,
+                                   "score_temperature": args.score_temperature,
+                                   "bounded_scores": args.bounded_scores or None,
+                                   "output_dropout": args.output_dropout}.items() if v is not None}
+    return dataclasses.replace(base, **overrides)
+
+
+def train_all(tasks, variants, seeds, cfg, out: Path, diagnostics: bool) -> None:
+    from lookup_tvm.study import train_run
+
+    for task in tasks:
+        for seed in seeds:
+            for variant in variants:
+                train_run(task, variant, seed, cfg, out, diagnostics=diagnostics,
+                          log=lambda line: print(line, flush=True))
+
+
+def pareto_main(args: argparse.Namespace) -> int:
+    """The Pareto study: train (or only report with --report), or measure its cost axes (--time)."""
+    from lookup_tvm.cpu.host import current_probe
+    from lookup_tvm.pareto import (PARETO, QUICK_PARETO, QUICK_VARIANTS, VARIANTS, measure_costs, pareto_plot,
+                                   pareto_rows, pareto_table, read_costs, verdicts, write_costs)
+    from lookup_tvm.study import config_dict, load_results
+
+    cfg = study_config(args, QUICK_PARETO if args.quick else PARETO)
+    out = args.out or REPO / "results" / "pareto"
+    variants = args.variants.split(",") if args.variants else list(QUICK_VARIANTS if args.quick else VARIANTS)
+    cpu = current_probe().cpu_model
+    if args.time:
+        threads = [1] if args.quick else sorted({1, args.threads or os.cpu_count() or 1})
+        costs = measure_costs(variants, cfg, cpu, rounds=2 if args.quick else 7, threads=threads)
+        print(f"{write_costs(out, costs)}: {json.dumps(costs['inference'])}")
+    elif not args.report:
+        use_threads(args.threads)
+        train_all(["lm"], variants, [int(s) for s in (args.seeds or "0").split(",")], cfg, out, not args.no_diagnostics)
+    results = [r for r in load_results(out) if r["task"] == "lm" and config_dict(r["config"]) == dataclasses.asdict(cfg)]
+    costs = read_costs(out, cfg)
+    if not results or costs is None:
+        print(f"no {'finished runs' if not results else 'measured costs (run --pareto --time)'} for {cfg} in {out}",
+              file=sys.stderr)
+        return 1 if args.report else 0
+    rows = pareto_rows(results, costs)
+    print(f"\nruns trained on this machine's CPU ({cpu}); costs measured on {costs['cpu']} ({costs['date']}); {cfg}\n")
+    print(pareto_table(rows))
+    print("\n" + "\n".join(verdicts(rows)))
+    try:
+        figure = pareto_plot(rows, results, out / "pareto.png", f"LookupFFN vs dense FFNs, d={cfg.d_model}, {costs['cpu']}")
+        print(f"\nplot: {figure}")
+    except ImportError:
+        print("\n(no plot: install matplotlib, pip install -e '.[plot]')")
+    return 0
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.pareto:
+        return pareto_main(args)
 
     use_threads(args.threads)
     import tempfile
 
-
-    from lookup_tvm.host import current_probe
+    from lookup_tvm.cpu.host import current_probe
     from lookup_tvm.study import (QUICK, TIMING_FILE, StudyConfig, config_dict, load_results, markdown_table, plot,
-                                  read_timing, summarize, time_steps, train_run, with_step_timing, write_timing)
+                                  read_timing, summarize, time_steps, with_step_timing, write_timing)
 
-    base = QUICK if args.quick else StudyConfig()
-    overrides = {k: v for k, v in {"steps": args.steps, "eval_every": args.eval_every, "d_model": args.d_model,
-                                   "layers": args.layers, "context": args.context, "batch": args.batch,
-                                   "lr": args.lr, "corpus": args.corpus, "warmup": args.warmup, "clip": args.clip,
-                                   "table_lr": args.table_lr, "table_init_std": args.table_init_std,
-                                   "score_temperature": args.score_temperature,
-                                   "bounded_scores": args.bounded_scores or None,
-                                   "output_dropout": args.output_dropout}.items() if v is not None}
-    cfg = dataclasses.replace(base, **overrides)
+    cfg = study_config(args, QUICK if args.quick else StudyConfig())
     out = args.out or (Path(tempfile.mkdtemp(prefix="quality-")) if args.quick else REPO / "results" / "quality")
-    seeds = [0] if args.quick and args.seeds == "0,1,2" else [int(s) for s in args.seeds.split(",")]
-    variants = args.variants.split(",")
-    if args.quick and args.variants == parse_args([]).variants:
-        variants = ["ffn", "lookup-h64"]
+    seeds = [0] if args.quick and args.seeds is None else [int(s) for s in (args.seeds or "0,1,2").split(",")]
+    variants = (args.variants or ("ffn,lookup-h64" if args.quick else DEFAULT_VARIANTS)).split(",")
     if args.alternatives:
         from lookup_tvm.study import alternative_rows, alternatives_table
 
@@ -97,11 +159,7 @@ def main(argv=None) -> int:
         ms = time_steps(args.tasks.split(","), variants, cfg)
         print(f"{write_timing(out, cfg, ms, current_probe().cpu_model)}: {json.dumps(ms)}")
     elif not args.report:
-        for task in args.tasks.split(","):
-            for seed in seeds:
-                for variant in variants:
-                    train_run(task, variant, seed, cfg, out, diagnostics=not args.no_diagnostics,
-                              log=lambda line: print(line, flush=True))
+        train_all(args.tasks.split(","), variants, seeds, cfg, out, not args.no_diagnostics)
     results = [r for r in load_results(out) if config_dict(r["config"]) == dataclasses.asdict(cfg)]
     if not results:
         print(f"no finished runs with this configuration in {out}", file=sys.stderr)

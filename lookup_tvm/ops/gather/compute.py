@@ -43,7 +43,7 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     the column vectors. bfloat16 rows default to 8 output vectors in registers, at most a
     column chunk's (widening each row costs ALU work). Measurements behind these defaults, and
     what was tried and left out: README, "Kernel notes"."""
-    h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
+    h, d_out = spec["h"], spec["d_out"]
     lanes = vector_lanes(d_out, profile)
     cols = divisors(d_out, [column_chunk(d_out, lanes, profile.cores)] + [lanes * m for m in (32, 16, 8, 4)])
     bf16 = spec.bf16
