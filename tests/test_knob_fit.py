@@ -7,7 +7,7 @@ For every kernel of several layer shapes, by the operator's own footprint
 (:class:`lookup_tvm.kit.footprint.Footprint`): the default choice fits the CPU's vector
 registers, L1d, L2 and L3 share; every candidate of every knob fits with the other knobs'
 lightest candidates; every layout the tuner searches (hand-written kernels) fits; token
-tiles are sized from L2 (16 tokens where the stage buffers fit, fewer on small L2s).
+tiles are sized from L2 (:func:`lookup_tvm.ops.bh4.compute.default_token_tile`).
 Schedules, not timings.
 """
 from __future__ import annotations
@@ -72,16 +72,23 @@ def test_every_candidate_fits_the_cpu(name, target):
     assert not problems, "\n".join(problems)
 
 
+# Token tiles of the default shape's stage (weights 256 KiB), its fused front end (1 MiB) and the
+# d=1024 front end (2 MiB): the smallest tile where the weights stay in L2 beside its buffers, else
+# the largest whose buffers (4 x tile x 4 KiB at d=512) fit L2.
+TOKEN_TILES = {"znver3": (4, 16, 16), "haswell": (16, 16, 8), "znver4": (4, 16, 16), "sapphirerapids": (4, 4, 16),
+               "neoverse-v2": (4, 4, 16)}
+
+
 @pytest.mark.parametrize("name,target", TARGETS, ids=[t[0] for t in TARGETS])
 def test_register_tiles_and_token_tiles_follow_the_cpu(name, target):
     profile = target.profile
-    stage = next(s for s in _specs(target) if s.op == "bh4_stage" and s["nb"] == 8 and s["b"] == 64 and not s.bf16)
+    specs = _specs(target)
+    stage = next(s for s in specs if s.op == "bh4_stage" and s["nb"] == 8 and s["b"] == 64 and not s.bf16)
     vectors = register_tile_vectors(stage, profile)
     assert (register_tile_tokens(stage) + 1) * vectors + 1 <= profile.vector_registers
     assert vectors == {16: 2, 32: 4}[profile.vector_registers]
-    assert stage.token_tile == 16  # [16, 2, 8, 64] float32 x 4 buffers: 256 KiB, within every L2 here
-    wide = next(s for s in _specs(target) if s.op == "bh4_stage" and s["nb"] == 16 and not s.bf16)
-    assert wide.token_tile == (8 if profile.l2_bytes < 512 * 1024 else 16)
+    front, wide = (next(s for s in specs if s.op == "front_end" and s["d"] == d and not s.bf16) for d in (512, 1024))
+    assert (stage.token_tile, front.token_tile, wide.token_tile) == TOKEN_TILES[name.rsplit("-", 1)[0]]
 
 
 def test_the_checks_see_what_does_not_fit():

@@ -340,28 +340,44 @@ TOKEN_TILES = (16, 8, 4)
 STAGE_BUFFERS = 4  # [tile, r, nb, b] buffers a stage keeps warm: its input, matmul and cross outputs, the next input
 
 
+def _kernel_weight_bytes(spec: OpSpec) -> int:
+    """The float32 block weights a kernel reads per token tile: one stage's (kernels with
+    ``r_in``) or all four (the fused BH4, projection and front end)."""
+    stages = 1 if "r_in" in dict(spec.params) else STAGES
+    return stages * spec["r"] * spec["nb"] * spec["b"] * spec["b"] * 4
+
+
+def _weights_stay_in_l2(spec: OpSpec, profile: CpuProfile) -> bool:
+    """Whether a kernel's weights fit L2 beside the stage buffers of the smallest token tile."""
+    smallest = STAGE_BUFFERS * TOKEN_TILES[-1] * spec["r"] * spec["nb"] * spec["b"] * 4
+    return _kernel_weight_bytes(spec) + smallest <= profile.l2_bytes
+
+
 def stage_footprint(spec: OpSpec, profile: CpuProfile, choice: Choice | None = None) -> Footprint:
-    """A token tile's stage buffers (:data:`STAGE_BUFFERS` of [tile, r, nb, b] float32) in L2
-    and, with register tiles (or bf16 dot products), the accumulators, weight vectors and
-    broadcast input in registers."""
+    """A token tile's stage buffers (:data:`STAGE_BUFFERS` of [tile, r, nb, b] float32) in L2,
+    with the kernel's weights where they stay there (:func:`_weights_stay_in_l2`), and, with
+    register tiles (or bf16 dot products), the accumulators, weight vectors and broadcast input
+    in registers."""
     buffers = STAGE_BUFFERS * spec.token_tile * spec["r"] * spec["nb"] * spec["b"] * 4
+    weights = _kernel_weight_bytes(spec) if _weights_stay_in_l2(spec, profile) else 0
     registers = 0
     if spec.bf16_dot:
         registers = register_tile_tokens(spec) * (spec["b"] // DOT_LANES) + 2
     elif choice is None or choice.get("mm_order", REGISTER_TILE) == REGISTER_TILE:
         vectors = register_tile_vectors(spec, profile)
         registers = (register_tile_tokens(spec) + 1) * vectors + 1
-    return Footprint(registers=registers, l2=buffers)
+    return Footprint(registers=registers, l2=weights + buffers)
 
 
 def default_token_tile(spec: OpSpec, profile: CpuProfile) -> OpSpec:
-    """The largest token tile of :data:`TOKEN_TILES` whose stage buffers fit L2
-    (:func:`stage_footprint`): each tile reads every stage's weights once (r nb b^2 floats,
-    256 KiB a stage at d = 512), so a tile of 16 reads them a quarter as often as one of 4
-    (the Zen 3 VM, 1 thread, 4096 tokens: front end 43.7 -> 37.4 ms, a BH4 stage 8.6 -> 7.9;
-    a tile of 32, whose buffers fill its 512 KiB L2, 9.1)."""
+    """Tokens per tile: each tile reads all the kernel's weights once. Where they stay in L2
+    beside the buffers (one stage, 256 KiB at d = 512), the smallest tile of
+    :data:`TOKEN_TILES` (its buffers stay in L1); where they do not (the fused four stages, 1
+    MiB), the largest whose buffers fit L2 (:func:`stage_footprint`), so the weights stream in
+    a quarter as often. The Zen 3 VM (512 KiB L2), tuned, 2 threads, 4096 tokens: front end
+    21.8 -> 19.2 ms with 16 tokens, a stage 3.7 -> 4.2 and its input gradient 4.7 -> 5.7."""
     if spec.tiled:
         return spec
     sizes = largest_fitting(TOKEN_TILES, lambda tile: stage_footprint(spec.with_params(token_tile=tile), profile),
                             profile)
-    return spec.with_params(token_tile=sizes[0])
+    return spec.with_params(token_tile=sizes[-1] if _weights_stay_in_l2(spec, profile) else sizes[0])
