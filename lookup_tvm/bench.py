@@ -12,7 +12,6 @@ import argparse
 import copy
 import dataclasses
 import json
-import subprocess
 import sys
 import warnings
 from typing import Any, Callable
@@ -25,7 +24,7 @@ from lookup_tvm.calibration import l2_read_gbytes_per_core
 from lookup_tvm.cpu.host import many_core_probe, simulated_host
 from lookup_tvm.cpu.isa import host_isa
 from lookup_tvm.cpu.resolve import parse_target
-from lookup_tvm.cpu.threads import worker_environment
+from lookup_tvm.cpu.threads import run_json_worker, worker_environment
 from lookup_tvm.functional import kernels
 from lookup_tvm.kit.buffers import release_buffers
 from lookup_tvm.kit.operator import BF16, OpSpec
@@ -404,10 +403,7 @@ def crossovers(rows: list[Row]) -> list[str]:
 
 
 def _run_worker(args: list[str], env: dict[str, str], what: str) -> list[Row]:
-    proc = subprocess.run([sys.executable, "-m", "lookup_tvm.bench", *args], env=env, stdout=subprocess.PIPE, text=True)
-    if proc.returncode:
-        raise RuntimeError(f"benchmark worker ({what}) failed with exit code {proc.returncode}")
-    return [Row(**r) for r in json.loads(proc.stdout.strip().splitlines()[-1])]
+    return [Row(**r) for r in run_json_worker("lookup_tvm.bench", args, env, f"benchmark ({what})")]
 
 
 def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,

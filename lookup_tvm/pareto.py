@@ -13,11 +13,13 @@ puts each variant against the dense FFNs' frontier.
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import math
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,9 @@ import torch
 from tabulate import tabulate
 
 from lookup_tvm.corpus import byte_splits
-from lookup_tvm.study import QUICK, StudyConfig, Variant, build_model, config_dict, loss_of, make_optimizer, task_batch
+from lookup_tvm.cpu.threads import run_json_worker, worker_environment
+from lookup_tvm.study import (QUICK, StudyConfig, Variant, build_model, loss_of, make_optimizer, read_measurement,
+                              task_batch)
 from lookup_tvm.timing import ParallelismProbe, interleaved
 
 PARETO = StudyConfig(d_model=512, layers=4, heads=8, context=64, batch=16, lr=2.5e-4, steps=1500, eval_every=100,
@@ -56,10 +60,12 @@ def _inference_batch(cfg: StudyConfig) -> torch.Tensor:
     return torch.randint(0, 256, (INFERENCE_TOKENS // cfg.context, cfg.context), generator=torch.Generator().manual_seed(0))
 
 
-def _time_inference(models: dict[str, torch.nn.Module], cfg: StudyConfig, threads: int, rounds: int) -> dict[str, Any]:
+def _time_inference(variants: list[str], cfg: StudyConfig, threads: int, rounds: int) -> dict[str, Any]:
     """Median ms of the whole model's forward and of its FFN blocks alone (on the hidden states
     of the same batch), every variant interleaved; rounds on a busy machine are rejected when
     more than one thread runs."""
+    torch.manual_seed(0)
+    models = {v: build_model("lm", v, cfg).eval() for v in variants}
     tokens = _inference_batch(cfg)
     with torch.inference_mode():
         hidden = {v: m.embed(tokens) + m.pos[:cfg.context] for v, m in models.items()}
@@ -72,7 +78,6 @@ def _time_inference(models: dict[str, torch.nn.Module], cfg: StudyConfig, thread
         candidates[f"model {variant}"] = whole(model)
         candidates[f"ffn {variant}"] = ffns(model, hidden[variant])
     probe = ParallelismProbe() if threads > 1 else None
-    torch.set_num_threads(threads)
     try:
         with torch.inference_mode():
             samples = interleaved(candidates, rounds=rounds, warmup=2, probe=probe)
@@ -85,8 +90,7 @@ def _time_inference(models: dict[str, torch.nn.Module], cfg: StudyConfig, thread
 
 
 def _time_training(variants: list[str], cfg: StudyConfig, rounds: int, steps: int = 3) -> dict[str, float]:
-    """Median ms per training step (forward, backward, AdamW) at 1 thread, interleaved."""
-    torch.set_num_threads(1)
+    """Median ms per training step (forward, backward, AdamW), interleaved."""
     train, _ = byte_splits(cfg.max_bytes, corpus=cfg.corpus)
     runs = {}
     for variant in variants:
@@ -106,23 +110,32 @@ def _time_training(variants: list[str], cfg: StudyConfig, rounds: int, steps: in
     return {v: 1e3 * s / steps for v, s in medians.items()}
 
 
+def _in_worker(what: str, variants: list[str], cfg: StudyConfig, threads: int, rounds: int) -> Any:
+    """One measurement in a fresh process on exactly ``threads`` threads (OpenMP workers
+    sleeping when idle), as the benchmarks run."""
+    args = [what, "--threads", str(threads), "--rounds", str(rounds), "--variants", ",".join(variants),
+            "--config", json.dumps(dataclasses.asdict(cfg))]
+    return run_json_worker("lookup_tvm.pareto", args, worker_environment(threads, OMP_WAIT_POLICY="PASSIVE"),
+                           f"{what[2:]} costs, {threads} thread(s)")
+
+
 def measure_costs(variants: list[str], cfg: StudyConfig, cpu: str, rounds: int = 7,
                   threads: list[int] | None = None) -> dict[str, Any]:
     """Every cost axis of every variant on this CPU: inference ms of the whole model and of its
     FFN blocks on a 4096-token batch at each thread count (default 1 and all cores), training
-    ms per step at 1 thread, parameter bytes. Models are freshly initialised: the kernels'
-    speed does not depend on the learned values. Run it with nothing else on the machine."""
+    ms per step at 1 thread, parameter bytes; each thread count in its own process. Models are
+    freshly initialised: the kernels' speed does not depend on the learned values. Run it with
+    nothing else on the machine."""
     counts = threads or sorted({1, os.cpu_count() or 1})
     torch.manual_seed(0)
-    models = {v: build_model("lm", v, cfg).eval() for v in variants}
-    costs: dict[str, Any] = {
+    models = {v: build_model("lm", v, cfg) for v in variants}
+    return {
         "cpu": cpu, "date": time.strftime("%Y-%m-%d"), "config": dataclasses.asdict(cfg),
         "inference_tokens": INFERENCE_TOKENS,
         "parameter_bytes": {v: sum(p.numel() * p.element_size() for p in m.parameters()) for v, m in models.items()},
-        "inference": {str(t): _time_inference(models, cfg, t, rounds) for t in counts},
+        "inference": {str(t): _in_worker("--inference", variants, cfg, t, rounds) for t in counts},
+        "train_step_ms": _in_worker("--training", variants, cfg, 1, rounds),
     }
-    costs["train_step_ms"] = _time_training(variants, cfg, rounds)
-    return costs
 
 
 def write_costs(out: Path, costs: dict[str, Any]) -> Path:
@@ -134,12 +147,7 @@ def write_costs(out: Path, costs: dict[str, Any]) -> Path:
 
 def read_costs(out: Path, cfg: StudyConfig) -> dict[str, Any] | None:
     """The costs measured for this model shape in ``out``, if any (steps do not matter)."""
-    path = out / COSTS_FILE
-    if not path.exists():
-        return None
-    costs = json.loads(path.read_text())
-    same = lambda c: {k: v for k, v in config_dict(c).items() if k not in ("steps", "eval_every")}  # noqa: E731
-    return costs if same(costs["config"]) == same(dataclasses.asdict(cfg)) else None
+    return read_measurement(out / COSTS_FILE, cfg)
 
 
 def _frontier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -267,3 +275,24 @@ def pareto_plot(rows: list[dict[str, Any]], results: list[dict[str, Any]], path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _worker_main(argv: list[str]) -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--inference", action="store_true")
+    p.add_argument("--training", action="store_true")
+    p.add_argument("--threads", type=int)
+    p.add_argument("--rounds", type=int)
+    p.add_argument("--variants")
+    p.add_argument("--config")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    cfg, variants = StudyConfig(**json.loads(args.config)), args.variants.split(",")
+    if args.inference:
+        print(json.dumps(_time_inference(variants, cfg, args.threads, args.rounds)))
+    else:
+        print(json.dumps(_time_training(variants, cfg, args.rounds)))
+
+
+if __name__ == "__main__":
+    _worker_main(sys.argv[1:])

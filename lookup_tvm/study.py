@@ -290,14 +290,19 @@ def write_timing(out: Path, cfg: StudyConfig, ms_per_step: dict[str, dict[str, f
     return path
 
 
-def read_timing(out: Path, cfg: StudyConfig) -> dict[str, Any] | None:
-    """The step timing measured for this configuration in ``out`` (:func:`time_steps`), if any."""
-    path = out / TIMING_FILE
+def read_measurement(path: Path, cfg: StudyConfig) -> dict[str, Any] | None:
+    """A measurement file (with its ``config``) if it was taken for this configuration's model
+    and data (steps and evaluation spacing do not matter), else None."""
     if not path.exists():
         return None
-    timing = json.loads(path.read_text())
+    measured = json.loads(path.read_text())
     same = lambda c: {k: v for k, v in config_dict(c).items() if k not in ("steps", "eval_every")}  # noqa: E731
-    return timing if same(timing["config"]) == same(dataclasses.asdict(cfg)) else None
+    return measured if same(measured["config"]) == same(dataclasses.asdict(cfg)) else None
+
+
+def read_timing(out: Path, cfg: StudyConfig) -> dict[str, Any] | None:
+    """The step timing measured for this configuration in ``out`` (:func:`time_steps`), if any."""
+    return read_measurement(out / TIMING_FILE, cfg)
 
 
 def with_step_timing(results: list[dict[str, Any]], timing: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -38,7 +38,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("tuning", ("lookup_tvm.tuning", "lookup_tvm.tuning.*")),
     ("MLPs found by structure", ("lookup_tvm.mlp_structure",)),
     ("integration, benchmarks, studies", ("lookup_tvm.integration", "lookup_tvm.lm", "lookup_tvm.compare",
-                                          "lookup_tvm.bench", "lookup_tvm.scaling", "lookup_tvm.study")),
+                                          "lookup_tvm.bench", "lookup_tvm.scaling", "lookup_tvm.study",
+                                          "lookup_tvm.pareto")),
     ("Hugging Face", ("lookup_tvm.hf",)),
     ("the package's public names", ("lookup_tvm",)),
 ]

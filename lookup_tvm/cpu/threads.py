@@ -11,9 +11,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 
@@ -85,3 +88,12 @@ def worker_environment(count: int, **extra: str) -> dict[str, str]:
     env = {**os.environ, "TVM_NUM_THREADS": str(count), "OMP_NUM_THREADS": str(count), **extra}
     env.pop(SIZED_MARKER, None)  # the child's TVM_NUM_THREADS is a fixed choice
     return env
+
+
+def run_json_worker(module: str, args: list[str], env: dict[str, str], what: str) -> Any:
+    """Run ``python -m module *args`` in ``env`` (:func:`worker_environment`) and return the
+    JSON value its last line of output holds; RuntimeError naming ``what`` if it fails."""
+    proc = subprocess.run([sys.executable, "-m", module, *args], env=env, stdout=subprocess.PIPE, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"{what} worker failed with exit code {proc.returncode}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
