@@ -57,7 +57,8 @@ def is_dense(variant: str) -> bool:
 
 def _inference_batch(cfg: StudyConfig) -> torch.Tensor:
     """Token ids [INFERENCE_TOKENS / context, context]: the 4096-token batch the latency is for."""
-    return torch.randint(0, 256, (INFERENCE_TOKENS // cfg.context, cfg.context), generator=torch.Generator().manual_seed(0))
+    shape = (INFERENCE_TOKENS // cfg.context, cfg.context)
+    return torch.randint(0, 256, shape, generator=torch.Generator().manual_seed(0))
 
 
 def _time_inference(variants: list[str], cfg: StudyConfig, threads: int, rounds: int) -> dict[str, Any]:
@@ -174,7 +175,8 @@ def pareto_rows(results: list[dict[str, Any]], costs: dict[str, Any]) -> list[di
     most as slow (1 thread) and the dense frontier's loss at the same latency."""
     threads = sorted(costs["inference"], key=int)
     rows = []
-    for variant in sorted({r["variant"] for r in results}, key=lambda v: (not is_dense(v), Variant.parse(v).hidden or 0, v)):
+    order = lambda v: (not is_dense(v), Variant.parse(v).hidden or 0, v)  # noqa: E731  (dense by width first)
+    for variant in sorted({r["variant"] for r in results}, key=order):
         group = [r for r in results if r["variant"] == variant]
         if variant not in costs["parameter_bytes"]:
             continue
@@ -193,7 +195,8 @@ def pareto_rows(results: list[dict[str, Any]], costs: dict[str, Any]) -> list[di
     dense = [(r["model_ms_1"], r["val_loss"]) for r in rows if r["dense"]]
     front = _frontier(dense)
     for row in rows:
-        faster = [loss for ms, loss in dense if ms <= row["model_ms_1"] and (ms, loss) != (row["model_ms_1"], row["val_loss"])]
+        point = (row["model_ms_1"], row["val_loss"])
+        faster = [loss for ms, loss in dense if ms <= point[0] and (ms, loss) != point]
         row["best_dense_as_fast"] = min(faster) if faster else None
         row["on_frontier"] = row["best_dense_as_fast"] is None or row["val_loss"] < row["best_dense_as_fast"]
         row["dense_frontier_at_same_ms"] = _frontier_loss_at(front, row["model_ms_1"]) if front else None

@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 
 from lookup_tvm.cpu.target import CpuProfile
 
+
 @dataclasses.dataclass(frozen=True)
 class Footprint:
     """Vector registers live in a candidate's innermost tile, and the bytes it means to keep

@@ -357,16 +357,19 @@ def stage_footprint(spec: OpSpec, profile: CpuProfile, choice: Choice | None = N
     """A token tile's stage buffers (:data:`STAGE_BUFFERS` of [tile, r, nb, b] float32) in L2,
     with the kernel's weights where they stay there (:func:`_weights_stay_in_l2`), and, with
     register tiles (or bf16 dot products), the accumulators, weight vectors and broadcast input
-    in registers."""
+    in registers and a group's weights (b x its output vectors) in L1 across the tile's
+    register tiles."""
     buffers = STAGE_BUFFERS * spec.token_tile * spec["r"] * spec["nb"] * spec["b"] * 4
     weights = _kernel_weight_bytes(spec) if _weights_stay_in_l2(spec, profile) else 0
-    registers = 0
+    registers = group = 0
     if spec.bf16_dot:
         registers = register_tile_tokens(spec) * (spec["b"] // DOT_LANES) + 2
+        group = spec["b"] * spec["b"] * 2
     elif choice is None or choice.get("mm_order", REGISTER_TILE) == REGISTER_TILE:
         vectors = register_tile_vectors(spec, profile)
         registers = (register_tile_tokens(spec) + 1) * vectors + 1
-    return Footprint(registers=registers, l2=weights + buffers)
+        group = spec["b"] * vectors * vector_lanes(spec["b"], profile) * 4
+    return Footprint(registers=registers, l1=group, l2=weights + buffers)
 
 
 def default_token_tile(spec: OpSpec, profile: CpuProfile) -> OpSpec:

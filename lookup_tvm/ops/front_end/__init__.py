@@ -21,7 +21,8 @@ from lookup_tvm.ops.front_end.torch_ops import front_end, front_end_spec
 
 OPERATORS = (
     Operator("front_end", define_front_end, schedule_front_end, check_front_end_kernels, front_end_workload,
-             front_end_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT, footprint=stage_footprint),
+             front_end_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
+             footprint=stage_footprint),
     Operator("front_end_small", define_front_end, schedule_decode_front_end, check_small_front_end,
              front_end_workload, decode_front_end_knobs, small_batch_layout, bf16_dot_tolerance,
              layout_params=DOT_LAYOUT, max_tokens=SMALL_TOKENS, sized=DECODE_SIZED),

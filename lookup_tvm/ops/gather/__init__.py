@@ -14,8 +14,7 @@ from lookup_tvm.kit.operator import Operator, storage_variant
 from lookup_tvm.ops.gather.backward import (SCATTER_LAYOUT, SCATTER_SIZED, SCORE_GRAD_SIZED, SCORE_GRAD_SPLIT_KNOBS,
                                             define_gather_grad, define_score_grad, define_table_grad,
                                             scatter_footprint, scatter_layout_search, schedule_score_grad,
-                                            score_grad_knobs,
-                                            table_grad_layout)
+                                            score_grad_knobs, table_grad_layout)
 from lookup_tvm.ops.gather.checks import (check_gather_kernels, check_small_gather, gather_grad_workload,
                                           gather_workload, op_samples, score_grad_workload, table_grad_workload)
 from lookup_tvm.ops.gather.compute import (SIZED, SPLIT_KNOBS, define_gather, gather_footprint, gather_knobs,
