@@ -44,7 +44,7 @@ VARIANTS = DENSE + LOOKUP
 MINIMAL = ("ffn-256", "ffn-512", "ffn-1024", "lookup-h64")
 """The smallest study that can answer the question: three dense widths around LookupFFN-h64's
 cost and LookupFFN-h64 itself, one seed."""
-QUICK_PARETO = dataclasses.replace(QUICK, steps=40, eval_every=20)
+QUICK_PARETO = dataclasses.replace(QUICK, steps=20, eval_every=10)
 QUICK_VARIANTS = ("ffn-32", "ffn-256", "lookup-h16")
 
 INFERENCE_TOKENS = 4096

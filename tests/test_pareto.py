@@ -64,7 +64,7 @@ def test_each_variant_is_placed_against_the_dense_frontier():
 def test_the_pareto_script_trains_measures_and_reports(tmp_path):
     out = tmp_path / "pareto"
     trained = run("scripts/quality.py", "--pareto", "--quick", "--out", str(out))
-    assert "lm-lookup-h16-s0: step 40/40" in trained
+    assert "lm-lookup-h16-s0: step 20/20" in trained
     run("scripts/quality.py", "--pareto", "--quick", "--time", "--out", str(out))
     costs = json.loads((out / "costs.json").read_text())
     assert set(costs["inference"]["1"]["model_ms"]) == {"ffn-32", "ffn-256", "lookup-h16"}
