@@ -40,7 +40,7 @@ def export_schedules(log: TuningLog, config: LayerConfig, directory: Path) -> Pa
         header = (f"# {spec.name} for {dict(log.target.attrs)}\n"
                   f"# measured on {log.info['measured_on']['cpu_model']}: {entry['best_ms']:.3f} ms at "
                   f"{entry['tokens']} tokens after {entry['trials']} trials\n"
-                  f"# knobs: {choice if choice is not None else entry.get('layout')}\n")
+                  f"# knobs: {dict(sorted((choice if choice is not None else entry.get('layout') or {}).items()))}\n")
         (directory / f"{spec.name}.py").write_text(header + kernels.scheduled(spec).script())
         write_json_atomic(directory / f"{spec.name}.json", {
             "op": op, "params": params, "spec": spec.to_json(), "choice": choice, "layout": entry.get("layout"),
