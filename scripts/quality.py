@@ -11,6 +11,7 @@ Examples:
   python scripts/quality.py --time --threads 1             # step times for the time axis (run it alone)
   python scripts/quality.py --quick                        # tiny smoke run (a minute)
   python scripts/quality.py --pareto --threads 1           # the Pareto study's runs (hours; see README)
+  python scripts/quality.py --pareto --minimal --threads 1 # its minimal version (about 1.1 CPU-hours)
   python scripts/quality.py --pareto --time                # its cost axes on this CPU (run it alone)
   python scripts/quality.py --pareto --report              # loss against inference ms, frontier plot
 """
@@ -37,6 +38,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         f"lookup-dense-h<tables> (default {DEFAULT_VARIANTS}; --pareto: five dense widths and four "
                         "LookupFFNs)")
     p.add_argument("--seeds", default=None, help="comma-separated seeds (default 0,1,2; --pareto and --quick: 0)")
+    p.add_argument("--minimal", action="store_true",
+                   help="with --pareto: the minimal study only (dense 256, 512, 1024 and LookupFFN-h64)")
     p.add_argument("--pareto", action="store_true",
                    help="the Pareto study: causal LM, d=512, dense FFNs of five widths against LookupFFNs, into "
                         "results/pareto; with --time it measures the cost axes (costs.json), with --report it "
@@ -99,13 +102,14 @@ def train_all(tasks, variants, seeds, cfg, out: Path, diagnostics: bool) -> None
 def pareto_main(args: argparse.Namespace) -> int:
     """The Pareto study: train (or only report with --report), or measure its cost axes (--time)."""
     from lookup_tvm.cpu.host import current_probe
-    from lookup_tvm.pareto import (PARETO, QUICK_PARETO, QUICK_VARIANTS, VARIANTS, measure_costs, pareto_plot,
-                                   pareto_rows, pareto_table, read_costs, verdicts, write_costs)
+    from lookup_tvm.pareto import (MINIMAL, PARETO, QUICK_PARETO, QUICK_VARIANTS, VARIANTS, measure_costs,
+                                   pareto_plot, pareto_rows, pareto_table, read_costs, verdicts, write_costs)
     from lookup_tvm.study import config_dict, load_results
 
     cfg = study_config(args, QUICK_PARETO if args.quick else PARETO)
     out = args.out or REPO / "results" / "pareto"
-    variants = args.variants.split(",") if args.variants else list(QUICK_VARIANTS if args.quick else VARIANTS)
+    default = QUICK_VARIANTS if args.quick else MINIMAL if args.minimal else VARIANTS
+    variants = args.variants.split(",") if args.variants else list(default)
     cpu = current_probe().cpu_model
     if args.time:
         threads = [1] if args.quick else sorted({1, args.threads or os.cpu_count() or 1})
