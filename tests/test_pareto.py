@@ -1,9 +1,12 @@
 """The Pareto study's machinery: variant names, the dense frontier, the comparison of each
 variant with it, and the script end to end on a tiny model (train, measure costs, report)."""
 import json
+import subprocess
+import sys
 
 import pytest
 
+from conftest import REPO
 from lookup_tvm.pareto import pareto_rows, pareto_table, verdicts
 from lookup_tvm.study import Variant, build_model, ffn_flops_per_token
 from test_scripts import run
@@ -78,3 +81,9 @@ def test_the_quality_script_trains_and_reports(tmp_path):
     out = run("scripts/quality.py", "--quick", "--tasks", "lm", "--variants", "ffn", "--steps", "20",
               "--eval-every", "10", "--out", str(tmp_path))
     assert "lm-ffn-s0: step 20/20" in out and "| lm     | ffn " in out
+
+
+def test_a_report_without_runs_says_so(tmp_path):
+    proc = subprocess.run([sys.executable, "scripts/quality.py", "--pareto", "--minimal", "--report", "--out",
+                           str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "no finished runs" in proc.stderr
