@@ -237,7 +237,8 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
             lines.append(f"{r['variant']}: on the frontier, loss {r['val_loss']:.3f}, {best - r['val_loss']:.3f} below "
                          f"the best dense FFN at <= {r['model_ms_1']:.1f} ms (1 thread){between}")
         else:
-            lines.append(f"{r['variant']}: not on the frontier, loss {r['val_loss']:.3f}, {r['val_loss'] - best:.3f} above "
+            lines.append(f"{r['variant']}: not on the frontier, loss {r['val_loss']:.3f}, "
+                         f"{r['val_loss'] - best:.3f} above "
                          f"a dense FFN at <= {r['model_ms_1']:.1f} ms (1 thread){between}")
     return lines
 
@@ -257,7 +258,8 @@ def pareto_plot(rows: list[dict[str, Any]], results: list[dict[str, Any]], path:
     for r in rows:
         left.errorbar(r["model_ms_1"], r["val_loss"], yerr=r["val_loss_sd"] or None,
                       fmt="o" if r["dense"] else "s", color="tab:blue" if r["dense"] else "tab:red", capsize=3)
-        left.annotate(r["variant"], (r["model_ms_1"], r["val_loss"]), textcoords="offset points", xytext=(5, 4), fontsize=8)
+        left.annotate(r["variant"], (r["model_ms_1"], r["val_loss"]), textcoords="offset points", xytext=(5, 4),
+                      fontsize=8)
     left.set_xscale("log")
     left.set_xlabel(f"model inference ms, {INFERENCE_TOKENS} tokens, 1 thread")
     left.set_ylabel("validation loss (nats/byte)")

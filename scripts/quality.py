@@ -118,7 +118,8 @@ def pareto_main(args: argparse.Namespace) -> int:
     elif not args.report:
         use_threads(args.threads)
         train_all(["lm"], variants, [int(s) for s in (args.seeds or "0").split(",")], cfg, out, not args.no_diagnostics)
-    results = [r for r in load_results(out) if r["task"] == "lm" and config_dict(r["config"]) == dataclasses.asdict(cfg)]
+    wanted = dataclasses.asdict(cfg)
+    results = [r for r in load_results(out) if r["task"] == "lm" and config_dict(r["config"]) == wanted]
     costs = read_costs(out, cfg)
     if not results or costs is None:
         print(f"no {'finished runs' if not results else 'measured costs (run --pareto --time)'} for {cfg} in {out}",
@@ -129,7 +130,8 @@ def pareto_main(args: argparse.Namespace) -> int:
     print(pareto_table(rows))
     print("\n" + "\n".join(verdicts(rows)))
     try:
-        figure = pareto_plot(rows, results, out / "pareto.png", f"LookupFFN vs dense FFNs, d={cfg.d_model}, {costs['cpu']}")
+        title = f"LookupFFN vs dense FFNs, d={cfg.d_model}, {costs['cpu']}"
+        figure = pareto_plot(rows, results, out / "pareto.png", title)
         print(f"\nplot: {figure}")
     except ImportError:
         print("\n(no plot: install matplotlib, pip install -e '.[plot]')")

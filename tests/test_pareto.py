@@ -20,7 +20,8 @@ def test_variant_names(name, kind, tables, hidden):
     assert (variant.kind, variant.tables, variant.hidden_width(512)) == (kind, tables, hidden)
 
 
-@pytest.mark.parametrize("name", ["ffn-0", "ffn-x", "lookup", "lookup-h", "lookup-h0", "lookup-dense-", "lookup-denseh64"])
+@pytest.mark.parametrize("name", ["ffn-0", "ffn-x", "lookup", "lookup-h", "lookup-h0", "lookup-dense-",
+                                  "lookup-denseh64"])
 def test_unknown_variant_names_are_refused(name):
     with pytest.raises(ValueError, match="unknown FFN variant"):
         Variant.parse(name)

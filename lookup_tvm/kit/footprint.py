@@ -28,7 +28,8 @@ class Footprint:
         """What does not fit ``profile``: [] when everything does."""
         limits = {"registers": profile.vector_registers, "l1": profile.l1d_bytes,
                   "l2": profile.l2_bytes, "l3": profile.l3_share_bytes}
-        return [f"{name} {getattr(self, name)} > {limit}" for name, limit in limits.items() if getattr(self, name) > limit]
+        return [f"{name} {getattr(self, name)} > {limit}" for name, limit in limits.items()
+                if getattr(self, name) > limit]
 
 
 def largest_fitting(candidates: Iterable[int], footprint: Callable[[int], Footprint], profile: CpuProfile) -> list[int]:
