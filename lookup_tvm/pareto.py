@@ -27,10 +27,8 @@ from typing import Any
 import torch
 from tabulate import tabulate
 
-from lookup_tvm.corpus import byte_splits
 from lookup_tvm.cpu.threads import run_json_worker, worker_environment
-from lookup_tvm.study import (QUICK, StudyConfig, Variant, build_model, loss_of, make_optimizer, read_measurement,
-                              task_batch)
+from lookup_tvm.study import QUICK, StudyConfig, Variant, build_model, read_measurement, time_steps
 from lookup_tvm.timing import ParallelismProbe, interleaved
 
 PARETO = StudyConfig(d_model=512, layers=4, heads=8, context=64, batch=16, lr=2.5e-4, steps=1500, eval_every=100,
@@ -90,25 +88,8 @@ def _time_inference(variants: list[str], cfg: StudyConfig, threads: int, rounds:
             "ffn_ms": {v: 1e3 * medians[f"ffn {v}"] for v in models}, "rejected_rounds": samples.rejected}
 
 
-def _time_training(variants: list[str], cfg: StudyConfig, rounds: int, steps: int = 3) -> dict[str, float]:
-    """Median ms per training step (forward, backward, AdamW), interleaved."""
-    train, _ = byte_splits(cfg.max_bytes, corpus=cfg.corpus)
-    runs = {}
-    for variant in variants:
-        torch.manual_seed(0)
-        model = build_model("lm", variant, cfg)
-        runs[variant] = (model, make_optimizer(model, cfg), torch.Generator().manual_seed(0))
-    def step(model, opt, gen):
-        def run():
-            for _ in range(steps):
-                x, y = task_batch("lm", train, cfg, gen)
-                loss = loss_of(model, x, y)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-        return run
-    medians = interleaved({v: step(*r) for v, r in runs.items()}, rounds=rounds, warmup=1).medians()
-    return {v: 1e3 * s / steps for v, s in medians.items()}
+def _parameter_bytes(variant: str, cfg: StudyConfig) -> int:
+    return sum(p.numel() * p.element_size() for p in build_model("lm", variant, cfg).parameters())
 
 
 def _in_worker(what: str, variants: list[str], cfg: StudyConfig, threads: int, rounds: int) -> Any:
@@ -128,12 +109,10 @@ def measure_costs(variants: list[str], cfg: StudyConfig, cpu: str, rounds: int =
     freshly initialised: the kernels' speed does not depend on the learned values. Run it with
     nothing else on the machine."""
     counts = threads or sorted({1, os.cpu_count() or 1})
-    torch.manual_seed(0)
-    models = {v: build_model("lm", v, cfg) for v in variants}
     return {
         "cpu": cpu, "date": time.strftime("%Y-%m-%d"), "config": dataclasses.asdict(cfg),
         "inference_tokens": INFERENCE_TOKENS,
-        "parameter_bytes": {v: sum(p.numel() * p.element_size() for p in m.parameters()) for v, m in models.items()},
+        "parameter_bytes": {v: _parameter_bytes(v, cfg) for v in variants},
         "inference": {str(t): _in_worker("--inference", variants, cfg, t, rounds) for t in counts},
         "train_step_ms": _in_worker("--training", variants, cfg, 1, rounds),
     }
@@ -296,7 +275,8 @@ def _worker_main(argv: list[str]) -> None:
     if args.inference:
         print(json.dumps(_time_inference(variants, cfg, args.threads, args.rounds)))
     else:
-        print(json.dumps(_time_training(variants, cfg, args.rounds)))
+        steps = time_steps(["lm"], variants, cfg, rounds=args.rounds, steps=3, warmup=3)["lm"]
+        print(json.dumps(steps))
 
 
 if __name__ == "__main__":

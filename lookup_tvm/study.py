@@ -373,7 +373,6 @@ def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 LAST_EVALUATIONS = 5
 
 
-
 def _mean_loss(run: dict[str, Any], steps: list[int]) -> float | None:
     """Mean validation loss of a run over some evaluation steps (None if it lacks one)."""
     losses = {h["step"]: h["val_loss"] for h in run["history"]}

@@ -87,9 +87,9 @@ def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice
         if name == "grad_in" and spec.bf16_dot:
             sch.compute_at(sch.get_sblock("grad_pairs"), tiles, preserve_unit_loops=True)
             schedule_pairs(sch)
-            tensorize_dot_matmul(sch, block, tok, rr, n, col, red)
+            tensorize_dot_matmul(sch, block, tok, rr, n, col, red, spec)
             continue
-        if choice.get("mm_order", 0) == REGISTER_TILE:
+        if choice["mm_order"] == REGISTER_TILE:
             register_tile(sch, block, tok, rr, n, col, red, spec, profile)
             continue
         col_o, col_i = sch.split(col, [None, lanes])

@@ -252,7 +252,7 @@ def order_stage_loops(sch: Schedule, blocks, spec: OpSpec, profile: CpuProfile, 
         is_mm = sch.get(block).name_hint.endswith("_mm")
         if is_mm and spec.bf16_dot:
             tok, rr, n, o, pair, lane = sch.get_loops(block)[-6:]
-            tensorize_dot_matmul(sch, block, tok, rr, n, o, [pair, lane])
+            tensorize_dot_matmul(sch, block, tok, rr, n, o, [pair, lane], spec)
             continue
         tok, rr, n, o, red = sch.get_loops(block)[-5:]
         if is_mm and choice["mm_order"] == REGISTER_TILE:
@@ -306,13 +306,13 @@ def register_tile(sch: Schedule, block, tok, rr, n, col, reductions, spec: OpSpe
     sch.decompose_reduction(block, reductions[0])
 
 
-def tensorize_dot_matmul(sch: Schedule, block, tok, rr, n, col, reductions) -> None:
+def tensorize_dot_matmul(sch: Schedule, block, tok, rr, n, col, reductions, spec: OpSpec) -> None:
     """Tensorize a block matmul on bf16 pairs (reduction loops ending with the pair's 2 lanes)
-    with ``vdpbf16ps``: per group of up to :data:`REGISTER_TOKENS` of the tile's tokens, the other
+    with ``vdpbf16ps``: per group of :func:`register_tile_tokens` of the tile's tokens, the other
     reductions outermost, then those tokens and the 16-lane output vectors unrolled inside, so
     their accumulators stay in registers."""
     col_outer, col_inner = sch.split(col, [None, DOT_LANES])
-    tok_outer, tok = sch.split(tok, [None, math.gcd(int(sch.get(tok).extent), REGISTER_TOKENS)])
+    tok_outer, tok = sch.split(tok, [None, register_tile_tokens(spec)])
     sch.reorder(rr, n, tok_outer, *reductions[:-1], tok, col_outer, col_inner, reductions[-1])
     sch.unroll(tok)
     sch.unroll(col_outer)

@@ -34,15 +34,15 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     wide, the default one per core where rows are wide enough (:func:`column_chunk`).
     ``tables``: table tiles, the default the largest whose slice [tables, rows, cols] fits L2
     (``profile.l2_bytes``, per core), so a table-major sweep over a task's tokens reads the
-    rows from L2. Every candidate fits registers and caches with the other knobs' lightest
-    (:func:`gather_footprint`). ``tokens``: token tiles (token-major: a tile's output rows stay in L1/L2
+    rows from L2. ``tokens``: token tiles (token-major: a tile's output rows stay in L1/L2
     across the tables). ``register_tables`` with ``register_vectors``: that many output
     vectors stay in registers across a tile's tables. ``l3_tokens``: blocks of a task's
     tokens whose output stays in its core's share of L3 across the table tiles (blocks under
     1024 tokens only where the widest chunk needs them, on many cores). ``unroll``:
     the column vectors. bfloat16 rows default to 8 output vectors in registers, at most a
-    column chunk's (widening each row costs ALU work). Measurements behind these defaults, and
-    what was tried and left out: README, "Kernel notes"."""
+    column chunk's (widening each row costs ALU work). Every candidate fits registers and caches
+    with the other knobs' lightest (:func:`gather_footprint`). Measurements behind these
+    defaults, and what was tried and left out: README, "Kernel notes"."""
     h, d_out = spec["h"], spec["d_out"]
     lanes = vector_lanes(d_out, profile)
     cols = divisors(d_out, [column_chunk(d_out, lanes, profile.cores)] + [lanes * m for m in (32, 16, 8, 4)])
