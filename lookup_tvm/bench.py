@@ -20,6 +20,7 @@ import torch
 from tabulate import tabulate
 from torch import nn
 
+from lookup_tvm import onednn
 from lookup_tvm.calibration import l2_read_gbytes_per_core
 from lookup_tvm.cpu.host import many_core_probe, simulated_host
 from lookup_tvm.cpu.isa import host_isa
@@ -56,6 +57,7 @@ class Row:
     memory_mib: dict[str, float] | None = None
     l2_gbytes: float | None = None
     simulated_cores: int | None = None  # kernels scheduled for a simulated host of this many cores
+    baseline_paths: dict[str, str] | None = None  # the code a baseline ran (oneDNN's implementation)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -105,7 +107,10 @@ def _format_timed(rows: list[Row], markdown: bool) -> str:
     headers = ["group", "what", "tokens", "threads", "lookup_tvm ms (per call)", "us per token", "PyTorch ms", "speed-up",
                "GFLOP/s",
                "GB/s", "% fp32 peak", "% L2 read", "share of forward / step", "rejected rounds"]
-    return tabulate(table, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True)
+    paths = [f"{baseline} in {r.name}, {r.tokens} tokens, {r.threads} threads: {path}"
+             for r in rows for baseline, path in (r.baseline_paths or {}).items()]
+    return tabulate(table, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True) + (
+        "\n\nWhat the baselines ran:\n" + "\n".join(f"- {line}" for line in paths) if paths else "")
 
 
 def _peak_gflops(torch, probe) -> float:
@@ -136,13 +141,14 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     x_bf16 = x.bfloat16()
     lookup_flops = lookup.config.flops_per_token() * tokens
 
-    def measure(group, name, candidates, subject, flops=0.0, nbytes=0.0):
+    def measure(group, name, candidates, subject, flops=0.0, nbytes=0.0, paths=None):
         try:
             samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
         except RuntimeError as err:  # every round ran on a busy machine: report it, keep going
             print(f"{group} / {name} at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
             return
         rows.append(summarize(group, name, tokens, threads, samples, subject, flops, nbytes, peak))
+        rows[-1].baseline_paths = paths
 
     with torch.no_grad():
         lookup.eval(), reference.eval()
@@ -159,7 +165,7 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
         lookup_bf16.eval()
         measure("end to end", "inference (eval), bf16", {"lookup_tvm": lambda: lookup_bf16(x_bf16),
                                                          "FFN bf16": lambda: ffn_bf16(x_bf16)}, "lookup_tvm",
-                lookup_flops)
+                lookup_flops, paths={"FFN bf16": onednn.describe(lambda: ffn_bf16(x_bf16))})
         rows.extend(_breakdown("inference breakdown, bf16", lambda: lookup_bf16(x_bf16),
                                [(op, params, 1) for op, params in lookup.config.inference_kernels(bf16=True)],
                                tokens, threads, rounds, probe, peak))
@@ -179,7 +185,7 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
     measure("end to end", "training step (fwd+bwd)", candidates, "lookup_tvm", 3 * lookup_flops)
     measure("end to end", "training step (fwd+bwd), bf16", {"lookup_tvm": step(lookup_bf16, x_grad_bf16),
                                                             "FFN bf16": step(ffn_bf16, x_grad_bf16)},
-            "lookup_tvm", 3 * lookup_flops)
+            "lookup_tvm", 3 * lookup_flops, paths={"FFN bf16": onednn.describe(step(ffn_bf16, x_grad_bf16))})
     rows.extend(_breakdown("training breakdown", step(lookup, x_grad), lookup.config.training_kernels(), tokens,
                            threads, rounds, probe, peak))
 

@@ -19,6 +19,7 @@ from typing import Any, Callable
 import torch
 
 from lookup_tvm import cache
+from lookup_tvm.cpu.amx import AmxUnavailableError, request_tile_permission
 from lookup_tvm.cpu.isa import UnsupportedTargetError, check_runnable
 from lookup_tvm.cpu.resolve import parse_target
 from lookup_tvm.cpu.target import TargetSpec
@@ -27,12 +28,13 @@ from lookup_tvm.kit import handles
 from lookup_tvm.kit.checks import TVM_ALIGNMENT
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.ops import operators
+from lookup_tvm.ops.bh4.amx import tiles_emulated
 from lookup_tvm.sources.chosen import DefaultSchedules, tuned_schedules
 from lookup_tvm.sources.logs import TuningLog
 from lookup_tvm.sources.selection import select_host_log
 
-__all__ = ["CompiledKernels", "DefaultSchedules", "Kernel", "UnsupportedTargetError", "default_kernels",
-           "use_tuning_logs"]
+__all__ = ["AmxUnavailableError", "CompiledKernels", "DefaultSchedules", "Kernel", "UnsupportedTargetError",
+           "default_kernels", "use_tuning_logs"]
 
 PACKAGE = Path(__file__).parent
 DEFINITIONS = ("kit/*.py", "ops/**/*.py", "spec.py", "cpu/tvm_api.py")  # what the compiled code depends on
@@ -56,6 +58,8 @@ class Kernel:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "token_tile", self.spec.token_tile)  # read on every call
+        if self.spec.amx and not tiles_emulated():
+            request_tile_permission()  # before its first tile instruction; raises AmxUnavailableError
 
     def __call__(self, *args: Any) -> None:
         """Run on torch tensors. TVM's kernels read their buffers with aligned vector loads;

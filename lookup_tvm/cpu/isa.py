@@ -9,13 +9,15 @@ same names. A target is safe on a host when its ISA part is a subset of the host
 This is the one module that answers ISA questions, for kernels, libraries, logs and
 ``tune.py`` alike: what a target's code may use (:func:`target_isa`), what a host runs
 (:func:`host_isa`), whether a host can run a target's code (:func:`missing_isa`,
-:func:`check_runnable`) and whether a target has bf16 dot products (:func:`isa_profile`).
+:func:`check_runnable`) and whether a target has bf16 dot products or AMX tiles
+(:func:`isa_profile`).
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
 import json
+import os
 import re
 from typing import Any, Iterable, Mapping
 
@@ -81,10 +83,26 @@ def has_bf16_dot_products(attrs: Mapping[str, Any]) -> bool:
 
 
 
+AMX_OPT_IN = "LOOKUP_TVM_AMX"  # "1": bfloat16 layers' BH4 matmuls on AMX tiles where the target has them
+
+
+def has_amx_tiles(attrs: Mapping[str, Any]) -> bool:
+    """Whether a target has AMX-BF16 tiles (``tdpbf16ps``) besides AVX512-BF16 (the bf16 pairs
+    the tiles multiply are made with the same code)."""
+    return {"amx-tile", "amx-bf16"} <= target_isa(attrs) and has_bf16_dot_products(attrs)
+
+
+def amx_tiles_enabled() -> bool:
+    """Whether the AMX path is switched on (:data:`AMX_OPT_IN` = 1). Off by default: it has not
+    yet run on a CPU with AMX (README, "AMX")."""
+    return os.environ.get(AMX_OPT_IN) == "1"
+
+
 def isa_profile(target: TargetSpec) -> CpuProfile:
-    """The target's profile with its ISA-derived fields (``bf16_dot_products``) filled in from
-    LLVM's feature set for its attributes: what kernel layouts are chosen from."""
-    return dataclasses.replace(target.profile, bf16_dot_products=has_bf16_dot_products(target.attrs))
+    """The target's profile with its ISA-derived fields (``bf16_dot_products``, ``amx_tiles``)
+    filled in from LLVM's feature set for its attributes: what kernel layouts are chosen from."""
+    return dataclasses.replace(target.profile, bf16_dot_products=has_bf16_dot_products(target.attrs),
+                               amx_tiles=amx_tiles_enabled() and has_amx_tiles(target.attrs))
 
 
 def host_isa(probe: HostProbe | None = None) -> frozenset[str]:

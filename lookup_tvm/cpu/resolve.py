@@ -13,7 +13,7 @@ from lookup_tvm.cpu.isa import host_mattr, isa_part
 from lookup_tvm.cpu.target import (AARCH64_TRIPLE, ARM_REGISTERS, CPU_PROFILES, KIB, MIB, PREFER_256_BIT,
                                    PREFER_512_BIT, CpuProfile, TargetSpec, normal_attrs, parse_cli_string)
 
-_PROFILE_FIELDS = {f.name for f in dataclasses.fields(CpuProfile)} - {"name", "bf16_dot_products"}
+_PROFILE_FIELDS = {f.name for f in dataclasses.fields(CpuProfile)} - {"name", "bf16_dot_products", "amx_tiles"}
 _FLOAT_FIELDS = {"ghz"}
 
 

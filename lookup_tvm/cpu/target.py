@@ -46,6 +46,7 @@ class CpuProfile:
     ghz: float = 2.5
     fma_units: int = 2
     bf16_dot_products: bool = False  # AVX512-BF16 vdpbf16ps: set only by lookup_tvm.cpu.isa.isa_profile
+    amx_tiles: bool = False  # AMX-BF16 tiles for the BH4 matmuls: set only by lookup_tvm.cpu.isa.isa_profile
     vector_registers: int = 0  # architectural vector registers; 0: x86's, 32 with 512-bit vectors, else 16
 
     def __post_init__(self) -> None:

@@ -71,6 +71,11 @@ class OpSpec:
         return bool(self.get("bf16_dot"))
 
     @property
+    def amx(self) -> bool:
+        """Block matmuls on AMX tiles (layout parameter ``amx``, with ``bf16_dot``'s pairs)."""
+        return bool(self.get("amx"))
+
+    @property
     def storage_dtype(self) -> str:
         """``bfloat16`` for the bf16 variant, else ``float32`` (also torch's dtype name)."""
         return "bfloat16" if self.bf16 else "float32"

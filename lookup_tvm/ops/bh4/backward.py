@@ -13,7 +13,8 @@ from lookup_tvm.kit.footprint import Footprint
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, divisors, vector_lanes
 from lookup_tvm.ops.bh4.bf16_dot import bf16_bits, from_bf16_bits
-from lookup_tvm.ops.bh4.compute import REGISTER_TILE, register_tile, schedule_pairs, tensorize_dot_matmul, weight_pairs
+from lookup_tvm.ops.bh4.compute import (REGISTER_TILE, register_tile, schedule_pairs, tensorize_dot_matmul,
+                                        tensorize_tile_matmul, tile_knobs, weight_pairs)
 
 
 def define_stage_grad(spec: OpSpec, batch=None):
@@ -73,7 +74,7 @@ def _bf16_dot_input_grad(g_t, wt, spec: OpSpec):
 def stage_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """``mm_order``: register tiles of a token tile x a few output vectors (:data:`REGISTER_TILE`,
     the default) or one token at a time; ``unroll`` of the output vectors (the latter order)."""
-    return {"mm_order": [REGISTER_TILE, 0], "unroll": [0, 1]}
+    return {"mm_order": [REGISTER_TILE, 0], "unroll": [0, 1], **tile_knobs(spec)}
 
 
 def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
@@ -87,7 +88,8 @@ def schedule_stage_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice
         if name == "grad_in" and spec.bf16_dot:
             sch.compute_at(sch.get_sblock("grad_pairs"), tiles, preserve_unit_loops=True)
             schedule_pairs(sch)
-            tensorize_dot_matmul(sch, block, tok, rr, n, col, red, spec)
+            tensorize = tensorize_tile_matmul if spec.amx else tensorize_dot_matmul
+            tensorize(sch, block, tok, rr, n, col, red, spec, choice)
             continue
         if choice["mm_order"] == REGISTER_TILE:
             register_tile(sch, block, tok, rr, n, col, red, spec, profile)

@@ -19,13 +19,14 @@ from lookup_tvm.cpu.tvm_api import Schedule, te
 from lookup_tvm.kit.footprint import Footprint, largest_fitting
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, divisors, vector_lanes
+from lookup_tvm.ops.bh4 import amx
 from lookup_tvm.ops.bh4.bf16_dot import LANES as DOT_LANES
 from lookup_tvm.ops.bh4.bf16_dot import bf16_bits, dot_intrinsic, from_bf16_bits
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED, STAGES
 
 FOLD, FOLD_TRANSPOSED, UNFOLD = 0, 1, 2
 TILE_LAYOUT = frozenset({"token_tile"})  # the layout parameters of token-tiled kernels
-DOT_LAYOUT = frozenset({"token_tile", "bf16_dot"})  # and of those with a bf16-dot variant
+DOT_LAYOUT = frozenset({"token_tile", "bf16_dot", "amx"})  # and of those with a bf16 variant
 
 
 def define_fold(spec: OpSpec, batch=None):
@@ -196,10 +197,15 @@ def weight_pairs(w):
 def bf16_dot_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     """The token tile (:func:`default_token_tile`) and, for a bfloat16 layer's variant (``bf16=1``),
     ``bf16_dot``: 1 where the target has AVX512-BF16 dot products and the blocks hold whole
-    16-lane vectors (elsewhere the variant computes in float32)."""
+    16-lane vectors (elsewhere the variant computes in float32); with them, ``amx=1`` and tiles
+    of :data:`~lookup_tvm.ops.bh4.amx.ROWS` tokens where the profile allows AMX tiles (only
+    kernels not yet tiled: the decode front end's one-token tiles keep the dot products)."""
+    usable = spec.bf16 and profile.bf16_dot_products and spec["b"] % DOT_LANES == 0
+    tiles = spec.get("amx", int(usable and profile.amx_tiles and not spec.tiled))
+    if tiles and not spec.tiled:
+        spec = spec.with_params(amx=1, token_tile=amx.ROWS)
     spec = default_token_tile(spec, profile)
     if spec.bf16 and "bf16_dot" not in dict(spec.params):
-        usable = profile.bf16_dot_products and spec["b"] % DOT_LANES == 0
         spec = spec.with_params(bf16_dot=int(usable))
     return spec
 
@@ -221,7 +227,17 @@ def stage_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     2.8x faster than weights-outer on the Zen 3 VM, 1 thread, 4096 tokens; weights-outer;
     token-outer) and the cross transform, and unrolling of the output vectors: all structural
     (no split knobs)."""
-    return {"mm_order": [REGISTER_TILE, 0, 1], "cross_order": [0, 1], "unroll": [0, 1]}
+    return {"mm_order": [REGISTER_TILE, 0, 1], "cross_order": [0, 1], "unroll": [0, 1], **tile_knobs(spec)}
+
+
+def tile_knobs(spec: OpSpec) -> Knobs:
+    """With ``amx``: outputs per A tile load (``amx_columns``, 1-4 C tiles, the most first) and
+    bf16 pairs per ``tdpbf16ps`` (``amx_pairs``: a full 64-byte row first); none otherwise."""
+    if not spec.amx:
+        return {}
+    columns = [c for c in (64, 32, 16) if spec["b"] % c == 0]
+    pairs = [p for p in (amx.MAX_PAIRS, amx.MAX_PAIRS // 2) if (spec["b"] // 2) % p == 0]
+    return {"amx_columns": columns, "amx_pairs": pairs}
 
 
 def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
@@ -252,7 +268,8 @@ def order_stage_loops(sch: Schedule, blocks, spec: OpSpec, profile: CpuProfile, 
         is_mm = sch.get(block).name_hint.endswith("_mm")
         if is_mm and spec.bf16_dot:
             tok, rr, n, o, pair, lane = sch.get_loops(block)[-6:]
-            tensorize_dot_matmul(sch, block, tok, rr, n, o, [pair, lane], spec)
+            tensorize = tensorize_tile_matmul if spec.amx else tensorize_dot_matmul
+            tensorize(sch, block, tok, rr, n, o, [pair, lane], spec, choice)
             continue
         tok, rr, n, o, red = sch.get_loops(block)[-5:]
         if is_mm and choice["mm_order"] == REGISTER_TILE:
@@ -306,7 +323,7 @@ def register_tile(sch: Schedule, block, tok, rr, n, col, reductions, spec: OpSpe
     sch.decompose_reduction(block, reductions[0])
 
 
-def tensorize_dot_matmul(sch: Schedule, block, tok, rr, n, col, reductions, spec: OpSpec) -> None:
+def tensorize_dot_matmul(sch: Schedule, block, tok, rr, n, col, reductions, spec: OpSpec, choice: Choice) -> None:
     """Tensorize a block matmul on bf16 pairs (reduction loops ending with the pair's 2 lanes)
     with ``vdpbf16ps``: per group of :func:`register_tile_tokens` of the tile's tokens, the other
     reductions outermost, then those tokens and the 16-lane output vectors unrolled inside, so
@@ -318,6 +335,20 @@ def tensorize_dot_matmul(sch: Schedule, block, tok, rr, n, col, reductions, spec
     sch.unroll(col_outer)
     sch.decompose_reduction(block, reductions[0])
     sch.tensorize(col_inner, dot_intrinsic())
+
+
+def tensorize_tile_matmul(sch: Schedule, block, tok, rr, n, col, reductions, spec: OpSpec, choice: Choice) -> None:
+    """Tensorize a block matmul on bf16 pairs with AMX tiles (:mod:`~lookup_tvm.ops.bh4.amx`): per
+    (repeat, block, 16 tokens of the tile, ``amx_columns`` outputs) one intrinsic call over the
+    block's pairs (``amx_pairs`` per ``tdpbf16ps``); reductions other than the pairs' (the repeats
+    summed into a shared input's gradient) run outside it, accumulating in the output."""
+    rows = min(spec.token_tile, amx.ROWS)
+    col_outer, col_inner = sch.split(col, [None, choice["amx_columns"]])
+    tok_outer, tok_inner = sch.split(tok, [None, rows])
+    *outer_reductions, pair, lane = reductions
+    sch.reorder(rr, n, tok_outer, col_outer, *outer_reductions, tok_inner, col_inner, pair, lane)
+    sch.decompose_reduction(block, outer_reductions[0] if outer_reductions else tok_inner)
+    sch.tensorize(tok_inner, amx.tile_intrinsic(rows, choice["amx_columns"], spec["b"] // 2, choice["amx_pairs"]))
 
 
 def stage_block_names(sch: Schedule) -> list[str]:
@@ -362,7 +393,9 @@ def stage_footprint(spec: OpSpec, profile: CpuProfile, choice: Choice | None = N
     buffers = STAGE_BUFFERS * spec.token_tile * spec["r"] * spec["nb"] * spec["b"] * 4
     weights = _kernel_weight_bytes(spec) if _weights_stay_in_l2(spec, profile) else 0
     registers = group = 0
-    if spec.bf16_dot:
+    if spec.amx:
+        group = spec["b"] * spec["b"] * 2  # a block's weight pairs, read by every row group of the tile
+    elif spec.bf16_dot:
         registers = register_tile_tokens(spec) * (spec["b"] // DOT_LANES) + 2
         group = spec["b"] * spec["b"] * 2
     elif choice is None or choice.get("mm_order", REGISTER_TILE) == REGISTER_TILE:

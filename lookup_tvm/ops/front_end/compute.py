@@ -26,7 +26,7 @@ from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, vector_lanes, widened
 from lookup_tvm.ops.bh4.bf16_dot import LANES as DOT_LANES
 from lookup_tvm.ops.bh4.bf16_dot import dot_intrinsic
-from lookup_tvm.ops.bh4.compute import (REGISTER_TILE, bf16_dot_layout, bh4_stages, order_stage_loops,
+from lookup_tvm.ops.bh4.compute import (REGISTER_TILE, bf16_dot_layout, bh4_stages, order_stage_loops, tile_knobs,
                                         root_block_names, schedule_pairs, stage_block_names)
 from lookup_tvm.ops.hash.compute import code_and_score
 from lookup_tvm.spec import LAYER_NORM_EPS, MIX_INPUT, MIX_PROJECTED, STAGES
@@ -91,7 +91,7 @@ def small_batch_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
 def front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """The BH4 stage knobs (:func:`lookup_tvm.ops.bh4.compute.stage_knobs`), unrolled stage loops
     first (README, "Kernel notes")."""
-    return {"mm_order": [REGISTER_TILE, 0, 1], "cross_order": [0, 1], "unroll": [1, 0]}
+    return {"mm_order": [REGISTER_TILE, 0, 1], "cross_order": [0, 1], "unroll": [1, 0], **tile_knobs(spec)}
 
 
 def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
