@@ -84,12 +84,19 @@ def has_bf16_dot_products(attrs: Mapping[str, Any]) -> bool:
 
 
 AMX_OPT_IN = "LOOKUP_TVM_AMX"  # "1": bfloat16 layers' BH4 matmuls on AMX tiles where the target has them
+AMX_EXTENSIONS = frozenset({"amx-tile", "amx-bf16"})
 
 
 def has_amx_tiles(attrs: Mapping[str, Any]) -> bool:
     """Whether a target has AMX-BF16 tiles (``tdpbf16ps``) besides AVX512-BF16 (the bf16 pairs
     the tiles multiply are made with the same code)."""
-    return {"amx-tile", "amx-bf16"} <= target_isa(attrs) and has_bf16_dot_products(attrs)
+    return AMX_EXTENSIONS <= target_isa(attrs) and has_bf16_dot_products(attrs)
+
+
+def host_has_amx_tiles(probe: HostProbe | None = None) -> bool:
+    """Whether this host runs AMX-BF16 tile code (its cpuinfo flags; the OS must still grant the
+    tile state, :func:`lookup_tvm.cpu.amx.request_tile_permission`)."""
+    return AMX_EXTENSIONS <= host_isa(probe)
 
 
 def amx_tiles_enabled() -> bool:

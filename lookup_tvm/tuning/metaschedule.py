@@ -27,6 +27,8 @@ from tvm.ir.utils import derived_object
 from tvm.s_tir import meta_schedule as ms
 from tvm.support.popen_pool import PopenPoolExecutor, StatusKind
 
+from lookup_tvm.cpu.amx import request_tile_permission
+from lookup_tvm.cpu.isa import host_has_amx_tiles
 from lookup_tvm.cpu.target import TargetSpec
 from lookup_tvm.cpu.tvm_api import Schedule, to_tvm_target
 from lookup_tvm.kit.operator import Choice, Operator, OpSpec
@@ -65,7 +67,11 @@ def _random_args(args_info: list[Any], int_high: int) -> list[Any]:
 
 
 def alloc_arguments(device: Any, args_info: list[Any], alloc_repeat: int, int_high: int) -> list[list[Any]]:
-    """Runner argument allocation: integer inputs are valid row indices in [0, int_high)."""
+    """Runner argument allocation (in the runner's worker process, before it runs the kernel):
+    integer inputs are valid row indices in [0, int_high). On a host with AMX the worker asks
+    for the tile state first, as a process that runs AMX kernels must."""
+    if host_has_amx_tiles():
+        request_tile_permission()
     arrays = _random_args(args_info, int_high)
     return [[tvm.runtime.tensor(a, device) for a in arrays] for _ in range(alloc_repeat)]
 
