@@ -10,11 +10,10 @@ its own target with that many cores (sized knobs re-sized). Token counts:
   into groups where the columns are too few); the decode front end gives every thread work up
   to its tasks per stage (repeats x blocks x output vectors: 128 at d=512 with AVX2, 64 with
   AVX-512; 16-lane vectors in its bf16_dot variant);
-- 1 and 17 (a training step that small, frozen tables too): every other kernel gives every thread work,
-  except those in TOKEN_TILES_ONLY, parallel over token tiles alone (README, "Many cores": the
-  hash's work at such batches is a few microseconds, below the cost of a fork-join; the BH4
-  training stages are left split by tokens); the large-batch gather gives a core each of its
-  column chunks (COLUMN_CHUNKS: at least 2 cache lines each, 16 at d_out=512).
+- 1 and 17 (a training step that small, frozen tables too): every kernel that serves such calls
+  gives every thread work: the split stages and hashes up to their tasks per token (their
+  token-tiled kernels, ``min_tokens`` 65, are not called there), the large-batch gather a core
+  each of its column chunks (COLUMN_CHUNKS: at least 2 cache lines each, 16 at d_out=512).
 """
 from __future__ import annotations
 
@@ -97,11 +96,12 @@ def test_every_core_gets_work(name, target, source):
     assert not problems, f"{name}:\n" + "\n".join(problems)
 
 
-def _front_end_tasks(spec, target, tokens: int) -> int:
-    """The tasks a decode front end offers: one per repeat, block and output vector of a stage
-    (16 lanes with bf16_dot: one vdpbf16ps)."""
+def _front_end_tasks(spec, target, tokens: int = 1) -> int:
+    """The tasks a decode front end or a split stage offers: one per repeat, block and output
+    vector of a stage (16 lanes with bf16_dot: one vdpbf16ps; the input gradient of a shared
+    input has one repeat)."""
     lanes = DOT_LANES if spec.bf16_dot else vector_lanes(spec["b"], target.profile)
-    return spec["r"] * spec["nb"] * spec["b"] // lanes
+    return min(spec["r"], spec.get("r_in", spec["r"])) * spec["nb"] * spec["b"] // lanes
 
 
 def test_the_analysis_sees_an_unbalanced_schedule():
@@ -166,20 +166,37 @@ def test_a_log_from_fewer_cores_is_resized():
         assert all(choice[k] == default[k] for k in operator.sized if k in choice), spec.name
 
 
-TOKEN_TILES_ONLY = {"bh4", "bh4_projection", "bh4_stage", "bh4_stage_grad", "front_end", "hash", "hash_grad"}
 COLUMN_CHUNKS = {"gather": lambda spec: spec["d_out"] // 32}  # chunks of at least 2 cache lines: its tasks at 1 token
+
+
+def _tasks_per_token(spec, target) -> int:
+    """The tasks a small-batch kernel offers at one token: the decode gather one per core or
+    more, the split hashes one per table, the split stages (and the decode front end) one per
+    repeat, block and output vector of a stage (:func:`_front_end_tasks`)."""
+    if spec.op.startswith("gather"):
+        return target.profile.cores
+    if spec.op.startswith("hash"):
+        return spec["h"]
+    return _front_end_tasks(spec, target)
 
 
 @pytest.mark.parametrize("name,target,source", TARGETS[::6], ids=[t[0] for t in TARGETS[::6]])
 def test_every_kernel_gives_every_core_work_at_1_and_17_tokens(name, target, source):
+    """Every kernel that serves calls of 1 and 17 tokens (those with ``min_tokens`` above that are
+    not called there: their family runs the small-batch kernel) keeps every core busy, up to the
+    tasks it offers per token."""
     cores = target.profile.cores
     known = operators()
     problems = []
     for spec, func in _scheduled(target, source).items():
-        if spec.op in TOKEN_TILES_ONLY or known[spec.op].max_tokens:
-            continue  # decode kernels: checked above
-        wanted = min(cores, COLUMN_CHUNKS[spec.op](spec)) if spec.op in COLUMN_CHUNKS else cores
+        operator = known[spec.op]
         for tokens in (1, 17):
+            if tokens < (operator.min_tokens or 1):
+                continue
+            if spec.op in COLUMN_CHUNKS:
+                wanted = min(cores, COLUMN_CHUNKS[spec.op](spec))
+            else:
+                wanted = min(cores, _tasks_per_token(spec, target)) if operator.max_tokens else cores
             work = _work(spec, func, tokens, cores)
             if work.busy_threads < wanted:
                 problems.append(f"{spec.name} at {tokens} tokens: {work.busy_threads}/{cores} threads busy "

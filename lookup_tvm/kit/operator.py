@@ -139,7 +139,8 @@ class Operator:
     which ``tolerance(spec)`` bounds. ``workload(spec, tokens)`` gives the benchmark inputs,
     the PyTorch baseline and the FLOP and byte counts (:class:`lookup_tvm.kit.workload.Workload`).
     ``max_tokens``: the largest token count a call of the kernel gets (its family runs another
-    kernel of the same operator above it), or None. ``sized``: the knobs and layout parameters
+    kernel of the same operator above it), or None; ``min_tokens``: the smallest (below it the
+    family runs its small-batch kernel), or None. ``sized``: the knobs and layout parameters
     sized from the target's cores and caches; a choice tuned on another core count or cache
     sizes takes this target's defaults for them (:meth:`resized`). ``footprint(spec, profile,
     choice)``: for operators whose knobs or layout are sized from registers or caches, what a
@@ -159,6 +160,7 @@ class Operator:
     layout_params: frozenset[str] = frozenset()
     layout_search: Callable[[OpSpec, CpuProfile], list[dict[str, int]]] | None = None
     max_tokens: int | None = None
+    min_tokens: int | None = None
     sized: frozenset[str] = frozenset()
     footprint: Callable[[OpSpec, CpuProfile, Choice], Footprint] | None = None
 

@@ -16,24 +16,32 @@ from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SIZED, WEIGHT_GRAD_SPLIT_KN
                                          define_weight_grad, schedule_stage_grad, schedule_weight_grad,
                                          stage_grad_knobs, weight_grad_footprint, weight_grad_knobs,
                                          weight_grad_layout)
-from lookup_tvm.ops.bh4.checks import (bf16_dot_tolerance, bh4_workload, check_bh4_kernels, fold_workload, op_samples,
-                                       stage_grad_workload, weight_grad_workload)
-from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, FOLD, FOLD_TRANSPOSED, TILE_LAYOUT, UNFOLD, bf16_dot_layout,
-                                        default_token_tile, define_bh4, define_bh4_projection, define_bh4_stage,
-                                        define_fold, schedule_fold, schedule_stages, stage_footprint, stage_knobs)
+from lookup_tvm.ops.bh4.checks import (bf16_dot_tolerance, bh4_workload, check_bh4_kernels, check_split_stages,
+                                       fold_workload, op_samples, stage_grad_workload, weight_grad_workload)
+from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, FOLD, FOLD_TRANSPOSED, SPLIT_SIZED, SPLIT_TOKENS, TILE_LAYOUT, UNFOLD,
+                                        bf16_dot_layout, default_token_tile, define_bh4, define_bh4_projection,
+                                        define_bh4_stage, define_fold, schedule_fold, schedule_split_stages,
+                                        schedule_stages, split_layout, split_stage_knobs, stage_footprint, stage_knobs)
 from lookup_tvm.ops.bh4.torch_ops import bh4, bh4_projection, bh4_train
 
 OPERATORS = (
     Operator("bh4_fold", define_fold, schedule_fold, check_bh4_kernels, fold_workload),
     Operator("bh4", define_bh4, schedule_stages, check_bh4_kernels, bh4_workload, stage_knobs, default_token_tile,
-             layout_params=TILE_LAYOUT, footprint=stage_footprint),
+             layout_params=TILE_LAYOUT, min_tokens=SPLIT_TOKENS + 1, footprint=stage_footprint),
     Operator("bh4_projection", define_bh4_projection, schedule_stages, check_bh4_kernels, bh4_workload, stage_knobs,
-             default_token_tile, layout_params=TILE_LAYOUT, footprint=stage_footprint),
+             default_token_tile, layout_params=TILE_LAYOUT, min_tokens=SPLIT_TOKENS + 1, footprint=stage_footprint),
     Operator("bh4_stage", define_bh4_stage, schedule_stages, check_bh4_kernels, bh4_workload, stage_knobs,
-             bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT, footprint=stage_footprint),
+             bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT, min_tokens=SPLIT_TOKENS + 1,
+             footprint=stage_footprint),
     Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, check_bh4_kernels, stage_grad_workload,
              stage_grad_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
-             footprint=stage_footprint),
+             min_tokens=SPLIT_TOKENS + 1, footprint=stage_footprint),
+    Operator("bh4_stage_small", define_bh4_stage, schedule_split_stages, check_split_stages, bh4_workload,
+             split_stage_knobs, split_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT, max_tokens=SPLIT_TOKENS,
+             sized=SPLIT_SIZED),
+    Operator("bh4_stage_grad_small", define_stage_grad, schedule_split_stages, check_split_stages,
+             stage_grad_workload, split_stage_knobs, split_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
+             max_tokens=SPLIT_TOKENS, sized=SPLIT_SIZED),
     Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, check_bh4_kernels, weight_grad_workload,
              weight_grad_knobs, weight_grad_layout, split_knobs=WEIGHT_GRAD_SPLIT_KNOBS, layout_params=TILE_LAYOUT,
              sized=WEIGHT_GRAD_SIZED, footprint=weight_grad_footprint),
@@ -54,9 +62,10 @@ def _kernels(config):
     shape = config.bh4_shape
     needed = [("bh4_fold", {**shape, "mode": mode}) for mode in (FOLD, FOLD_TRANSPOSED, UNFOLD)]
     needed += [("bh4", shape), ("bh4_projection", {**shape, "features": config.h * config.tau})]
+    stages = ("bh4_stage", "bh4_stage_grad", "bh4_stage_small", "bh4_stage_grad_small")
     for r_in in sorted({1, config.repeats}):
-        needed += [(op, {**shape, "r_in": r_in}) for op in ("bh4_stage", "bh4_stage_grad", "bh4_weight_grad")]
-        needed += [(op, {**shape, "r_in": r_in, **storage_variant(True)}) for op in ("bh4_stage", "bh4_stage_grad")]
+        needed += [(op, {**shape, "r_in": r_in}) for op in (*stages, "bh4_weight_grad")]
+        needed += [(op, {**shape, "r_in": r_in, **storage_variant(True)}) for op in stages]
     return needed
 
 

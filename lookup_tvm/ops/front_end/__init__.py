@@ -11,21 +11,21 @@ from __future__ import annotations
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
 from lookup_tvm.ops.bh4.checks import bf16_dot_tolerance
-from lookup_tvm.ops.bh4.compute import DOT_LAYOUT, bf16_dot_layout, stage_footprint
+from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, SPLIT_SIZED, bf16_dot_layout, split_layout, split_stage_knobs,
+                                        stage_footprint)
 from lookup_tvm.ops.front_end.checks import (check_front_end_kernels, check_small_front_end, front_end_workload,
                                              op_samples)
-from lookup_tvm.ops.front_end.compute import (DECODE_SIZED, SMALL_TOKENS, decode_front_end_knobs, define_front_end,
-                                              front_end_knobs, front_end_op, schedule_decode_front_end,
-                                              schedule_front_end, small_batch_layout)
+from lookup_tvm.ops.front_end.compute import (SMALL_TOKENS, define_front_end, front_end_knobs, front_end_op,
+                                              schedule_decode_front_end, schedule_front_end)
 from lookup_tvm.ops.front_end.torch_ops import front_end, front_end_spec
 
 OPERATORS = (
     Operator("front_end", define_front_end, schedule_front_end, check_front_end_kernels, front_end_workload,
              front_end_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
-             footprint=stage_footprint),
+             min_tokens=SMALL_TOKENS + 1, footprint=stage_footprint),
     Operator("front_end_small", define_front_end, schedule_decode_front_end, check_small_front_end,
-             front_end_workload, decode_front_end_knobs, small_batch_layout, bf16_dot_tolerance,
-             layout_params=DOT_LAYOUT, max_tokens=SMALL_TOKENS, sized=DECODE_SIZED),
+             front_end_workload, split_stage_knobs, split_layout, bf16_dot_tolerance,
+             layout_params=DOT_LAYOUT, max_tokens=SMALL_TOKENS, sized=SPLIT_SIZED),
 )
 
 

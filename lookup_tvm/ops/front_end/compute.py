@@ -24,10 +24,8 @@ from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te, tirx
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, vector_lanes, widened
-from lookup_tvm.ops.bh4.bf16_dot import LANES as DOT_LANES
-from lookup_tvm.ops.bh4.bf16_dot import dot_intrinsic
-from lookup_tvm.ops.bh4.compute import (REGISTER_TILE, bf16_dot_layout, bh4_stages, order_stage_loops, tile_knobs,
-                                        root_block_names, schedule_pairs, stage_block_names)
+from lookup_tvm.ops.bh4.compute import (REGISTER_TILE, bh4_stages, order_stage_loops, root_block_names,
+                                        schedule_pairs, split_stage_blocks, stage_block_names, tile_knobs)
 from lookup_tvm.ops.hash.compute import code_and_score
 from lookup_tvm.spec import LAYER_NORM_EPS, MIX_INPUT, MIX_PROJECTED, STAGES
 
@@ -80,14 +78,6 @@ def front_end_op(tokens: int | None) -> str:
     return "front_end_small" if tokens is not None and tokens <= SMALL_TOKENS else "front_end"
 
 
-def small_batch_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
-    """Tiles of one token (no tile padded with zero tokens), and ``bf16_dot`` as the large-batch
-    front end chooses it."""
-    if not spec.tiled:
-        spec = spec.with_params(token_tile=1)
-    return bf16_dot_layout(spec, profile)
-
-
 def front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """The BH4 stage knobs (:func:`lookup_tvm.ops.bh4.compute.stage_knobs`), unrolled stage loops
     first (README, "Kernel notes")."""
@@ -111,30 +101,12 @@ def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
     order_stage_loops(sch, [sch.get_sblock(name) for name in stage_block_names(sch)], spec, profile, choice)
 
 
-DECODE_SIZED = frozenset({"column_vectors"})  # the decode front end's knob sized from the core count
-
-
-def decode_front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
-    """``column_vectors``: output vectors per task of a stage (the tasks are repeats x blocks x
-    column chunks); the widest chunk that still gives every core a task, then the others. A
-    vector is 16 lanes with ``bf16_dot`` (one ``vdpbf16ps``)."""
-    lanes = DOT_LANES if spec.bf16_dot else vector_lanes(spec["b"], profile)
-    widths = [v for v in (8, 4, 2, 1) if spec["b"] % (lanes * v) == 0]
-    vector_tasks = spec["r"] * spec["nb"] * spec["b"] // lanes
-    default = next((v for v in widths if vector_tasks // v >= profile.cores), widths[-1])
-    return {"column_vectors": [default] + [v for v in widths if v != default]}
-
-
 def schedule_decode_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """The front end for decode-sized calls, parallel over the work of one token so that every
-    core has a share at any token count: LayerNorm one task per token; each stage's block
-    matmul, then its cross transform, one task per (repeat, block, column chunk) with the
-    tokens inside (a task's weights, b x chunk floats, are read once per call and reused from
-    L1 for every token; on many cores each core keeps its chunks in its own L2); the residual
-    mix and the hash one task per table. With ``bf16_dot`` the weights are rounded into bf16
-    pairs once per call (parallel), each stage input's pairs by the task that wrote those
-    values (the LayerNorm's token, the previous cross transform's column chunk), and the
-    block matmuls are tensorized with ``vdpbf16ps`` (:func:`_dot_columns`)."""
+    core has a share at any token count: LayerNorm one task per token; each stage split across
+    (repeat, block, column chunk) by :func:`~lookup_tvm.ops.bh4.compute.split_stage_blocks`
+    (the first stage's bf16 pairs made by the LayerNorm's task for its token); the residual
+    mix and the hash one task per table."""
     lanes = vector_lanes(spec["b"], profile)
     ln = sch.get_sblock("ln")
     tokens = sch.get_loops(ln)[0]
@@ -143,45 +115,10 @@ def schedule_decode_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, 
         sch.compute_at(sch.get_sblock(name), tokens, preserve_unit_loops=True)
     _, ln_lanes = sch.split(sch.get_loops(ln)[-1], [None, lanes])
     sch.vectorize(ln_lanes)
-    if spec.bf16_dot:
-        weights = sch.get_sblock("weight_pairs")
-        sch.parallel(sch.fuse(*sch.get_loops(weights)[:-3]))
-        sch.vectorize(sch.fuse(*sch.get_loops(weights)[-2:]))
-    producer_task = tokens
-    for name in stage_block_names(sch):
-        block = sch.get_sblock(name)
-        if name.endswith("_mm") and spec.bf16_dot:
-            pairs = sch.get_sblock(name.replace("_mm", "_pairs"))
-            sch.reverse_compute_at(pairs, producer_task, preserve_unit_loops=True)
-            sch.vectorize(sch.fuse(*sch.get_loops(pairs)[-2:]))
-            producer_task = _dot_columns(sch, block, choice["column_vectors"])
-            continue
-        token, tile, rr, n, column, reduction = sch.get_loops(block)
-        chunk, vector, lane = sch.split(column, [None, choice["column_vectors"], lanes])
-        sch.reorder(rr, n, chunk, token, tile, reduction, vector, lane)
-        producer_task = sch.fuse(rr, n, chunk)
-        sch.parallel(producer_task)
-        sch.unroll(vector)
-        sch.vectorize(lane)
-        sch.decompose_reduction(block, reduction)
+    split_stage_blocks(sch, spec, profile, choice, tokens)
     token, tile, table = sch.get_loops(sch.get_sblock("hash_v0"))
     sch.reorder(table, token, tile)
     sch.parallel(table)
     z = sch.get_sblock("z")
     sch.compute_at(z, table, preserve_unit_loops=True)
     sch.vectorize(sch.get_loops(z)[-1])
-
-
-def _dot_columns(sch: Schedule, block, column_vectors: int):
-    """A decode stage's block matmul on bf16 pairs, one task per (repeat, block, column chunk)
-    with the tokens inside; per token the pairs loop runs outside the chunk's 16-lane output
-    vectors (unrolled, their accumulators in registers), each a ``vdpbf16ps``. -> the task loop."""
-    token, tile, rr, n, column, pair, lane_pair = sch.get_loops(block)
-    chunk, vector, lane = sch.split(column, [None, column_vectors, DOT_LANES])
-    sch.reorder(rr, n, chunk, token, tile, pair, vector, lane, lane_pair)
-    task = sch.fuse(rr, n, chunk)
-    sch.parallel(task)
-    sch.unroll(vector)
-    sch.decompose_reduction(block, pair)
-    sch.tensorize(lane, dot_intrinsic())
-    return task

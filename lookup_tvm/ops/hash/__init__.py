@@ -8,16 +8,22 @@ from __future__ import annotations
 
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator
-from lookup_tvm.ops.hash.checks import check_hash_kernels, hash_grad_workload, hash_workload, op_samples
-from lookup_tvm.ops.hash.compute import (SIZED, SPLIT_KNOBS, define_hash, define_hash_grad, schedule_hash,
-                                         schedule_hash_grad, token_knobs)
+from lookup_tvm.ops.hash.checks import (check_hash_kernels, check_small_hash, hash_grad_workload, hash_workload,
+                                        op_samples)
+from lookup_tvm.ops.hash.compute import (SIZED, SMALL_SIZED, SMALL_TOKENS, SPLIT_KNOBS, define_hash, define_hash_grad,
+                                         hash_op, schedule_hash, schedule_hash_grad, schedule_small_hash,
+                                         schedule_small_hash_grad, table_knobs, token_knobs)
 from lookup_tvm.ops.hash.torch_ops import hash_codes
 
 OPERATORS = (
     Operator("hash", define_hash, schedule_hash, check_hash_kernels, hash_workload, token_knobs,
-             split_knobs=SPLIT_KNOBS, sized=SIZED),
+             split_knobs=SPLIT_KNOBS, min_tokens=SMALL_TOKENS + 1, sized=SIZED),
     Operator("hash_grad", define_hash_grad, schedule_hash_grad, check_hash_kernels, hash_grad_workload, token_knobs,
-             split_knobs=SPLIT_KNOBS, sized=SIZED),
+             split_knobs=SPLIT_KNOBS, min_tokens=SMALL_TOKENS + 1, sized=SIZED),
+    Operator("hash_small", define_hash, schedule_small_hash, check_small_hash, hash_workload, table_knobs,
+             max_tokens=SMALL_TOKENS, sized=SMALL_SIZED),
+    Operator("hash_grad_small", define_hash_grad, schedule_small_hash_grad, check_small_hash, hash_grad_workload,
+             table_knobs, max_tokens=SMALL_TOKENS, sized=SMALL_SIZED),
 )
 
 
@@ -26,12 +32,13 @@ def _shape(config) -> dict[str, int]:
 
 
 def _kernels(config):
-    return [("hash", _shape(config)), ("hash_grad", _shape(config))]
+    return [(op, _shape(config)) for op in ("hash", "hash_grad", "hash_small", "hash_grad_small")]
 
 
 def _inference(config, bf16: bool, tokens: int | None):
-    """The dense projection's forward hashes z from torch's linear (the BH4 one fuses it into the front end)."""
-    return [("hash", _shape(config))] if config.projection == "dense" else []
+    """The dense projection's forward hashes z from torch's linear (the BH4 one fuses it into the
+    front end); calls of up to ``SMALL_TOKENS`` tokens on the kernel split across tables."""
+    return [(hash_op("hash", tokens), _shape(config))] if config.projection == "dense" else []
 
 
 FAMILY = Family("hash", OPERATORS, op_samples, _kernels, _inference,

@@ -9,6 +9,7 @@ from lookup_tvm.kit.checks import relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload
+from lookup_tvm.ops.hash.compute import SMALL_TOKENS
 from lookup_tvm.ops.hash.torch_ops import hash_backward, hash_codes
 
 
@@ -28,6 +29,11 @@ def check_hash_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     grad = torch.randn_like(want_scores)
     got, want = torch.autograd.grad(scores, z, grad)[0], torch.autograd.grad(want_scores, z, grad)[0]
     return max(relative_error(scores, want_scores), relative_error(got, want))
+
+
+def check_small_hash(kernels, spec: OpSpec, tokens: int) -> float:
+    """:func:`check_hash_kernels` at up to ``SMALL_TOKENS`` tokens (the calls the split kernels serve)."""
+    return check_hash_kernels(kernels, spec, min(tokens, SMALL_TOKENS))
 
 
 def hash_workload(spec: OpSpec, tokens: int) -> Workload:

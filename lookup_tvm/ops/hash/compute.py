@@ -83,6 +83,33 @@ def schedule_hash(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choi
     sch.parallel(b_o)
 
 
+SMALL_TOKENS = 64  # calls with at most this many tokens run the hash kernels split across tables
+SMALL_SIZED = frozenset({"tables"})
+
+
+def hash_op(op: str, tokens: int | None) -> str:
+    """The hash kernel (``hash`` or ``hash_grad``) that serves a call of ``tokens`` tokens (None:
+    many): up to :data:`SMALL_TOKENS` its variant split across tables (``<op>_small``)."""
+    return f"{op}_small" if tokens is not None and tokens <= SMALL_TOKENS else op
+
+
+def table_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    """``tables``: tables per parallel task of the small-batch kernels (all tokens inside); the
+    most that still gives every core a task, then the others."""
+    sizes = [t for t in (16, 8, 4, 2, 1) if spec["h"] % t == 0]
+    default = next((t for t in sizes if spec["h"] // t >= profile.cores), sizes[-1])
+    return {"tables": [default] + [t for t in sizes if t != default]}
+
+
+def schedule_small_hash(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
+    """Codes and scores for small batches: parallel over groups of ``tables`` tables, the tokens
+    inside, so that every core has a share at 1 token."""
+    b, k = sch.get_loops(sch.get_sblock("hash_v0"))
+    group, k_i = sch.split(k, [None, choice["tables"]])
+    sch.reorder(group, b, k_i)
+    sch.parallel(group)
+
+
 def define_hash_grad(spec: OpSpec, batch=None):
     """z [B, h, tau], dscores [B, h] -> dz [B, h, tau]."""
     h, tau = spec["h"], spec["tau"]
@@ -113,3 +140,15 @@ def schedule_hash_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
     sch.parallel(b_o)
     for name in ("inv_denominator", "abs_sum"):
         sch.compute_at(sch.get_sblock(name), b_i)
+
+
+def schedule_small_hash_grad(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
+    """The score gradient for small batches: parallel over groups of ``tables`` tables, the
+    tokens inside; A and 1/P computed per token for the group's tables right before use."""
+    block = sch.get_sblock("grad_z")
+    b, k, _ = sch.get_loops(block)
+    group, k_i = sch.split(k, [None, choice["tables"]])
+    sch.reorder(group, b, k_i)
+    sch.parallel(group)
+    for name in ("inv_denominator", "abs_sum"):
+        sch.compute_at(sch.get_sblock(name), b)
