@@ -91,6 +91,9 @@ def space_choices(operator: Operator, spec: OpSpec, target: TargetSpec) -> list[
 
 
 def _annotate_knobs(sch: Schedule, choice: dict[str, Any]) -> None:
+    """Record a choice on the root block, after the schedule: TVM 0.27 annotating the root first
+    lets later steps on a root with several loop nests edit the unscheduled PrimFunc in place
+    (copy-on-write misses the shared body), and the record would then not replay."""
     root = sch.get_sblock("root")
     for name, value in choice.items():
         sch.annotate(root, KNOB_PREFIX + name, value)
@@ -108,13 +111,12 @@ def knob_space(operator: Operator, spec: OpSpec, target: TargetSpec) -> Callable
         for values in itertools.product(*(knobs[name] for name in structural)):
             variant = sch.copy()
             choice: dict[str, Any] = dict(zip(structural, values))
-            _annotate_knobs(variant, choice)
             for name in knobs:
                 if name in operator.split_knobs:
                     candidates = knobs[name]
                     choice[name] = variant.sample_categorical(candidates, [1.0 / len(candidates)] * len(candidates))
-                    _annotate_knobs(variant, {name: choice[name]})
             operator.schedule(variant, spec, target.profile, choice)
+            _annotate_knobs(variant, choice)
             spaces.append(variant)
         return spaces
 
@@ -122,8 +124,10 @@ def knob_space(operator: Operator, spec: OpSpec, target: TargetSpec) -> Callable
 
 
 def choice_from_trace(operator: Operator, spec: OpSpec, target: TargetSpec, func: Any, trace: Any) -> Choice:
-    """The knob values a record measured: replay its trace and read the root annotations."""
-    sch = Schedule(func)
+    """The knob values a record measured: replay its trace (on a copy of ``func``: a record that
+    annotated the root first edits the PrimFunc it replays on, see :func:`_annotate_knobs`) and
+    read the root annotations."""
+    sch = Schedule(tvm.ir.load_json(tvm.ir.save_json(func)))
     trace.apply_to_schedule(sch, remove_postproc=True)
     annotations = sch.get(sch.get_sblock("root")).annotations
     choice = {key[len(KNOB_PREFIX):]: int(value) for key, value in annotations.items() if key.startswith(KNOB_PREFIX)}
@@ -352,8 +356,8 @@ def measure_choices(operator: Operator, spec: OpSpec, func: Any, target: TargetS
     schedules = []
     for choice in choices:
         sch = Schedule(func)
-        _annotate_knobs(sch, choice)
         operator.schedule(sch, spec, target.profile, choice)
+        _annotate_knobs(sch, choice)
         schedules.append(sch)
     phases.search += phases.lap()
     built = measurement.builder.build([ms.builder.BuilderInput(sch.mod, tvm_target) for sch in schedules])
