@@ -33,8 +33,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "d=512, h=128, tau=8, b=64, d_out=d, projection=bh4 (fp32)")
     parser.add_argument("--tokens", type=int, default=4096, help="tokens per call the kernels are tuned at (default 4096)")
     parser.add_argument("--trials", type=int, default=32,
-                        help="measured trials per kernel (default 32: the default config's 29 kernels, fp32 and "
-                             "bf16, in about 8 minutes on a 2-core Zen 3; README, Quick start)")
+                        help="measured trials per kernel (default 32: the default config's 39 kernels, fp32 and "
+                             "bf16, in about 9 minutes on a 2-core Zen 3; README, Quick start)")
     parser.add_argument("--ops", default="",
                         help="comma-separated operators to tune (default: all kernels of the config, e.g. "
                              "gather,gather_table_grad,hash)")

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
+from lookup_tvm.kit.tiling import SPLIT_TOKENS
 from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SIZED, WEIGHT_GRAD_SPLIT_KNOBS, define_stage_grad,
                                          define_weight_grad, schedule_stage_grad, schedule_weight_grad,
                                          stage_grad_knobs, weight_grad_footprint, weight_grad_knobs,
                                          weight_grad_layout)
 from lookup_tvm.ops.bh4.checks import (bf16_dot_tolerance, bh4_workload, check_bh4_kernels, check_split_stages,
                                        fold_workload, op_samples, stage_grad_workload, weight_grad_workload)
-from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, FOLD, FOLD_TRANSPOSED, SPLIT_SIZED, SPLIT_TOKENS, TILE_LAYOUT, UNFOLD,
+from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, FOLD, FOLD_TRANSPOSED, SPLIT_SIZED, TILE_LAYOUT, UNFOLD,
                                         bf16_dot_layout, default_token_tile, define_bh4, define_bh4_projection,
                                         define_bh4_stage, define_fold, schedule_fold, schedule_split_stages,
                                         schedule_stages, split_layout, split_stage_knobs, stage_footprint, stage_knobs)

@@ -10,7 +10,8 @@ from lookup_tvm.kit.checks import relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import CHECK_TOLERANCE, OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload, whole_tiles
-from lookup_tvm.ops.bh4.compute import SPLIT_TOKENS, UNFOLD
+from lookup_tvm.kit.tiling import SPLIT_TOKENS
+from lookup_tvm.ops.bh4.compute import UNFOLD
 from lookup_tvm.ops.bh4.torch_ops import bh4, bh4_backward, bh4_fold, bh4_projection, bh4_train
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED, STAGES
 
@@ -68,8 +69,8 @@ def check_bh4_kernels(kernels, spec: OpSpec, tokens: int) -> float:
 
 
 def check_split_stages(kernels, spec: OpSpec, tokens: int) -> float:
-    """:func:`check_bh4_kernels` at up to ``SPLIT_TOKENS`` tokens (the calls the split stage
-    kernels serve: the training stages and the inference BH4 and projection)."""
+    """:func:`check_bh4_kernels` at up to ``SPLIT_TOKENS`` tokens (calls the split stage kernels
+    serve on any core count: the training stages and the inference BH4 and projection)."""
     return check_bh4_kernels(kernels, spec, min(tokens, SPLIT_TOKENS))
 
 

@@ -18,6 +18,7 @@ from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te
 from lookup_tvm.kit.footprint import Footprint, largest_fitting
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
+from lookup_tvm.kit.tiling import runs_split
 from lookup_tvm.kit.tir import batch_extent, divisors, vector_lanes
 from lookup_tvm.ops.bh4 import amx
 from lookup_tvm.ops.bh4.bf16_dot import LANES as DOT_LANES
@@ -420,13 +421,13 @@ def default_token_tile(spec: OpSpec, profile: CpuProfile) -> OpSpec:
 
 
 SPLIT_SIZED = frozenset({"column_vectors"})  # the split stages' knob sized from the core count
-SPLIT_TOKENS = 64  # calls with at most this many tokens run the stage kernels split across columns
 
 
-def stage_op(op: str, tokens: int) -> str:
+def stage_op(op: str, tokens: int, cores: int) -> str:
     """The stage kernel (``bh4_stage`` or ``bh4_stage_grad``) that serves a call of ``tokens``
-    tokens: up to :data:`SPLIT_TOKENS` its split variant (``<op>_small``)."""
-    return f"{op}_small" if tokens <= SPLIT_TOKENS else op
+    tokens on ``cores`` cores: its split variant (``<op>_small``) where
+    :func:`~lookup_tvm.kit.tiling.runs_split` says so."""
+    return f"{op}_small" if runs_split(tokens, cores) else op
 
 
 def split_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:

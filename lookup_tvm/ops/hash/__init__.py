@@ -8,22 +8,23 @@ from __future__ import annotations
 
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator
+from lookup_tvm.kit.tiling import SPLIT_TOKENS
 from lookup_tvm.ops.hash.checks import (check_hash_kernels, check_small_hash, hash_grad_workload, hash_workload,
                                         op_samples)
-from lookup_tvm.ops.hash.compute import (SIZED, SMALL_SIZED, SMALL_TOKENS, SPLIT_KNOBS, define_hash, define_hash_grad,
+from lookup_tvm.ops.hash.compute import (SIZED, SMALL_SIZED, SPLIT_KNOBS, define_hash, define_hash_grad,
                                          hash_op, schedule_hash, schedule_hash_grad, schedule_small_hash,
                                          schedule_small_hash_grad, table_knobs, token_knobs)
 from lookup_tvm.ops.hash.torch_ops import hash_codes
 
 OPERATORS = (
     Operator("hash", define_hash, schedule_hash, check_hash_kernels, hash_workload, token_knobs,
-             split_knobs=SPLIT_KNOBS, min_tokens=SMALL_TOKENS + 1, sized=SIZED),
+             split_knobs=SPLIT_KNOBS, min_tokens=SPLIT_TOKENS + 1, sized=SIZED),
     Operator("hash_grad", define_hash_grad, schedule_hash_grad, check_hash_kernels, hash_grad_workload, token_knobs,
-             split_knobs=SPLIT_KNOBS, min_tokens=SMALL_TOKENS + 1, sized=SIZED),
+             split_knobs=SPLIT_KNOBS, min_tokens=SPLIT_TOKENS + 1, sized=SIZED),
     Operator("hash_small", define_hash, schedule_small_hash, check_small_hash, hash_workload, table_knobs,
-             max_tokens=SMALL_TOKENS, sized=SMALL_SIZED),
+             max_tokens=SPLIT_TOKENS, sized=SMALL_SIZED),
     Operator("hash_grad_small", define_hash_grad, schedule_small_hash_grad, check_small_hash, hash_grad_workload,
-             table_knobs, max_tokens=SMALL_TOKENS, sized=SMALL_SIZED),
+             table_knobs, max_tokens=SPLIT_TOKENS, sized=SMALL_SIZED),
 )
 
 
@@ -37,8 +38,9 @@ def _kernels(config):
 
 def _inference(config, bf16: bool, tokens: int | None):
     """The dense projection's forward hashes z from torch's linear (the BH4 one fuses it into the
-    front end); calls of up to ``SMALL_TOKENS`` tokens on the kernel split across tables."""
-    return [(hash_op("hash", tokens), _shape(config))] if config.projection == "dense" else []
+    front end); small calls on the kernel split across tables (as on a target of one core: the
+    kernel lists do not know the core count)."""
+    return [(hash_op("hash", tokens, 1), _shape(config))] if config.projection == "dense" else []
 
 
 FAMILY = Family("hash", OPERATORS, op_samples, _kernels, _inference,

@@ -9,7 +9,7 @@ from lookup_tvm.kit.checks import relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload
-from lookup_tvm.ops.hash.compute import SMALL_TOKENS
+from lookup_tvm.kit.tiling import SPLIT_TOKENS
 from lookup_tvm.ops.hash.torch_ops import hash_backward, hash_codes
 
 
@@ -32,8 +32,9 @@ def check_hash_kernels(kernels, spec: OpSpec, tokens: int) -> float:
 
 
 def check_small_hash(kernels, spec: OpSpec, tokens: int) -> float:
-    """:func:`check_hash_kernels` at up to ``SMALL_TOKENS`` tokens (the calls the split kernels serve)."""
-    return check_hash_kernels(kernels, spec, min(tokens, SMALL_TOKENS))
+    """:func:`check_hash_kernels` at up to ``SPLIT_TOKENS`` tokens (calls the split kernels serve
+    on any core count)."""
+    return check_hash_kernels(kernels, spec, min(tokens, SPLIT_TOKENS))
 
 
 def hash_workload(spec: OpSpec, tokens: int) -> Workload:

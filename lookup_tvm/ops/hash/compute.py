@@ -15,6 +15,7 @@ from __future__ import annotations
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te, tirx
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
+from lookup_tvm.kit.tiling import runs_split
 from lookup_tvm.kit.tir import batch_extent, tiles_for_every_core
 
 
@@ -83,14 +84,14 @@ def schedule_hash(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choi
     sch.parallel(b_o)
 
 
-SMALL_TOKENS = 64  # calls with at most this many tokens run the hash kernels split across tables
 SMALL_SIZED = frozenset({"tables"})
 
 
-def hash_op(op: str, tokens: int | None) -> str:
+def hash_op(op: str, tokens: int | None, cores: int) -> str:
     """The hash kernel (``hash`` or ``hash_grad``) that serves a call of ``tokens`` tokens (None:
-    many): up to :data:`SMALL_TOKENS` its variant split across tables (``<op>_small``)."""
-    return f"{op}_small" if tokens is not None and tokens <= SMALL_TOKENS else op
+    many) on ``cores`` cores: its variant split across tables (``<op>_small``) where
+    :func:`~lookup_tvm.kit.tiling.runs_split` says so."""
+    return f"{op}_small" if runs_split(tokens, cores) else op
 
 
 def table_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:

@@ -28,7 +28,7 @@ def hash_forward(ck, z: Tensor) -> tuple[Tensor, Tensor]:
     """z [B, h, tau] -> (codes [B, h] int32, scores [B, h])."""
     batch, h, tau = z.shape
     codes, scores = reusable((batch, h), torch.int32), reusable((batch, h), torch.float32)
-    ck.get(hash_op("hash", batch), h=h, tau=tau)(z, codes, scores)
+    ck.get(hash_op("hash", batch, ck.target.profile.cores), h=h, tau=tau)(z, codes, scores)
     return codes, scores
 
 
@@ -36,7 +36,7 @@ def hash_backward_call(ck, z: Tensor, grad_scores: Tensor) -> Tensor:
     """z [B, h, tau], grad_scores [B, h] -> grad_z [B, h, tau]."""
     batch, h, tau = z.shape
     grad_z = reusable(z.shape, torch.float32)
-    ck.get(hash_op("hash_grad", batch), h=h, tau=tau)(z, grad_scores, grad_z)
+    ck.get(hash_op("hash_grad", batch, ck.target.profile.cores), h=h, tau=tau)(z, grad_scores, grad_z)
     return grad_z
 
 
