@@ -54,3 +54,17 @@ def requires_target(target: str):
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+def pinned_kernels(op: str, params: dict, layout: dict, cache_dir, choice: dict | None = None):
+    """Host kernels whose ``op`` at these shape ``params`` has the given layout (and knob choice):
+    the kernel an operator's check runs through its family's path, where the host's own layout
+    would differ (the bf16 dot-product and AMX variants checked on any CPU)."""
+    from lookup_tvm.kernels import CompiledKernels
+    from lookup_tvm.kit.operator import OpSpec
+    from lookup_tvm.ops import operators
+    from lookup_tvm.sources.chosen import ChosenSchedules
+
+    key = operators()[op].kernel_key(dict(OpSpec.make(op, **params).params))
+    entry = {"layout": layout, **({"choice": choice} if choice else {})}
+    return CompiledKernels("host", ChosenSchedules({key: entry}, "pinned for a test", warn=False), cache_dir=cache_dir)

@@ -6,13 +6,16 @@ product kernels (each operator's ``tolerance``); the tile code's emulation again
 1e-5 relative (float32 sums in another order)."""
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
 import pytest
 
+from conftest import pinned_kernels
 from lookup_tvm.cpu.host import current_probe
 from lookup_tvm.cpu.isa import AMX_OPT_IN, host_has_amx_tiles
+from lookup_tvm.cpu.resolve import parse_target
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.ops import operators
 from lookup_tvm.ops.bh4 import amx
@@ -72,21 +75,39 @@ def test_tiles_only_for_bf16_layers_and_not_for_decode_calls(amx_on, tmp_path):
     spec = ck.spec("front_end", **shape, bf16=1)
     assert spec.token_tile == amx.ROWS
     knobs = operators()["front_end"].knobs(spec, ck.target.profile)
-    assert knobs["amx_columns"] == [64, 32, 16] and knobs["amx_pairs"] == [16, 8]
+    assert knobs["amx_rows"] == [16, 8] and knobs["amx_columns"] == [64, 32, 16] and knobs["amx_pairs"] == [16, 8]
 
 
 @pytest.mark.parametrize("op,params", STAGE_KERNELS)
 def test_amx_schedules_match_the_reference_on_any_cpu(op, params, tmp_path):
     """The AMX kernels' schedules with the tile matmul emulated by its description's loops: the
-    same loops, pairs and rounding, against the reference, at decode and odd batches."""
-    from lookup_tvm.kernels import CompiledKernels
-
-    ck = CompiledKernels("host", cache_dir=tmp_path)
+    same loops, pairs and rounding, against the reference (each check runs the pinned AMX
+    kernel through its family's path, at the token counts that reach it: tails included)."""
+    layout = {"bf16_dot": 1, "amx": 1, "token_tile": amx.ROWS}
+    ck = pinned_kernels(op, {**params, "bf16": 1}, layout, tmp_path)
     with amx.emulated_tiles():
-        spec = ck.spec(op, **params, bf16=1, bf16_dot=1, amx=1)
-        assert spec.token_tile == amx.ROWS
-        for tokens in (1, 17, 131):
+        spec = ck.spec(op, **params, bf16=1)
+        assert spec.amx and spec.token_tile == amx.ROWS
+        for tokens in (1, 131):
             assert operators()[op].check(ck, spec, tokens) <= operators()[op].tolerance(spec), (spec.name, tokens)
+    assert spec in ck.compiled_specs()
+
+
+def test_every_amx_tiling_matches_the_reference_on_any_cpu(tmp_path):
+    """Every candidate of the tile knobs (rows, columns, pairs per step), emulated, on a block of
+    64 with a shared input's gradient (the repeats summed outside the tile calls)."""
+    params = {"r": 2, "r_in": 1, "nb": 2, "b": 64, "bf16": 1}
+    layout = {"bf16_dot": 1, "amx": 1, "token_tile": amx.ROWS}
+    operator = operators()["bh4_stage_grad"]
+    with amx.emulated_tiles():
+        spec = pinned_kernels("bh4_stage_grad", params, layout, tmp_path).spec("bh4_stage_grad", **params)
+        knobs = operator.knobs(spec, parse_target("host").profile)
+        for rows, columns, pairs in itertools.product(knobs["amx_rows"], knobs["amx_columns"], knobs["amx_pairs"]):
+            choice = {**operator.default_choice(spec, parse_target("host").profile),
+                      "amx_rows": rows, "amx_columns": columns, "amx_pairs": pairs}
+            ck = pinned_kernels("bh4_stage_grad", params, layout, tmp_path, choice)
+            assert operator.check(ck, spec, 37) <= operator.tolerance(spec), (rows, columns, pairs)
+            assert spec in ck.compiled_specs()
 
 
 def _run_tile_code(ir: str, memory: dict[str, np.ndarray], strides: dict[str, int]) -> None:

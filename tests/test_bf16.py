@@ -8,7 +8,7 @@ codes are exact away from 0.
 import pytest
 import torch
 
-from conftest import REL_TOL, assert_close, max_rel_error
+from conftest import REL_TOL, assert_close, max_rel_error, pinned_kernels
 from lookup_tvm import LookupFFN
 from lookup_tvm import functional as F
 from lookup_tvm import reference as R
@@ -147,12 +147,14 @@ def test_bf16_dot_products_only_where_the_target_has_avx512_bf16(target, dot, tm
 def test_bf16_dot_schedules_match_the_reference_on_any_cpu(op, params, tmp_path):
     """The ``bf16_dot`` kernels' schedules (the AVX512-BF16 ones) with ``vdpbf16ps`` emulated by
     its description's loops, so they run here whatever the CPU: the same loops, bf16 pairs and
-    rounding, against the reference on rounded operands, at decode and odd batches."""
-    from lookup_tvm.kernels import CompiledKernels
+    rounding, against the reference on rounded operands, at decode and odd batches (each check
+    runs the pinned kernel through its family's path, at the token counts that reach it)."""
     from lookup_tvm.ops.bh4.bf16_dot import emulated_dot_products
 
-    ck = CompiledKernels("host", cache_dir=tmp_path)
+    ck = pinned_kernels(op, {**params, "bf16": 1}, {"bf16_dot": 1}, tmp_path)
     with emulated_dot_products():
-        spec = ck.spec(op, **params, bf16=1, bf16_dot=1)
+        spec = ck.spec(op, **params, bf16=1)
+        assert spec.bf16_dot
         for tokens in (1, 17, 131):
             assert operators()[op].check(ck, spec, tokens) <= operators()[op].tolerance(spec), (spec.name, tokens)
+    assert spec in ck.compiled_specs()

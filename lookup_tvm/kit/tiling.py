@@ -9,14 +9,20 @@ SPLIT_TOKENS = 64  # calls of at most this many tokens run a family's split kern
 SPLIT_TILE_TOKENS = 4  # ... as do calls too small to give every core a token tile of this many tokens
 
 
+def split_limit(cores: int) -> int:
+    """The most tokens a call on ``cores`` cores may have and still run the split kernels: up to
+    :data:`SPLIT_TOKENS`, and while the token-tiled kernels' smallest tiles would leave cores
+    idle (256 tokens on 64 cores, 512 on 128)."""
+    return max(SPLIT_TOKENS, SPLIT_TILE_TOKENS * cores)
+
+
 def runs_split(tokens: int | None, cores: int) -> bool:
     """Whether a call of ``tokens`` tokens (None: many) on a target of ``cores`` cores runs the
     split kernels, whose tasks divide one token's work (columns, tables): up to
-    :data:`SPLIT_TOKENS` tokens, and while the token-tiled kernels' smallest tiles would leave
-    cores idle (up to 256 tokens on 64 cores, 512 on 128). Measured on the Zen 3 VM, 1 thread:
-    the split stages take 0.68x the tiled ones' time at 1 token, 1.03-1.17x at 17-128 tokens,
-    1.18-1.53x at 256; the split hashes 0.97-1.05x."""
-    return tokens is not None and tokens <= max(SPLIT_TOKENS, SPLIT_TILE_TOKENS * cores)
+    :func:`split_limit`. Measured on the Zen 3 VM, 1 thread: the split stages take 0.68x the
+    tiled ones' time at 1 token, 1.03-1.17x at 17-128 tokens, 1.18-1.53x at 256; the split
+    hashes 0.97-1.05x."""
+    return tokens is not None and tokens <= split_limit(cores)
 
 
 def run_tiled(kernel: Any, batched_in: Sequence[torch.Tensor], shared: Sequence[torch.Tensor],

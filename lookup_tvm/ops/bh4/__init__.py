@@ -18,7 +18,8 @@ from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SIZED, WEIGHT_GRAD_SPLIT_KN
                                          stage_grad_knobs, weight_grad_footprint, weight_grad_knobs,
                                          weight_grad_layout)
 from lookup_tvm.ops.bh4.checks import (bf16_dot_tolerance, bh4_workload, check_bh4_kernels, check_split_stages,
-                                       fold_workload, op_samples, stage_grad_workload, weight_grad_workload)
+                                       check_tiled_stages, fold_workload, op_samples, stage_grad_workload,
+                                       weight_grad_workload)
 from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, FOLD, FOLD_TRANSPOSED, SPLIT_SIZED, TILE_LAYOUT, UNFOLD,
                                         bf16_dot_layout, default_token_tile, define_bh4, define_bh4_projection,
                                         define_bh4_stage, define_fold, schedule_fold, schedule_split_stages,
@@ -27,14 +28,14 @@ from lookup_tvm.ops.bh4.torch_ops import bh4, bh4_projection, bh4_train
 
 OPERATORS = (
     Operator("bh4_fold", define_fold, schedule_fold, check_bh4_kernels, fold_workload),
-    Operator("bh4", define_bh4, schedule_stages, check_bh4_kernels, bh4_workload, stage_knobs, default_token_tile,
+    Operator("bh4", define_bh4, schedule_stages, check_tiled_stages, bh4_workload, stage_knobs, default_token_tile,
              layout_params=TILE_LAYOUT, min_tokens=SPLIT_TOKENS + 1, footprint=stage_footprint),
-    Operator("bh4_projection", define_bh4_projection, schedule_stages, check_bh4_kernels, bh4_workload, stage_knobs,
+    Operator("bh4_projection", define_bh4_projection, schedule_stages, check_tiled_stages, bh4_workload, stage_knobs,
              default_token_tile, layout_params=TILE_LAYOUT, min_tokens=SPLIT_TOKENS + 1, footprint=stage_footprint),
-    Operator("bh4_stage", define_bh4_stage, schedule_stages, check_bh4_kernels, bh4_workload, stage_knobs,
+    Operator("bh4_stage", define_bh4_stage, schedule_stages, check_tiled_stages, bh4_workload, stage_knobs,
              bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT, min_tokens=SPLIT_TOKENS + 1,
              footprint=stage_footprint),
-    Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, check_bh4_kernels, stage_grad_workload,
+    Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, check_tiled_stages, stage_grad_workload,
              stage_grad_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
              min_tokens=SPLIT_TOKENS + 1, footprint=stage_footprint),
     Operator("bh4_stage_small", define_bh4_stage, schedule_split_stages, check_split_stages, bh4_workload,

@@ -10,7 +10,7 @@ from lookup_tvm.kit.checks import relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import CHECK_TOLERANCE, OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload, whole_tiles
-from lookup_tvm.kit.tiling import SPLIT_TOKENS
+from lookup_tvm.kit.tiling import SPLIT_TOKENS, split_limit
 from lookup_tvm.ops.bh4.compute import UNFOLD
 from lookup_tvm.ops.bh4.torch_ops import bh4, bh4_backward, bh4_fold, bh4_projection, bh4_train
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED, STAGES
@@ -66,6 +66,12 @@ def check_bh4_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     want = torch.autograd.grad(expected, (xg, wg), grad)
     errors += [relative_error(out, expected), *(relative_error(g, w) for g, w in zip(got, want))]
     return max(errors)
+
+
+def check_tiled_stages(kernels, spec: OpSpec, tokens: int) -> float:
+    """:func:`check_bh4_kernels` at more tokens than the split kernels take on the kernels'
+    target (:func:`~lookup_tvm.kit.tiling.split_limit`), so that the token-tiled kernels run."""
+    return check_bh4_kernels(kernels, spec, max(tokens, split_limit(kernels.target.profile.cores) + 1))
 
 
 def check_split_stages(kernels, spec: OpSpec, tokens: int) -> float:

@@ -232,13 +232,15 @@ def stage_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
 
 
 def tile_knobs(spec: OpSpec) -> Knobs:
-    """With ``amx``: outputs per A tile load (``amx_columns``, 1-4 C tiles, the most first) and
-    bf16 pairs per ``tdpbf16ps`` (``amx_pairs``: a full 64-byte row first); none otherwise."""
+    """With ``amx``: tokens per tile row group (``amx_rows``: the tile's 16 rows first, then 8),
+    outputs per A tile load (``amx_columns``, 1-4 C tiles, the most first) and bf16 pairs per
+    ``tdpbf16ps`` (``amx_pairs``: a full 64-byte row first); none otherwise."""
     if not spec.amx:
         return {}
+    rows = [r for r in (amx.ROWS, amx.ROWS // 2) if spec.token_tile % r == 0] or [spec.token_tile]
     columns = [c for c in (64, 32, 16) if spec["b"] % c == 0]
     pairs = [p for p in (amx.MAX_PAIRS, amx.MAX_PAIRS // 2) if (spec["b"] // 2) % p == 0]
-    return {"amx_columns": columns, "amx_pairs": pairs}
+    return {"amx_rows": rows, "amx_columns": columns, "amx_pairs": pairs}
 
 
 def schedule_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
@@ -340,10 +342,10 @@ def tensorize_dot_matmul(sch: Schedule, block, tok, rr, n, col, reductions, spec
 
 def tensorize_tile_matmul(sch: Schedule, block, tok, rr, n, col, reductions, spec: OpSpec, choice: Choice) -> None:
     """Tensorize a block matmul on bf16 pairs with AMX tiles (:mod:`~lookup_tvm.ops.bh4.amx`): per
-    (repeat, block, 16 tokens of the tile, ``amx_columns`` outputs) one intrinsic call over the
-    block's pairs (``amx_pairs`` per ``tdpbf16ps``); reductions other than the pairs' (the repeats
-    summed into a shared input's gradient) run outside it, accumulating in the output."""
-    rows = min(spec.token_tile, amx.ROWS)
+    (repeat, block, ``amx_rows`` tokens of the tile, ``amx_columns`` outputs) one intrinsic call
+    over the block's pairs (``amx_pairs`` per ``tdpbf16ps``); reductions other than the pairs'
+    (the repeats summed into a shared input's gradient) run outside it, accumulating in the output."""
+    rows = choice["amx_rows"]
     col_outer, col_inner = sch.split(col, [None, choice["amx_columns"]])
     tok_outer, tok_inner = sch.split(tok, [None, rows])
     *outer_reductions, pair, lane = reductions
@@ -477,7 +479,8 @@ def split_stage_blocks(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
         if not name.endswith(("_mm", "_cross", "grad_in")):
             continue
         if spec.bf16_dot and name.endswith(("_mm", "grad_in")) and name != "grad_mm":
-            producer_task = _dot_columns(sch, block, choice["column_vectors"])
+            task = _dot_columns(sch, block, choice["column_vectors"])
+            producer_task = task if spec["nb"] > 1 else None  # a tensorized block cannot host its consumer
             continue
         token, tile, rr, n, column, *reductions = sch.get_loops(block)
         chunk, vector, lane = sch.split(column, [None, choice["column_vectors"], lanes])

@@ -13,14 +13,14 @@ from lookup_tvm.kit.operator import Operator, storage_variant
 from lookup_tvm.ops.bh4.checks import bf16_dot_tolerance
 from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, SPLIT_SIZED, bf16_dot_layout, split_layout, split_stage_knobs,
                                         stage_footprint)
-from lookup_tvm.ops.front_end.checks import (check_front_end_kernels, check_small_front_end, front_end_workload,
+from lookup_tvm.ops.front_end.checks import (check_large_front_end, check_small_front_end, front_end_workload,
                                              op_samples)
 from lookup_tvm.ops.front_end.compute import (SMALL_TOKENS, define_front_end, front_end_knobs, front_end_op,
                                               schedule_decode_front_end, schedule_front_end)
 from lookup_tvm.ops.front_end.torch_ops import front_end, front_end_spec
 
 OPERATORS = (
-    Operator("front_end", define_front_end, schedule_front_end, check_front_end_kernels, front_end_workload,
+    Operator("front_end", define_front_end, schedule_front_end, check_large_front_end, front_end_workload,
              front_end_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
              min_tokens=SMALL_TOKENS + 1, footprint=stage_footprint),
     Operator("front_end_small", define_front_end, schedule_decode_front_end, check_small_front_end,

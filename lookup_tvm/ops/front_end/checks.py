@@ -41,6 +41,11 @@ def check_front_end_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     return relative_error(scores, want_scores)
 
 
+def check_large_front_end(kernels, spec: OpSpec, tokens: int) -> float:
+    """:func:`check_front_end_kernels` at more than ``SMALL_TOKENS`` tokens (the calls it serves)."""
+    return check_front_end_kernels(kernels, spec, max(tokens, SMALL_TOKENS + 1))
+
+
 def check_small_front_end(kernels, spec: OpSpec, tokens: int) -> float:
     """:func:`check_front_end_kernels` at up to ``SMALL_TOKENS`` tokens (the calls it serves)."""
     return check_front_end_kernels(kernels, spec, min(tokens, SMALL_TOKENS))

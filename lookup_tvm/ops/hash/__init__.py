@@ -9,7 +9,7 @@ from __future__ import annotations
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator
 from lookup_tvm.kit.tiling import SPLIT_TOKENS
-from lookup_tvm.ops.hash.checks import (check_hash_kernels, check_small_hash, hash_grad_workload, hash_workload,
+from lookup_tvm.ops.hash.checks import (check_small_hash, check_tiled_hash, hash_grad_workload, hash_workload,
                                         op_samples)
 from lookup_tvm.ops.hash.compute import (SIZED, SMALL_SIZED, SPLIT_KNOBS, define_hash, define_hash_grad,
                                          hash_op, schedule_hash, schedule_hash_grad, schedule_small_hash,
@@ -17,9 +17,9 @@ from lookup_tvm.ops.hash.compute import (SIZED, SMALL_SIZED, SPLIT_KNOBS, define
 from lookup_tvm.ops.hash.torch_ops import hash_codes
 
 OPERATORS = (
-    Operator("hash", define_hash, schedule_hash, check_hash_kernels, hash_workload, token_knobs,
+    Operator("hash", define_hash, schedule_hash, check_tiled_hash, hash_workload, token_knobs,
              split_knobs=SPLIT_KNOBS, min_tokens=SPLIT_TOKENS + 1, sized=SIZED),
-    Operator("hash_grad", define_hash_grad, schedule_hash_grad, check_hash_kernels, hash_grad_workload, token_knobs,
+    Operator("hash_grad", define_hash_grad, schedule_hash_grad, check_tiled_hash, hash_grad_workload, token_knobs,
              split_knobs=SPLIT_KNOBS, min_tokens=SPLIT_TOKENS + 1, sized=SIZED),
     Operator("hash_small", define_hash, schedule_small_hash, check_small_hash, hash_workload, table_knobs,
              max_tokens=SPLIT_TOKENS, sized=SMALL_SIZED),

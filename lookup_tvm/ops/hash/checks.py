@@ -9,7 +9,7 @@ from lookup_tvm.kit.checks import relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload
-from lookup_tvm.kit.tiling import SPLIT_TOKENS
+from lookup_tvm.kit.tiling import SPLIT_TOKENS, split_limit
 from lookup_tvm.ops.hash.torch_ops import hash_backward, hash_codes
 
 
@@ -29,6 +29,12 @@ def check_hash_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     grad = torch.randn_like(want_scores)
     got, want = torch.autograd.grad(scores, z, grad)[0], torch.autograd.grad(want_scores, z, grad)[0]
     return max(relative_error(scores, want_scores), relative_error(got, want))
+
+
+def check_tiled_hash(kernels, spec: OpSpec, tokens: int) -> float:
+    """:func:`check_hash_kernels` at more tokens than the split kernels take on the kernels'
+    target (:func:`~lookup_tvm.kit.tiling.split_limit`), so that the token-tiled kernels run."""
+    return check_hash_kernels(kernels, spec, max(tokens, split_limit(kernels.target.profile.cores) + 1))
 
 
 def check_small_hash(kernels, spec: OpSpec, tokens: int) -> float:
