@@ -6,7 +6,6 @@ product kernels (each operator's ``tolerance``); the tile code's emulation again
 1e-5 relative (float32 sums in another order)."""
 from __future__ import annotations
 
-import itertools
 import re
 
 import numpy as np
@@ -94,17 +93,20 @@ def test_amx_schedules_match_the_reference_on_any_cpu(op, params, tmp_path):
 
 
 def test_every_amx_tiling_matches_the_reference_on_any_cpu(tmp_path):
-    """Every candidate of the tile knobs (rows, columns, pairs per step), emulated, on a block of
-    64 with a shared input's gradient (the repeats summed outside the tile calls)."""
+    """Every candidate of each tile knob (rows, columns, pairs per step; the others at their
+    defaults, and all at their smallest), emulated, on a block of 64 with a shared input's
+    gradient (the repeats summed outside the tile calls)."""
     params = {"r": 2, "r_in": 1, "nb": 2, "b": 64, "bf16": 1}
     layout = {"bf16_dot": 1, "amx": 1, "token_tile": amx.ROWS}
     operator = operators()["bh4_stage_grad"]
     with amx.emulated_tiles():
         spec = pinned_kernels("bh4_stage_grad", params, layout, tmp_path).spec("bh4_stage_grad", **params)
         knobs = operator.knobs(spec, parse_target("host").profile)
-        for rows, columns, pairs in itertools.product(knobs["amx_rows"], knobs["amx_columns"], knobs["amx_pairs"]):
-            choice = {**operator.default_choice(spec, parse_target("host").profile),
-                      "amx_rows": rows, "amx_columns": columns, "amx_pairs": pairs}
+        default = operator.default_choice(spec, parse_target("host").profile)
+        tile_knobs = ("amx_rows", "amx_columns", "amx_pairs")
+        choices = [{**default, name: value} for name in tile_knobs for value in knobs[name][1:]]
+        for choice in [default, *choices, {**default, **{name: knobs[name][-1] for name in tile_knobs}}]:
+            rows, columns, pairs = (choice[name] for name in tile_knobs)
             ck = pinned_kernels("bh4_stage_grad", params, layout, tmp_path, choice)
             assert operator.check(ck, spec, 37) <= operator.tolerance(spec), (rows, columns, pairs)
             assert spec in ck.compiled_specs()
