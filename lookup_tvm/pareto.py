@@ -244,11 +244,11 @@ def pareto_plot(rows: list[dict[str, Any]], results: list[dict[str, Any]], path:
     left.set_ylabel("validation loss (nats/byte)")
     left.legend()
     step_ms = {r["variant"]: r["train_step_ms"] for r in rows}
-    for variant in step_ms:
-        for i, run in enumerate(r for r in results if r["variant"] == variant):
+    for index, variant in enumerate(step_ms):
+        for i, run in enumerate(r for r in results if r["variant"] == variant):  # a variant's seeds share a colour
             xs = [h["step"] * step_ms[variant] / 1e3 for h in run["history"]]
             right.plot(xs, [h["val_loss"] for h in run["history"]], "-" if is_dense(variant) else "--",
-                       label=variant if i == 0 else None, alpha=0.8)
+                       color=f"C{index % 10}", label=variant if i == 0 else None, alpha=0.8)
     right.set_xlabel("training CPU-seconds (steps x measured 1-thread step)")
     right.set_ylabel("validation loss (nats/byte)")
     right.legend(fontsize=8)
