@@ -25,6 +25,13 @@ def runs_split(tokens: int | None, cores: int) -> bool:
     return tokens is not None and tokens <= split_limit(cores)
 
 
+def split_op(op: str, tokens: int | None, cores: int) -> str:
+    """The kernel of a family with split small-batch variants (``bh4_stage``, ``bh4_stage_grad``,
+    ``hash``, ``hash_grad``) that serves a call of ``tokens`` tokens (None: many) on ``cores``
+    cores: ``<op>_small`` where :func:`runs_split` says so, else ``op``."""
+    return f"{op}_small" if runs_split(tokens, cores) else op
+
+
 def run_tiled(kernel: Any, batched_in: Sequence[torch.Tensor], shared: Sequence[torch.Tensor],
               batched_out: Sequence[torch.Tensor]) -> None:
     """Call a kernel over all tokens; a token-tiled kernel gets whole tiles, the tail padded."""

@@ -18,7 +18,6 @@ from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te
 from lookup_tvm.kit.footprint import Footprint, largest_fitting
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
-from lookup_tvm.kit.tiling import runs_split
 from lookup_tvm.kit.tir import batch_extent, divisors, vector_lanes
 from lookup_tvm.ops.bh4 import amx
 from lookup_tvm.ops.bh4.bf16_dot import LANES as DOT_LANES
@@ -423,13 +422,6 @@ def default_token_tile(spec: OpSpec, profile: CpuProfile) -> OpSpec:
 
 
 SPLIT_SIZED = frozenset({"column_vectors"})  # the split stages' knob sized from the core count
-
-
-def stage_op(op: str, tokens: int, cores: int) -> str:
-    """The stage kernel (``bh4_stage`` or ``bh4_stage_grad``) that serves a call of ``tokens``
-    tokens on ``cores`` cores: its split variant (``<op>_small``) where
-    :func:`~lookup_tvm.kit.tiling.runs_split` says so."""
-    return f"{op}_small" if runs_split(tokens, cores) else op
 
 
 def split_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:

@@ -14,8 +14,8 @@ from lookup_tvm.kit.checks import check_dims, check_tensor, is_power_of_two
 from lookup_tvm.kit.handles import kernels_for
 from lookup_tvm.kit.operator import storage_variant
 from lookup_tvm.kit.tiling import run_tiled
-from lookup_tvm.kit.tiling import runs_split
-from lookup_tvm.ops.bh4.compute import FOLD, FOLD_TRANSPOSED, UNFOLD, stage_op
+from lookup_tvm.kit.tiling import runs_split, split_op
+from lookup_tvm.ops.bh4.compute import FOLD, FOLD_TRANSPOSED, UNFOLD
 from lookup_tvm.reference import hadamard
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED, STAGES
 
@@ -83,15 +83,14 @@ def fold(ck, weight: Tensor, mode: int) -> Tensor:
 
 
 def bh4_forward(ck, x: Tensor, weight: Tensor) -> Tensor:
-    """Inference BH4, the 4 stages fused: x [B, D], weight [r, 4, nb, b, b] -> [B, r*D]. Calls of
-    too small for the token tiles (:func:`~lookup_tvm.kit.tiling.runs_split`) run the split stage
-    kernels instead (:func:`_split_stages`)."""
+    """Inference BH4, the 4 stages fused: x [B, D], weight [r, 4, nb, b, b] -> [B, r*D]. Calls
+    too small for the token tiles (:func:`~lookup_tvm.kit.tiling.runs_split`) run the training
+    forward instead, whose stage kernels are then the split ones."""
     r, _, nb, b, _ = weight.shape
     batch = x.shape[0]
-    out = reusable((batch, r * nb * b), torch.float32)
     if runs_split(batch, ck.target.profile.cores):
-        _split_stages(ck, x, fold(ck, weight, FOLD), out)
-        return out
+        return bh4_forward_train(ck, x, weight)[0]
+    out = reusable((batch, r * nb * b), torch.float32)
     run_tiled(ck.get("bh4", r=r, nb=nb, b=b), [x.view(batch, 1, nb, b)], [fold(ck, weight, FOLD), hadamard_matrix(nb)],
               [out.view(batch, r, nb, b)])
     return out
@@ -99,32 +98,17 @@ def bh4_forward(ck, x: Tensor, weight: Tensor) -> Tensor:
 
 def bh4_projection_call(ck, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     """Inference projection, fused: MIX_PROJECTED * BH4(x) + MIX_INPUT * tile(x), first F values,
-    + bias. x [B, D], weight [r, 4, nb, b, b], bias [F] -> z [B, F]. Calls of up to
-    too small for the token tiles run the split stage kernels, then the mix in torch."""
+    + bias. x [B, D], weight [r, 4, nb, b, b], bias [F] -> z [B, F]. Calls too small for the
+    token tiles run the training forward (its split stage kernels), then the mix in torch."""
     r, _, nb, b, _ = weight.shape
     batch, features = x.shape[0], bias.shape[0]
     if runs_split(batch, ck.target.profile.cores):
-        y = reusable((batch, r * nb * b), torch.float32)
-        _split_stages(ck, x, fold(ck, weight, FOLD), y)
+        y = bh4_forward_train(ck, x, weight)[0]
         return MIX_PROJECTED * y[:, :features] + MIX_INPUT * x.repeat(1, r)[:, :features] + bias
     out = reusable((batch, features), torch.float32)
     run_tiled(ck.get("bh4_projection", r=r, nb=nb, b=b, features=features), [x.view(batch, 1, nb, b)],
               [fold(ck, weight, FOLD), hadamard_matrix(nb), bias], [out])
     return out
-
-
-def _split_stages(ck, x: Tensor, folded: Tensor, out: Tensor) -> None:
-    """BH4 for a small batch: the four stages one ``bh4_stage_small`` call each (every core gets
-    a share of each stage's columns). x [B, D], folded [4, r, nb, b, b] -> out [B, r*D]."""
-    _, r, nb, b, _ = folded.shape
-    batch = x.shape[0]
-    ping_pong = [reusable((batch, r, nb, b), torch.float32) for _ in range(2)]
-    stage_in = x.view(batch, 1, nb, b)
-    for s in range(STAGES):
-        stage_out = out.view(batch, r, nb, b) if s == STAGES - 1 else ping_pong[s % 2]
-        run_tiled(ck.get("bh4_stage_small", r=r, r_in=stage_in.shape[1], nb=nb, b=b), [stage_in],
-                  [folded[s], hadamard_matrix(nb)], [stage_out])
-        stage_in = stage_out
 
 
 def bh4_forward_train(ck, x: Tensor, weight: Tensor, bf16: bool = False) -> tuple[Tensor, Tensor]:
@@ -138,7 +122,8 @@ def bh4_forward_train(ck, x: Tensor, weight: Tensor, bf16: bool = False) -> tupl
     stage_in = x.view(batch, 1, nb, b)
     for s in range(STAGES):
         stage_out = acts[s] if s < STAGES - 1 else out.view(batch, r, nb, b)
-        kernel = ck.get(stage_op("bh4_stage", batch, ck.target.profile.cores), r=r, r_in=stage_in.shape[1], nb=nb, b=b, **storage_variant(bf16))
+        kernel = ck.get(split_op("bh4_stage", batch, ck.target.profile.cores), r=r, r_in=stage_in.shape[1], nb=nb,
+                        b=b, **storage_variant(bf16))
         run_tiled(kernel, [stage_in], [folded[s], cross], [stage_out])
         stage_in = stage_out
     return out, acts
@@ -178,7 +163,8 @@ def bh4_backward_call(ck, grad_out: Tensor, x: Tensor, weight: Tensor, acts: Ten
     for s in reversed(range(STAGES)):
         r_in = stage_inputs[s].shape[1]
         grad_in = ping_pong[s % 2] if s else reusable((batch, r_in, nb, b), torch.float32)
-        kernel = ck.get(stage_op("bh4_stage_grad", batch, ck.target.profile.cores), r=r, r_in=r_in, nb=nb, b=b, **storage_variant(bf16))
+        kernel = ck.get(split_op("bh4_stage_grad", batch, ck.target.profile.cores), r=r, r_in=r_in, nb=nb, b=b,
+                        **storage_variant(bf16))
         run_tiled(kernel, [grad], [folded_t[s], cross], [grad_mm, grad_in])
         weight_grad(ck.get("bh4_weight_grad", r=r, r_in=r_in, nb=nb, b=b), grad_mm, stage_inputs[s], grad_folded[s])
         grad = grad_in

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator
-from lookup_tvm.kit.tiling import SPLIT_TOKENS
+from lookup_tvm.kit.tiling import SPLIT_TOKENS, split_op
 from lookup_tvm.ops.hash.checks import (check_small_hash, check_tiled_hash, hash_grad_workload, hash_workload,
                                         op_samples)
 from lookup_tvm.ops.hash.compute import (SIZED, SMALL_SIZED, SPLIT_KNOBS, define_hash, define_hash_grad,
-                                         hash_op, schedule_hash, schedule_hash_grad, schedule_small_hash,
+                                         schedule_hash, schedule_hash_grad, schedule_small_hash,
                                          schedule_small_hash_grad, table_knobs, token_knobs)
 from lookup_tvm.ops.hash.torch_ops import hash_codes
 
@@ -40,7 +40,7 @@ def _inference(config, bf16: bool, tokens: int | None):
     """The dense projection's forward hashes z from torch's linear (the BH4 one fuses it into the
     front end); small calls on the kernel split across tables (as on a target of one core: the
     kernel lists do not know the core count)."""
-    return [(hash_op("hash", tokens, 1), _shape(config))] if config.projection == "dense" else []
+    return [(split_op("hash", tokens, 1), _shape(config))] if config.projection == "dense" else []
 
 
 FAMILY = Family("hash", OPERATORS, op_samples, _kernels, _inference,

@@ -15,7 +15,6 @@ from __future__ import annotations
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te, tirx
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
-from lookup_tvm.kit.tiling import runs_split
 from lookup_tvm.kit.tir import batch_extent, tiles_for_every_core
 
 
@@ -85,13 +84,6 @@ def schedule_hash(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choi
 
 
 SMALL_SIZED = frozenset({"tables"})
-
-
-def hash_op(op: str, tokens: int | None, cores: int) -> str:
-    """The hash kernel (``hash`` or ``hash_grad``) that serves a call of ``tokens`` tokens (None:
-    many) on ``cores`` cores: its variant split across tables (``<op>_small``) where
-    :func:`~lookup_tvm.kit.tiling.runs_split` says so."""
-    return f"{op}_small" if runs_split(tokens, cores) else op
 
 
 def table_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
