@@ -15,6 +15,7 @@ from tabulate import tabulate
 from lookup_tvm.cpu.target import TargetSpec
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.ops import make_workload
+from lookup_tvm.tuning.coverage import log_coverage
 
 
 def trials_to_fraction(history_ms: list[float | None], fraction: float = 0.95) -> int | None:
@@ -33,6 +34,21 @@ def load_log(directory: Path) -> dict[str, Any]:
     target = json.loads((directory / "target.json").read_text())
     summary = json.loads((directory / "summary.json").read_text())
     return {"key": directory.name, "target": target, "summary": summary}
+
+
+def format_coverage(directories: list[Path], markdown: bool = False) -> str:
+    """Per log, its coverage of the default layer config's kernels
+    (:func:`lookup_tvm.tuning.coverage.log_coverage`): how many are tuned, missing, stale (tuned
+    on an older definition) or never verified on the log's own CPU; then the kernels of each
+    nonzero count, by name."""
+    table, details = [], []
+    for directory in directories:
+        coverage = log_coverage(directory)
+        kinds = {"missing": coverage.missing, "stale": coverage.stale, "unverified": coverage.unverified}
+        table.append([directory.name, f"{len(coverage.tuned)}/{coverage.kernels}", *map(len, kinds.values())])
+        details += [f"{directory.name} {kind}: {', '.join(names)}" for kind, names in kinds.items() if names]
+    return "\n".join([tabulate(table, headers=["log", "tuned", "missing", "stale", "unverified"],
+                                tablefmt="github" if markdown else "simple", disable_numparse=True), *details])
 
 
 def kernel_rows(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,6 +1,7 @@
 """Benchmark statistics and tables on synthetic timings, the comparison of tuning logs, and a
 --quick smoke run of scripts/bench.py."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,19 +90,23 @@ def test_comparison_shows_differing_choices():
     assert differing_choices(rows) == {"gather": ["tokens"]}
     text = format_comparison(rows)
     assert "tokens=64" in text and "tokens=16" in text and "cpu B" in text and "4/8" in text
+    rows[1]["choice"] = {"tokens": 64}  # a log from a search space without the knob "order"
+    assert differing_choices(rows) == {"gather": ["order"]}
+    assert "order=(none)" in format_comparison(rows)
 
 
 def test_every_committed_log_compares_together():
-    """The README's `python scripts/compare.py tuning_logs/*/`: logs from different search spaces
-    (a knob one has and another lacks) compare side by side, the missing knob shown as such."""
+    """The README's `python scripts/compare.py tuning_logs/*/`: every log's coverage, then its
+    kernels side by side."""
     logs = sorted(str(p.parent) + "/" for p in (Path(REPO) / "tuning_logs").glob("*/target.json"))
     assert len(logs) >= 2
     proc = subprocess.run([sys.executable, "scripts/compare.py", *logs], cwd=REPO, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    coverage = proc.stdout.split("\n\n")[0]
     for log in logs:
-        assert Path(log).name in proc.stdout
-    assert "=(none)" in proc.stdout  # e.g. the gather's column chunks, a knob older logs did not have
+        assert re.search(rf"^{re.escape(Path(log).name)} +\d+/39 ", coverage, re.M), coverage
+        assert Path(log).name in proc.stdout.split("\n\n")[1]
 
 
 def test_bench_quick_smoke(tmp_path):

@@ -36,6 +36,12 @@ def kernel_key(op: str, params: Mapping[str, int]) -> str:
     return operator(op).kernel_key(params)
 
 
+def register_intrinsics(text: str) -> list[str]:
+    """Register every tensor intrinsic of ours that ``text`` (a database's records) names, so
+    that TVM can replay those records in this process; their names."""
+    return bh4.register_intrinsics(text)
+
+
 def make_workload(spec: OpSpec, tokens: int) -> Workload:
     """Benchmark inputs for one kernel at ``tokens`` tokens and its PyTorch counterpart."""
     return operator(spec.op).workload(spec, tokens)

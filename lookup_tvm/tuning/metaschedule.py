@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import json
 import logging
 import os
 import sys
@@ -23,6 +24,7 @@ from typing import Any, Callable
 
 import numpy as np
 import tvm
+import tvm_ffi
 from tvm.ir.utils import derived_object
 from tvm.s_tir import meta_schedule as ms
 from tvm.support.popen_pool import PopenPoolExecutor, StatusKind
@@ -32,6 +34,7 @@ from lookup_tvm.cpu.isa import host_has_amx_tiles
 from lookup_tvm.cpu.target import TargetSpec
 from lookup_tvm.cpu.tvm_api import Schedule, to_tvm_target
 from lookup_tvm.kit.operator import Choice, Operator, OpSpec
+from lookup_tvm.ops import register_intrinsics
 
 
 def install_fast_intrinsics() -> None:
@@ -139,12 +142,67 @@ def choice_from_trace(operator: Operator, spec: OpSpec, target: TargetSpec, func
 
 
 def open_database(directory: Path, allow_missing: bool) -> Any:
+    """A log directory's MetaSchedule database. TVM replays every record's trace as it loads
+    them, so the tensor intrinsics the records name are registered first."""
     directory.mkdir(parents=True, exist_ok=True)
+    records = directory / "database_tuning_record.json"
+    if records.exists():
+        register_intrinsics(records.read_text(errors="replace"))
     return ms.database.JSONDatabase(
         path_workload=str(directory / "database_workload.json"),
         path_tuning_record=str(directory / "database_tuning_record.json"),
         allow_missing=allow_missing,
     )
+
+
+def as_module(func: Any) -> Any:
+    """A PrimFunc as the one-function IRModule MetaSchedule keys its workloads by."""
+    return tvm.IRModule({"main": func})
+
+
+def module_hash(module: Any) -> int:
+    """The structural hash a database keys a workload by."""
+    return int(tvm_ffi.structural_hash(module))
+
+
+@dataclasses.dataclass
+class LoadedRecord:
+    """One line of a database's records, loaded on its own: its workload (and that workload's
+    structural hash), and the record, or the error's last line where it does not load."""
+
+    workload_hash: int
+    workload: Any
+    record: Any | None
+    error: str | None
+
+
+def load_records(directory: Path) -> list[LoadedRecord]:
+    """Every record of a log's database, each loaded on its own (TVM replays a record's trace
+    onto its workload, structurally, as it loads it: nothing is built or run), after the tensor
+    intrinsics they name are registered. A record that fails does not stop the others."""
+    records_file = directory / "database_tuning_record.json"
+    register_intrinsics(records_file.read_text(errors="replace"))
+    workloads = [ms.database.Workload.from_json(json.loads(line))
+                 for line in (directory / "database_workload.json").read_text().splitlines() if line.strip()]
+    loaded = []
+    for line in records_file.read_text().splitlines():
+        if not line.strip():
+            continue
+        index, record_json = json.loads(line)
+        workload = workloads[index]
+        try:
+            record, error = ms.database.TuningRecord.from_json(record_json, workload), None
+        except Exception as err:  # noqa: BLE001 - TVM raises many kinds; each is a record that does not load
+            record, error = None, (str(err).strip().splitlines() or [type(err).__name__])[-1]
+        loaded.append(LoadedRecord(module_hash(workload.mod), workload, record, error))
+    return loaded
+
+
+def recommit(database: Any, record: Any) -> None:
+    """Commit a loaded record (its workload first) to ``database``."""
+    workload = database.commit_workload(record.workload.mod)
+    database.commit_tuning_record(ms.database.TuningRecord(
+        record.trace, workload, record.run_secs, record.target, record.args_info))
 
 
 def ranked_choices(database: Any, operator: Operator, spec: OpSpec, func: Any, target: TargetSpec,
@@ -162,7 +220,7 @@ def records_in_space(database: Any, operator: Operator, spec: OpSpec, func: Any,
     """The best ``count`` records of a workload with their choices, fastest first. Records
     that measured knobs the operator no longer has (an older search space) stay in the
     database but are passed over."""
-    mod = tvm.IRModule({"main": func})
+    mod = as_module(func)
     if not database.has_workload(mod):
         return []
     found = []

@@ -52,24 +52,33 @@ def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
     known = operators()
     kernels = [(op, p) for op, p in options.config.kernels() if not options.ops or op in options.ops]
     measurement = metaschedule.Measurement(options.rpc)
+    database = metaschedule.open_database(log.directory, allow_missing=True)
     try:
         for index, (op, params) in enumerate(kernels, 1):
-            _tune_one(known[op], params, f"[{index}/{len(kernels)}]", options, log, defaults, measurement, out)
+            _tune_one(known[op], params, f"[{index}/{len(kernels)}]", options, log, defaults, database, measurement,
+                      out)
     finally:
         measurement.close()
     return log
 
 
 def _tune_one(operator: Operator, params: dict[str, int], position: str, options: TuneOptions, log: TuningLog,
-              defaults: CompiledKernels, measurement: metaschedule.Measurement, out: TextIO) -> None:
-    """Tune one kernel unless the log has it at this budget; save the summary after it."""
+              defaults: CompiledKernels, database: Any, measurement: metaschedule.Measurement, out: TextIO) -> None:
+    """Tune one kernel unless the log has it at this budget on today's definition of the kernel
+    (a choice tuned on an older one is stale: tuned again); save the summary after it."""
     key = operator.kernel_key(params)
     entry = log.summary.get(key, {})
     label = f"{position} {key}"
     tokens = operator.tuning_tokens(options.tokens)
-    if entry.get("tokens") != tokens or options.retune:
-        entry = {}
     spec = defaults.spec(operator.name, **params)
+    func = None if operator.schedule is None else operator.tuning_func(spec, max(1, tokens // spec.token_tile))
+    stale = func is not None and entry.get("choice") is not None and not database.has_workload(
+        metaschedule.as_module(func))
+    if stale:
+        print(f"{label}: its choice was tuned on an older definition of the kernel (stale); tuning it again",
+              file=out, flush=True)
+    if entry.get("tokens") != tokens or options.retune or stale:
+        entry = {}
     if entry.get("budget", 0) >= options.trials:
         print(f"{label}: already tuned ({entry['trials']} trials at {entry['tokens']} tokens), skipped",
               file=out, flush=True)
@@ -81,7 +90,7 @@ def _tune_one(operator: Operator, params: dict[str, int], position: str, options
     if operator.schedule is None:
         result = _hand_tune(operator, spec, options, entry, label, out)
     else:
-        result = _metaschedule_tune(operator, spec, options, log, measurement, entry, label, out)
+        result = _metaschedule_tune(operator, spec, func, options, log, database, measurement, entry, label, out)
     seconds = entry.get("seconds", 0.0) + time.perf_counter() - start
     log.summary[key] = {
         "op": operator.name, "params": params, "tokens": tokens, "budget": options.trials,
@@ -90,12 +99,10 @@ def _tune_one(operator: Operator, params: dict[str, int], position: str, options
     log.save_summary()
 
 
-def _metaschedule_tune(operator: Operator, spec: OpSpec, options: TuneOptions, log: TuningLog,
-                       measurement: metaschedule.Measurement, entry: dict[str, Any], label: str,
+def _metaschedule_tune(operator: Operator, spec: OpSpec, func: Any, options: TuneOptions, log: TuningLog,
+                       database: Any, measurement: metaschedule.Measurement, entry: dict[str, Any], label: str,
                        out: TextIO) -> dict[str, Any]:
     done = entry.get("trials", 0)
-    func = operator.tuning_func(spec, max(1, operator.tuning_tokens(options.tokens) // spec.token_tile))
-    database = metaschedule.open_database(log.directory, allow_missing=True)
 
     def report(trials: int, best: float) -> None:
         progress(out, f"{label}: trials {done + trials}/{options.trials}, best {best * 1e3:.3f} ms")

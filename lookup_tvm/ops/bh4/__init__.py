@@ -3,7 +3,8 @@ stages, forward and backward, and the fold of the Hadamard into the weights.
 
 - build side: :mod:`.compute` (fold, fused 4-stage BH4 and projection, one stage),
   :mod:`.backward` (stage input and weight gradients), :mod:`.bf16_dot` (the AVX512-BF16
-  tensor intrinsic), with their knobs, layouts and default schedules;
+  tensor intrinsic), :mod:`.amx` (AMX tile intrinsics), :mod:`.intrinsics` (registering those a
+  tuning record names), with their knobs, layouts and default schedules;
 - torch side: :mod:`.torch_ops` (argument checks, kernel calls, custom ops with autograd);
 - checks: :mod:`.checks` (reference comparison, workloads and batched-matmul baselines,
   FLOP and byte counts).
@@ -24,6 +25,7 @@ from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, FOLD, FOLD_TRANSPOSED, SPLIT
                                         bf16_dot_layout, default_token_tile, define_bh4, define_bh4_projection,
                                         define_bh4_stage, define_fold, schedule_fold, schedule_split_stages,
                                         schedule_stages, split_layout, split_stage_knobs, stage_footprint, stage_knobs)
+from lookup_tvm.ops.bh4.intrinsics import register_named as register_intrinsics
 from lookup_tvm.ops.bh4.torch_ops import bh4, bh4_projection, bh4_train
 
 OPERATORS = (
@@ -92,4 +94,4 @@ def _backward(config):
 
 FAMILY = Family("bh4", OPERATORS, op_samples, _kernels, _inference, _forward, _backward)
 
-__all__ = ["FAMILY", "OPERATORS", "bh4", "bh4_projection", "bh4_train"]
+__all__ = ["FAMILY", "OPERATORS", "bh4", "bh4_projection", "bh4_train", "register_intrinsics"]

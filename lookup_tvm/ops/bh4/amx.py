@@ -18,6 +18,7 @@ pairs per step). Rows are the token tile's, at most 16.
 from __future__ import annotations
 
 import contextlib
+import re
 
 from lookup_tvm.cpu.tvm_api import T, TensorIntrin
 
@@ -121,10 +122,19 @@ def tile_intrinsic(rows: int, columns: int, pairs: int, step: int) -> str:
     if not (rows <= ROWS and columns % COLUMNS == 0 and columns // COLUMNS <= MAX_C_TILES
             and step <= MAX_PAIRS and pairs % step == 0):
         raise ValueError(f"no AMX tiling of {rows} rows x {columns} columns x {pairs} pairs in steps of {step}")
-    name = f"lookup_tvm_amx_r{rows}_c{columns}_p{pairs}_s{step}" + ("_emulated" if _emulating else "")
+    return register_tile(rows, columns, pairs, step, emulated=bool(_emulating))
+
+
+NAME_PATTERN = re.compile(r"lookup_tvm_amx_r(\d+)_c(\d+)_p(\d+)_s(\d+)(_emulated)?")
+
+
+def register_tile(rows: int, columns: int, pairs: int, step: int, emulated: bool) -> str:
+    """Register one tile intrinsic (once per process) and return its name: the AMX one, or with
+    ``emulated`` the one whose implementation is its description's loops."""
+    name = f"lookup_tvm_amx_r{rows}_c{columns}_p{pairs}_s{step}" + ("_emulated" if emulated else "")
     if name not in _registered:
         TensorIntrin.register(name, _tile_matmul(rows, columns, pairs, step, None),
-                              _tile_matmul(rows, columns, pairs, step, None if _emulating else name), override=True)
+                              _tile_matmul(rows, columns, pairs, step, None if emulated else name), override=True)
         _registered.add(name)
     return name
 

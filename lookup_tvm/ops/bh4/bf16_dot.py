@@ -80,15 +80,21 @@ _registered: set[str] = set()
 _emulating: list[bool] = []
 
 
-def dot_intrinsic() -> str:
-    """The registered tensor intrinsic's name: ``acc[16] += widen(weight[16, 2]) . widen(pair[2])``
-    (a block whose two innermost loops are 16 output lanes and one bf16 pair). Inside
-    :func:`emulated_dot_products`, the intrinsic whose implementation is its description's loops."""
-    name = EMULATED if _emulating else INTRINSIC
+def register_dot(name: str) -> str:
+    """Register :data:`INTRINSIC` or :data:`EMULATED` (once per process) and return its name."""
+    if name not in (INTRINSIC, EMULATED):
+        raise ValueError(f"{name!r} is not a bf16 dot-product intrinsic")
     if name not in _registered:
         TensorIntrin.register(name, _dot(implementation=False), _dot(implementation=name == INTRINSIC), override=True)
         _registered.add(name)
     return name
+
+
+def dot_intrinsic() -> str:
+    """The registered tensor intrinsic's name: ``acc[16] += widen(weight[16, 2]) . widen(pair[2])``
+    (a block whose two innermost loops are 16 output lanes and one bf16 pair). Inside
+    :func:`emulated_dot_products`, the intrinsic whose implementation is its description's loops."""
+    return register_dot(EMULATED if _emulating else INTRINSIC)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,88 @@
+"""Every committed tuning log, on any CPU: its MetaSchedule database opens in a fresh process
+(where nothing has registered our tensor intrinsics yet, as when ``tune.py`` resumes it), every
+record's trace replays onto its workload (structurally: nothing is built or run), no record is
+dead (a workload no kernel defines today), and the README's table of committed logs states the
+log's coverage as it is."""
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_python
+
+LOGS = sorted(p for p in (Path(REPO) / "tuning_logs").iterdir() if (p / "target.json").exists())
+
+AUDIT = """
+import json, sys
+from pathlib import Path
+from lookup_tvm.tuning.coverage import audit_log
+audit = audit_log(Path(sys.argv[1]))
+print(json.dumps({"problems": audit.problems, "dead": audit.dead, "records": audit.records,
+                  "coverage": audit.coverage.line()}))
+"""
+
+
+def _audit(directory: Path) -> dict:
+    done = run_python(f"import sys; sys.argv = ['audit', {str(directory)!r}]\n{AUDIT}", timeout=600)
+    assert done.returncode == 0, f"{directory.name}: auditing the log failed:\n{done.stderr[-3000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _readme_row(name: str) -> str:
+    rows = [line for line in (Path(REPO) / "README.md").read_text().splitlines() if line.startswith(f"| `{name}` |")]
+    assert len(rows) == 1, f"README.md's table of committed logs needs one row for {name}"
+    return rows[0]
+
+
+@pytest.mark.parametrize("directory", LOGS, ids=lambda p: p.name)
+def test_committed_log_loads_and_replays_in_a_fresh_process(directory):
+    audit = _audit(directory)
+    assert audit["problems"] == [], "\n".join(audit["problems"])
+    assert audit["dead"] == 0, (
+        f"{directory.name}: {audit['dead']} of {audit['records']} records are dead (no kernel defines their workload "
+        "today): tune the log again on its CPU, or remove them with lookup_tvm.tuning.coverage.prune_dead_records")
+    assert audit["coverage"] in _readme_row(directory.name), (
+        f"README.md's row for {directory.name} must state its coverage: {audit['coverage']}")
+
+
+def test_a_log_naming_an_unregistered_intrinsic_opens_in_a_fresh_process(tmp_path):
+    """The records of a bf16-dot (or AMX) kernel name their tensor intrinsic; opening the
+    database registers it first (TVM would otherwise fail the whole database)."""
+    with_intrinsic = [d for d in LOGS if "lookup_tvm_dpbf16ps_16x2" in (d / "database_tuning_record.json").read_text()]
+    assert with_intrinsic, "no committed log has bf16-dot records to open"
+    done = run_python(f"""
+        from pathlib import Path
+        from lookup_tvm.tuning.metaschedule import open_database
+        print(len(open_database(Path({str(with_intrinsic[0])!r}), allow_missing=False)))
+    """)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) > 0
+
+
+def test_a_record_that_does_not_replay_is_named_with_its_log_and_kernel(tmp_path):
+    """A record whose trace names a block its workload lacks: the audit names the log and the
+    kernel, and pruning removes it (and only it)."""
+    source = next(d for d in LOGS if d.name.startswith("znver3"))
+    log = tmp_path / source.name
+    log.mkdir()
+    for path in source.glob("*.json"):
+        (log / path.name).write_text(path.read_text())
+    records = (log / "database_tuning_record.json").read_text().splitlines()
+    broken = records[0].replace('"main"]', '"main_no_such_block"]', 1).replace('["root","main"]', '["nothere","main"]')
+    assert broken != records[0]
+    (log / "database_tuning_record.json").write_text("\n".join([broken, *records[1:]]) + "\n")
+    done = run_python(f"""
+        import json
+        from pathlib import Path
+        from lookup_tvm.tuning.coverage import audit_log, prune_dead_records
+        before = audit_log(Path({str(log)!r}))
+        removed = prune_dead_records(Path({str(log)!r}))
+        after = audit_log(Path({str(log)!r}))
+        print(json.dumps([before.problems, before.dead, removed, after.problems, after.dead, after.records]))
+    """, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    problems, dead, removed, after_problems, after_dead, after_records = json.loads(done.stdout.splitlines()[-1])
+    assert len(problems) == 1 and dead == 1 and removed == 1, problems
+    assert str(log) in problems[0] and "does not replay" in problems[0]
+    assert any(name in problems[0] for name in ("hash", "bh4", "gather", "front_end")), problems[0]
+    assert after_problems == [] and after_dead == 0 and after_records == len(records) - 1
