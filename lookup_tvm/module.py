@@ -70,7 +70,7 @@ class LookupFFN(nn.Module):
         note_in_use(cfg)
         self.backend = backend
         self.kernels = None
-        self._plan: tuple | None = None  # (key, InferencePlan, the parameters): see _inference_plan
+        self._plan: tuple | None = None  # (key, InferencePlan, the storages bound): see _inference_plan
         self.norm = nn.LayerNorm(cfg.d, eps=LAYER_NORM_EPS)
         if projection == "bh4":
             self.weight_scale = 1.0 / math.sqrt(cfg.b * cfg.dim)
@@ -214,25 +214,35 @@ class LookupFFN(nn.Module):
 
     def _inference_plan(self, params: tuple[torch.Tensor, ...], handle: int, storage: torch.dtype) -> InferencePlan:
         """The no-gradient forward bound to the kernels and to ``params`` (:meth:`_stored_parameters`,
-        in the dtype this call computes in), with the projection weight scaled and folded:
-        bound once and reused while every parameter keeps its data (data pointer and version
-        counter: the plan holds the parameters, so no other tensor can take their addresses) on
-        the same kernels. An optimizer step,
-        ``load_state_dict``, ``.to()``, an in-place edit or a new ``.data`` changes one of them,
-        and the next forward binds again. Parameters made in inference mode keep no version
-        counter: a plan is then bound per call."""
+        in the dtype this call computes in), with the projection weight scaled and folded: bound
+        once and reused while the kernel set is the same object (``use_tuning_logs`` makes a new
+        one) and every parameter keeps its address and version counter. An optimizer step,
+        ``load_state_dict``, ``.to()``, an in-place edit and a new ``.data`` change one of them (the
+        plan holds the storages it was bound to, so no new tensor can take their addresses), and
+        the next forward binds again. Writes *through* ``.data`` (``p.data -= lr * g``,
+        ``p.data.copy_(...)``, EMA code) keep the version counter and cannot be seen without
+        reading every weight (as costly as folding again): call :meth:`refresh_weights` after
+        them. Parameters made in inference mode keep no version counter: a plan is then bound per
+        call."""
+        kernels = kernels_for(handle)
         try:
-            key = (handle, storage, self.weight_scale, *[(p.data_ptr(), p._version) for p in params])
+            key = (kernels, storage, self.weight_scale, *[(p.data_ptr(), p._version) for p in params])
         except RuntimeError:  # inference tensors
             key = None
         if key is not None and self._plan is not None and self._plan[0] == key:
             return self._plan[1]
         norm_weight, norm_bias, weight, proj_bias, tables, out_bias = params
         folded = bh4_fold(weight.detach().float() * self.weight_scale, handle)
-        plan = InferencePlan(kernels_for(handle), *self._in_storage((norm_weight, norm_bias), storage), folded,
+        plan = InferencePlan(kernels, *self._in_storage((norm_weight, norm_bias), storage), folded,
                              *self._in_storage((proj_bias, tables, out_bias), storage))
-        self._plan = None if key is None else (key, plan, params)  # held: no parameter's address is reused
+        held = [p.untyped_storage() for p in params]  # no parameter's address is reused while the plan is kept
+        self._plan = None if key is None else (key, plan, held)
         return plan
+
+    def refresh_weights(self) -> None:
+        """Drop the inference plan (:meth:`_inference_plan`): the next forward binds the
+        parameters again. Needed after writing parameters through ``.data``."""
+        self._plan = None
 
     def _storage_dtype(self, x: torch.Tensor, parameters: torch.dtype) -> torch.dtype:
         """The dtype this call computes in: the ``parameters``' (float32 or bfloat16), or under
@@ -308,3 +318,11 @@ class LookupFFN(nn.Module):
         return {"mean_abs_z": float(z.abs().mean()), "mean_score": float(scores.mean()),
                 "rows_hit": float(hit.float().mean()), "rows_hit_vs_uniform": float(hit.float().mean()) / uniform,
                 "output_norm": float(out.norm(dim=-1).mean()), "residual_norm": float(flat.norm(dim=-1).mean())}
+
+
+def refresh_weights(model: nn.Module) -> None:
+    """:meth:`LookupFFN.refresh_weights` on every LookupFFN in ``model``: after writing its
+    parameters through ``.data`` (a hand-written update, ``p.data.copy_(...)``, an EMA)."""
+    for module in model.modules():
+        if isinstance(module, LookupFFN):
+            module.refresh_weights()

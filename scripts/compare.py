@@ -3,8 +3,9 @@
   python scripts/compare.py tuning_logs/*/
   python scripts/compare.py tuning_logs/znver4-2c tuning_logs/sapphirerapids-2c --markdown --plot cmp.png
 
-Per kernel and target: best time, GFLOP/s, GB/s, trials needed to reach 95% of the best, and
-the knob choices that differ between the targets; each row names the CPU it was measured on.
+Per log, its coverage of the default layer's kernels (tuned, missing, stale, unverified). Per
+kernel and target: best time, GFLOP/s, GB/s, trials needed to reach 95% of the best, and the
+knob choices that differ between the targets; each row names the CPU it was measured on.
 """
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ def main(argv=None) -> int:
     import json
 
     from lookup_tvm.bench import Row, format_rows
-    from lookup_tvm.compare import format_comparison, kernel_rows, load_log, plot
+    from lookup_tvm.compare import format_comparison, format_coverage, kernel_rows, load_log, plot
 
+    print(format_coverage(args.logs, markdown=args.markdown))
+    print()
     rows = kernel_rows([load_log(d) for d in args.logs])
     print(format_comparison(rows, markdown=args.markdown))
     for path in args.bench:

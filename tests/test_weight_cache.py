@@ -7,7 +7,7 @@ import copy
 import pytest
 import torch
 
-from lookup_tvm import LookupFFN
+from lookup_tvm import LookupFFN, refresh_weights
 from lookup_tvm import reference as R
 from lookup_tvm.ops.bh4.torch_ops import bh4_fold
 
@@ -60,8 +60,41 @@ def tables_given_new_data(layer):
     layer.tables.data = torch.randn_like(layer.tables)
 
 
+def stepped_through_data(layer):
+    """A hand-written SGD step, ``p.data -= lr * grad``: ``.data`` keeps no version counter, so
+    the README's refresh follows it."""
+    for p in layer.parameters():
+        p.data -= 0.5 * torch.randn_like(p)
+    refresh_weights(layer)
+
+
+def copied_through_data(layer):
+    other = LookupFFN(layer.config.d, layer.config.h, layer.config.tau, block_size=layer.config.b)
+    for p, q in zip(layer.parameters(), other.parameters()):
+        p.data.copy_(q.data)
+    refresh_weights(layer)
+
+
+def averaged_through_data(layer):
+    """An exponential moving average as EMA code writes it."""
+    other = LookupFFN(layer.config.d, layer.config.h, layer.config.tau, block_size=layer.config.b)
+    for p, q in zip(layer.parameters(), other.parameters()):
+        p.data.mul_(0.5).add_(q.data, alpha=0.5)
+    refresh_weights(layer)
+
+
+def new_data_where_the_old_storage_was(layer):
+    """``.data =`` twice: the first frees the old storage (unless the plan holds it), so the
+    allocator may hand its address to the second, whose version counter starts where the old
+    one was."""
+    shape = layer.proj_weight.shape
+    layer.proj_weight.data = torch.empty(0)
+    layer.proj_weight.data = torch.randn(shape)
+
+
 CHANGES = [changed_in_place, changed_by_an_optimizer_step, changed_by_load_state_dict, changed_by_new_data,
-           tables_and_biases_changed_in_place, tables_given_new_data]
+           tables_and_biases_changed_in_place, tables_given_new_data, stepped_through_data, copied_through_data,
+           averaged_through_data, new_data_where_the_old_storage_was]
 
 
 @pytest.mark.parametrize("change", CHANGES, ids=[c.__name__ for c in CHANGES])
@@ -75,6 +108,53 @@ def test_the_next_forward_sees_changed_weights(change):
         after = layer(x)
     assert not torch.equal(after, before)
     assert torch.equal(after, fresh_output(layer, x))
+
+
+def test_a_new_kernel_set_is_seen():
+    """``use_tuning_logs`` after a plan exists: the next forward binds the new kernel set."""
+    from lookup_tvm.kernels import default_kernels, use_tuning_logs
+
+    layer = small_layer()
+    x = torch.randn(17, 48)
+    with torch.no_grad():
+        layer(x)
+        first = layer._plan[1].ck
+        try:
+            second = use_tuning_logs(None)
+            assert second is not first and default_kernels() is second
+            layer(x)
+            assert layer._plan[1].ck is second
+        finally:
+            use_tuning_logs(None)
+
+
+@pytest.mark.parametrize("change", [changed_in_place, stepped_through_data, tables_given_new_data],
+                         ids=lambda c: c.__name__)
+def test_autocast_forwards_see_changed_weights(change):
+    """Float32 masters computed in bfloat16 under autocast: the plan holds bfloat16 copies."""
+    layer = small_layer()
+    x = torch.randn(17, 48)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        before = layer(x)
+        change(layer)
+        after = layer(x)
+    assert not torch.equal(after, before)
+    twin = small_layer()
+    twin.load_state_dict(layer.state_dict())
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        assert torch.equal(after, twin(x))
+
+
+def test_a_dtype_round_trip_is_seen():
+    layer = small_layer()
+    x = torch.randn(17, 48)
+    with torch.no_grad():
+        layer(x)
+        layer.to(torch.bfloat16)
+        layer(x.bfloat16())
+        layer.to(torch.float32)
+        got = layer(x)
+    assert torch.equal(got, fresh_output(layer, x))
 
 
 def test_a_dtype_change_is_seen():
