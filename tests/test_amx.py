@@ -13,7 +13,7 @@ import pytest
 
 from conftest import pinned_kernels
 from lookup_tvm.cpu.host import current_probe
-from lookup_tvm.cpu.isa import AMX_OPT_IN, host_has_amx_tiles
+from lookup_tvm.cpu.isa import AMX_OPT_IN, host_has_amx_tiles, missing_isa
 from lookup_tvm.cpu.resolve import parse_target
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.ops import operators
@@ -25,6 +25,13 @@ STAGE_KERNELS = [("front_end", {"d": 100, "r": 1, "nb": 4, "b": 32, "h": 8, "tau
                  ("bh4_stage_grad", {"r": 3, "r_in": 3, "nb": 2, "b": 32}),
                  ("bh4_stage_grad", {"r": 3, "r_in": 1, "nb": 2, "b": 64})]
 HOST_HAS_AMX = host_has_amx_tiles()
+AMX_TARGET = parse_target("llvm -mcpu=sapphirerapids")  # the host's own LLVM name may lack AMX (a VM's model)
+RUNS_AMX_TARGET = HOST_HAS_AMX and not missing_isa(AMX_TARGET)
+BUILD_FAILS = pytest.mark.xfail(strict=True, raises=Exception, reason=(
+    "found on the first AMX host (Intel Xeon VM): building the tile intrinsic fails for this front end "
+    "(tvm_access_ptr of a uint16 buffer as float32); AMX stays off by default until it is fixed"))
+NATIVE_KERNELS = [pytest.param(*STAGE_KERNELS[1], marks=BUILD_FAILS) if i == 1 else kernel
+                  for i, kernel in enumerate(STAGE_KERNELS)]
 
 
 @pytest.fixture
@@ -204,13 +211,14 @@ def test_a_host_without_amx_gets_a_clear_error_not_sigill():
         Kernel(spec, print)
 
 
-@pytest.mark.skipif(not HOST_HAS_AMX, reason=f"needs AMX-BF16 (this host: {current_probe().cpu_model})")
-@pytest.mark.parametrize("op,params", STAGE_KERNELS)
+@pytest.mark.skipif(not RUNS_AMX_TARGET, reason=f"needs AMX-BF16 (this host: {current_probe().cpu_model})")
+@pytest.mark.parametrize("op,params", NATIVE_KERNELS)
 def test_amx_kernels_match_the_reference(op, params, amx_on, tmp_path):
-    """On a CPU with AMX: the tile kernels themselves, against the reference."""
+    """On a CPU with AMX: the tile kernels themselves (built for Sapphire Rapids, whose code this
+    host runs), against the reference."""
     from lookup_tvm.kernels import CompiledKernels
 
-    ck = CompiledKernels("host", cache_dir=tmp_path)
+    ck = CompiledKernels(AMX_TARGET.with_cores(current_probe().cores), cache_dir=tmp_path)
     spec = ck.spec(op, **params, bf16=1)
     assert spec.amx
     for tokens in (1, 17, 131, 4096):
