@@ -65,3 +65,21 @@ def get_or_build(
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
     return load(str(path))
+
+
+def read_json(path: Path) -> Any | None:
+    """A small JSON file of the cache (a verification result), or None when it is absent or unreadable."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write a small JSON file into the cache atomically (rename into place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".json", dir=path.parent)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, sort_keys=True)
+    os.replace(tmp, path)

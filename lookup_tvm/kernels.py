@@ -29,7 +29,7 @@ from lookup_tvm.kit.checks import TVM_ALIGNMENT
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.ops import operators
 from lookup_tvm.ops.bh4.amx import tiles_emulated
-from lookup_tvm.sources.chosen import DefaultSchedules, tuned_schedules
+from lookup_tvm.sources.chosen import ChosenSchedules, DefaultSchedules, tuned_schedules
 from lookup_tvm.sources.logs import TuningLog
 from lookup_tvm.sources.selection import select_host_log
 
@@ -89,6 +89,7 @@ class CompiledKernels:
     def __init__(self, target: TargetSpec | str = "host", source: Any = None, cache_dir: Path | None = None,
                  check_isa: bool = True):
         self.target = parse_target(target)
+        self.runs_here = check_isa
         if check_isa:
             check_runnable(self.target)
         self.source = source or DefaultSchedules()
@@ -100,8 +101,38 @@ class CompiledKernels:
         self._digest = _source_digest()
 
     def spec(self, op: str, **params: int) -> OpSpec:
-        """The full spec (layout parameters added) for an operator and its shape parameters."""
-        return self.source.layout(self._operators[op], OpSpec.make(op, **params), self.target)
+        """The full spec (layout parameters added) for an operator and its shape parameters. A
+        recorded choice never verified on its own CPU is checked against the reference first
+        (:meth:`_verify`), where this host runs the code."""
+        operator, shape = self._operators[op], OpSpec.make(op, **params)
+        unverified = getattr(self.source, "unverified", None)
+        if self.runs_here and unverified is not None and unverified(operator, shape) is not None:
+            self._verify(operator, shape, unverified(operator, shape))
+        return self.source.layout(operator, shape, self.target)
+
+    def _verify(self, operator: Any, shape: OpSpec, entry: dict[str, Any]) -> None:
+        """Check an unverified recorded choice once, as the tuner checks its choices (against
+        the reference, with a tail tile): the result is kept in the kernel cache beside the
+        libraries, so later processes reuse it. A wrong choice falls back to the default
+        schedule, with a warning."""
+        key = operator.kernel_key(dict(shape.params))
+        recorded = {k: entry.get(k) for k in ("choice", "layout")}
+        name = cache.cache_key({"kernel": key, **recorded, "target": dict(self.target.attrs),
+                                "profile": self.target.profile.to_json(), "tvm": TVM_VERSION, "ops": self._digest})
+        marker = (self.cache_dir or cache.cache_root()) / self.target.key / f"verified-{key}-{name}.json"
+        result = cache.read_json(marker)
+        if result is None:
+            candidate = CompiledKernels(self.target, ChosenSchedules({key: {**recorded, "verified": True}},
+                                                                     "a choice being verified", warn=False),
+                                        cache_dir=self.cache_dir)
+            error, passed = operator.verify(candidate, shape)
+            result = {"kernel": key, **recorded, "error": error, "passed": passed}
+            cache.write_json(marker, result)
+        if not result["passed"]:
+            warnings.warn(f"{self.source.origin}: the choice {recorded} for {key} was never verified on its CPU, and "
+                          f"is wrong here (error {result['error']:.3g} against the reference); using the default "
+                          "schedule", stacklevel=4)
+        self.source.settle(operator, shape, result["passed"])
 
     def get(self, op: str, **params: int) -> Kernel:
         """The kernel of an operator at given shape parameters (layout chosen by the source),
@@ -140,8 +171,7 @@ class CompiledKernels:
     def _compile(self, spec: OpSpec) -> Kernel:
         key = cache.cache_key({
             "spec": spec.to_json(), "target": dict(self.target.attrs), "profile": self.target.profile.to_json(),
-            "tvm": TVM_VERSION,
-            "source": self.source.identity, "ops": self._digest,
+            "tvm": TVM_VERSION, "source": self.source.identity, "ops": self._digest,
         })
         directory = (self.cache_dir or cache.cache_root()) / self.target.key
         module = cache.get_or_build(

@@ -13,10 +13,9 @@ from lookup_tvm.cpu.isa import has_bf16_dot_products, missing_isa
 from lookup_tvm.kernels import CompiledKernels
 from lookup_tvm.ops import operators
 from lookup_tvm.cpu.target import TargetSpec
-from lookup_tvm.kit.operator import OpSpec
+from lookup_tvm.kit.operator import OpSpec, verify_tokens
 from lookup_tvm.ops.bh4.bf16_dot import emulated_dot_products
 from lookup_tvm.sources.chosen import ChosenSchedules, exported_schedules
-from lookup_tvm.tuning.tuner import verify_tokens
 
 DIRECTORIES = sorted(p for p in (Path(REPO) / "schedules").iterdir() if p.is_dir())
 

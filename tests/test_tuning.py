@@ -1,6 +1,7 @@
 """Tuning: a small real MetaSchedule run, reloading it in a new process, interruption,
 corrupt and foreign logs, ISA mismatches, and measuring through an RPC tracker."""
 import json
+import logging
 import os
 import signal
 import socket
@@ -225,8 +226,15 @@ def test_measuring_through_an_rpc_tracker(tmp_path):
                 time.sleep(0.5)
         assert servers == 1, "the RPC server did not register with the tracker"
         options = TuneOptions(parse_target(TARGET), TINY, tmp_path, tokens=64, trials=2, rpc=rpc, ops=("gather",))
-        with open(os.devnull, "w") as out:
-            log = tune_all(options, out=out)
+        unnamed = logging.StreamHandler(open(os.devnull, "w"))  # an application's handler: MetaSchedule chokes on it
+        logging.getLogger("tvm.s_tir.meta_schedule").addHandler(unnamed)
+        try:
+            with open(os.devnull, "w") as out:
+                log = tune_all(options, out=out)
+            assert unnamed in logging.getLogger("tvm.s_tir.meta_schedule").handlers  # put back after tuning
+        finally:
+            logging.getLogger("tvm.s_tir.meta_schedule").removeHandler(unnamed)
+            unnamed.stream.close()
         assert len(log.summary) == 2  # the gather in float32 and bfloat16 storage
         assert all(entry["best_ms"] < 1e6 and entry["choice"] for entry in log.summary.values())
     finally:

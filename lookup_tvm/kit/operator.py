@@ -114,6 +114,11 @@ def fixed_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     return spec
 
 
+def verify_tokens(spec: OpSpec) -> int:
+    """Tokens for a correctness check: two full tiles of the largest token split plus a tail."""
+    return 2 * max(spec.token_tile, 256) + 37
+
+
 def float32_tolerance(spec: OpSpec) -> float:
     return CHECK_TOLERANCE
 
@@ -205,6 +210,14 @@ class Operator:
         sch = Schedule(func)
         self.schedule(sch, spec, profile, choice)
         return sch.mod["main"]
+
+    def verify(self, kernels: Any, spec: OpSpec) -> tuple[float, bool]:
+        """The check a choice must pass to be used: ``check`` of the kernel set's kernel for
+        ``spec`` (its shape parameters; the set picks the layout) at :func:`verify_tokens`
+        tokens; (error, whether ``tolerance`` bounds it)."""
+        full = kernels.spec(spec.op, **self.shape_params(dict(spec.params)))
+        error = self.check(kernels, full, verify_tokens(full))
+        return error, error <= self.tolerance(full)
 
     def shape_params(self, params: Mapping[str, int]) -> dict[str, int]:
         """A kernel's shape parameters: its parameters without the layout ones."""

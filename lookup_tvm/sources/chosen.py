@@ -48,17 +48,42 @@ class ChosenSchedules(DefaultSchedules):
     """Schedule source: chosen knobs and layouts per kernel key, else the defaults."""
 
     def __init__(self, entries: Mapping[str, Mapping[str, Any]], origin: str, warn: bool = True,
-                 tuned_for: CpuProfile | None = None):
+                 tuned_for: CpuProfile | None = None, verify: bool = False):
         self.entries = dict(entries)
         self.origin = origin
         self.warn = warn
         self.tuned_for = tuned_for
-        chosen = {k: [e.get("choice"), e.get("layout")] for k, e in sorted(self.entries.items())}
-        self.identity = "chosen-" + hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:12]
+        self.verify = verify
+        self.identity = self._identity()
         self._warned: set[str] = set()
+
+    def _identity(self) -> str:
+        """What the kernel cache keys this source's libraries by: a hash of its choices and layouts."""
+        chosen = {k: [e.get("choice"), e.get("layout")] for k, e in sorted(self.entries.items())}
+        return "chosen-" + hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:12]
 
     def _entry(self, operator: Operator, spec: OpSpec) -> Mapping[str, Any] | None:
         return self.entries.get(operator.kernel_key(dict(spec.params)))
+
+    def unverified(self, operator: Operator, spec: OpSpec) -> Mapping[str, Any] | None:
+        """With ``verify``: the entry of a kernel whose recorded choice or layout was never checked
+        against the reference on the CPU it was tuned for (tuned over RPC, or exported without
+        the flag), which a host that can run it checks once before use (see
+        :meth:`lookup_tvm.kernels.CompiledKernels.spec`)."""
+        entry = self._entry(operator, spec)
+        if not self.verify or not entry or entry.get("verified") is True:
+            return None
+        return entry if entry.get("choice") is not None or entry.get("layout") else None
+
+    def settle(self, operator: Operator, spec: OpSpec, passed: bool) -> None:
+        """Record a check of an :meth:`unverified` entry: kept as verified, or dropped for the
+        default schedule."""
+        key = operator.kernel_key(dict(spec.params))
+        if passed:
+            self.entries[key] = {**self.entries[key], "verified": True}
+        else:
+            del self.entries[key]
+            self.identity = self._identity()
 
     def layout(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> OpSpec:
         entry = self._entry(operator, spec)
@@ -102,7 +127,7 @@ def tune_command(operator: Operator, spec: OpSpec, target: TargetSpec) -> str:
 def tuned_schedules(log: TuningLog) -> ChosenSchedules:
     """The choices recorded in a tuning log's summary (sized knobs re-sized where the log's
     cores and caches differ from those of the target it is used for)."""
-    return ChosenSchedules(log.summary, str(log.directory), tuned_for=log.target.profile)
+    return ChosenSchedules(log.summary, str(log.directory), tuned_for=log.target.profile, verify=True)
 
 
 def exported_schedules(directory: str | os.PathLike) -> ChosenSchedules:
@@ -126,4 +151,4 @@ def exported_schedules(directory: str | os.PathLike) -> ChosenSchedules:
         if key in entries:
             raise TuningLogError(f"{path} and {origins[key]} both hold {key}; remove the stale one")
         entries[key], origins[key] = data, path
-    return ChosenSchedules(entries, str(directory), tuned_for=tuned_for)
+    return ChosenSchedules(entries, str(directory), tuned_for=tuned_for, verify=True)

@@ -1,6 +1,7 @@
 """Export the best schedules of a tuning log in readable form: ``schedules/<target-key>/``.
 
-Per kernel, ``<kernel>.json`` (the knob choice, the time, the target and host) and
+Per kernel, ``<kernel>.json`` (the knob choice, the time, the target and host, whether the choice
+was verified against the reference on that host) and
 ``<kernel>.py`` (the scheduled TIR as TVMScript), so two CPUs' choices diff by eye and
 :func:`~lookup_tvm.sources.chosen.exported_schedules` can load them without the database.
 """
@@ -45,6 +46,7 @@ def export_schedules(log: TuningLog, config: LayerConfig, directory: Path) -> Pa
         write_json_atomic(directory / f"{spec.name}.json", {
             "op": op, "params": params, "spec": spec.to_json(), "choice": choice, "layout": entry.get("layout"),
             "best_ms": entry["best_ms"], "tokens": entry["tokens"], "trials": entry["trials"],
+            "verified": entry.get("verified") is True,
             "target": log.info["target"], "profile": log.info["profile"], "measured_on": log.info["measured_on"],
         })
         written[kernel_key(op, params)] = spec.name

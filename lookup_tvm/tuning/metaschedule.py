@@ -9,6 +9,7 @@ The second and last module that imports TVM (MetaSchedule's API lives here alone
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import itertools
@@ -313,6 +314,26 @@ def _quiet_logging() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+LOGGER = "tvm.s_tir.meta_schedule"
+
+
+@contextlib.contextmanager
+def _own_handlers_only() -> Any:
+    """MetaSchedule's ``create_loggers`` (each ``tune_tir``) lists the handlers already on its
+    logger by name and configures them again: a handler it did not make fails the whole run
+    (one without a name: ``AttributeError: 'NoneType' object has no attribute 'format'``). Such
+    handlers (an application's, a test harness's) are set aside while it tunes, then put back."""
+    logger = logging.getLogger(LOGGER)
+    foreign = [h for h in logger.handlers if not (h.get_name() or "").startswith(LOGGER + ".")]
+    for handler in foreign:
+        logger.removeHandler(handler)
+    try:
+        yield
+    finally:
+        for handler in foreign:
+            logger.addHandler(handler)
+
+
 def _build_and_export(mod: tvm.IRModule, target: tvm.target.Target) -> str:
     """Worker side of :class:`PooledBuilder`: compile and export to a temporary tar file."""
     from tvm.support.tar import tar
@@ -468,11 +489,13 @@ def tune_kernel(
         knob_space(operator, spec, target), sch_rules=[], postprocs=[], mutator_probs={})
     history: list[float | None] = []
     callbacks = ms.measure_callback.MeasureCallback.create("default") + [ProgressCallback(report, history, phases)]
-    ms.tune_tir(
-        func, to_tvm_target(target), str(work_dir), max_trials_global=trials,
-        num_trials_per_iter=min(trials, 16), builder=builder, runner=measurement.runner(int_high), database=database,
-        measure_callbacks=callbacks, space=space, seed=seed, num_tuning_cores=max(1, os.cpu_count() or 1),
-    )
+    with _own_handlers_only():
+        ms.tune_tir(
+            func, to_tvm_target(target), str(work_dir), max_trials_global=trials,
+            num_trials_per_iter=min(trials, 16), builder=builder, runner=measurement.runner(int_high),
+            database=database, measure_callbacks=callbacks, space=space, seed=seed,
+            num_tuning_cores=max(1, os.cpu_count() or 1),
+        )
     return history, phases
 
 

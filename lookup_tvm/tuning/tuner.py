@@ -147,11 +147,6 @@ VERIFY_CANDIDATES = 8
 RETIMED_CANDIDATES = 4  # MetaSchedule's best choices timed again beside the default
 
 
-def verify_tokens(spec: OpSpec) -> int:
-    """Tokens for a correctness check: two full tiles of the largest token split plus a tail."""
-    return 2 * max(spec.token_tile, 256) + 37
-
-
 def _first_correct(operator: Operator, spec: OpSpec, options: TuneOptions, entries: list[dict[str, Any]],
                    out: TextIO) -> dict[str, Any]:
     """The first entry (a ``choice`` or a ``layout``) whose kernel matches the reference on
@@ -163,9 +158,8 @@ def _first_correct(operator: Operator, spec: OpSpec, options: TuneOptions, entri
     rejected = []
     for entry in entries:
         kernels = CompiledKernels(options.target, ChosenSchedules({key: entry}, "candidate", warn=False), check_isa=False)
-        error = operator.check(kernels, kernels.spec(spec.op, **operator.shape_params(dict(spec.params))),
-                               verify_tokens(spec))
-        if error <= operator.tolerance(spec):
+        error, passed = operator.verify(kernels, spec)
+        if passed:
             return {**entry, "verified": True, "error": error, "rejected": rejected}
         rejected.append({**entry, "error": error})
         print(f"{key}: {entry} is wrong (error {error:.3g} against the reference); trying the next best",
