@@ -47,20 +47,44 @@ def bh4(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     return torch.cat(outs, dim=1)
 
 
+def round_bf16(t: torch.Tensor) -> torch.Tensor:
+    """float32 values rounded to the nearest bfloat16 (ties to even), as float32."""
+    return t.bfloat16().float()
+
+
+class _Bf16BlockMatmul(torch.autograd.Function):
+    """A stage's block matmul as a bfloat16 matmul computes it, forward and backward:
+    ``y [B, nb, b] x folded [nb, b_in, b_out]``, operands rounded to bfloat16, products summed
+    in float32. The input gradient is a bfloat16 matmul too (the incoming gradient and the
+    folded weights rounded); the weight gradient is float32, from the unrounded stage input."""
+
+    @staticmethod
+    def forward(ctx, y: torch.Tensor, folded: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(y, folded)
+        return torch.einsum("bni,nip->bnp", round_bf16(y), round_bf16(folded))
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        y, folded = ctx.saved_tensors
+        return (torch.einsum("bnp,nip->bni", round_bf16(grad), round_bf16(folded)),
+                torch.einsum("bni,bnp->nip", y, grad))
+
+
 def bh4_bf16_operands(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """BH4 as a bfloat16 matmul computes it (the ``bf16_dot`` kernels): H_D = H_(D/b) (x) H_b,
-    so each stage is a block matmul with H_b folded into the block weights, then H_(D/b) across
-    blocks. The stage input and the folded weights are rounded to bfloat16, their products
-    summed in float32; the cross-block transform is float32. Shapes as :func:`bh4`."""
+    so each stage is a block matmul with H_b folded into the block weights
+    (:class:`_Bf16BlockMatmul`: operands rounded to bfloat16, float32 sums; the input gradient
+    rounds the incoming gradient, the weight gradient is float32), then H_(D/b) across blocks in
+    float32. Shapes as :func:`bh4`."""
     repeats, stages, blocks, bsize, _ = weight.shape
     batch, dim = x.shape
-    folded = torch.einsum("po,rsnoi->rsnpi", hadamard(torch.eye(bsize)), weight).bfloat16().float()
+    folded = torch.einsum("po,rsnoi->rsnip", hadamard(torch.eye(bsize)), weight)
     cross = hadamard(torch.eye(blocks))
     outs = []
     for r in range(repeats):
         y = x
         for s in range(stages):
-            within = torch.einsum("bni,npi->bnp", y.bfloat16().float().reshape(batch, blocks, bsize), folded[r, s])
+            within = _Bf16BlockMatmul.apply(y.reshape(batch, blocks, bsize), folded[r, s])
             y = torch.einsum("mn,bnp->bmp", cross, within).reshape(batch, dim)
         outs.append(y)
     return torch.cat(outs, dim=1)

@@ -59,12 +59,21 @@ def _seed():
 def pinned_kernels(op: str, params: dict, layout: dict, cache_dir, choice: dict | None = None):
     """Host kernels whose ``op`` at these shape ``params`` has the given layout (and knob choice):
     the kernel an operator's check runs through its family's path, where the host's own layout
-    would differ (the bf16 dot-product and AMX variants checked on any CPU)."""
+    would differ (the bf16 dot-product and AMX variants checked on any CPU). The layout's
+    ``bf16_dot`` holds for every bfloat16 kernel of the path, as on a CPU with (or without)
+    AVX512-BF16, so that all its BH4 matmuls round their operands alike."""
     from lookup_tvm.kernels import CompiledKernels
     from lookup_tvm.kit.operator import OpSpec
     from lookup_tvm.ops import operators
     from lookup_tvm.sources.chosen import ChosenSchedules
 
+    class Pinned(ChosenSchedules):
+        def layout(self, operator, spec, target):
+            if (self._entry(operator, spec) is None and "bf16_dot" in layout and dict(spec.params).get("bf16")
+                    and "bf16_dot" in operator.layout_params):
+                spec = spec.with_params(bf16_dot=layout["bf16_dot"])
+            return super().layout(operator, spec, target)
+
     key = operators()[op].kernel_key(dict(OpSpec.make(op, **params).params))
     entry = {"layout": layout, **({"choice": choice} if choice else {})}
-    return CompiledKernels("host", ChosenSchedules({key: entry}, "pinned for a test", warn=False), cache_dir=cache_dir)
+    return CompiledKernels("host", Pinned({key: entry}, "pinned for a test", warn=False), cache_dir=cache_dir)

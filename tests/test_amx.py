@@ -18,6 +18,7 @@ from lookup_tvm.cpu.resolve import parse_target
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.ops import operators
 from lookup_tvm.ops.bh4 import amx
+from lookup_tvm.ops.bh4.bf16_dot import emulated_dot_products
 
 STAGE_KERNELS = [("front_end", {"d": 100, "r": 1, "nb": 4, "b": 32, "h": 8, "tau": 4}),
                  ("front_end", {"d": 512, "r": 2, "nb": 8, "b": 64, "h": 128, "tau": 8}),
@@ -91,7 +92,7 @@ def test_amx_schedules_match_the_reference_on_any_cpu(op, params, tmp_path):
     kernel through its family's path, at the token counts that reach it: tails included)."""
     layout = {"bf16_dot": 1, "amx": 1, "token_tile": amx.ROWS}
     ck = pinned_kernels(op, {**params, "bf16": 1}, layout, tmp_path)
-    with amx.emulated_tiles():
+    with amx.emulated_tiles(), emulated_dot_products():  # the path's other stage kernels: bf16 dot products
         spec = ck.spec(op, **params, bf16=1)
         assert spec.amx and spec.token_tile == amx.ROWS
         for tokens in (1, 131):
@@ -106,7 +107,7 @@ def test_every_amx_tiling_matches_the_reference_on_any_cpu(tmp_path):
     params = {"r": 2, "r_in": 1, "nb": 2, "b": 64, "bf16": 1}
     layout = {"bf16_dot": 1, "amx": 1, "token_tile": amx.ROWS}
     operator = operators()["bh4_stage_grad"]
-    with amx.emulated_tiles():
+    with amx.emulated_tiles(), emulated_dot_products():  # the path's other stage kernels: bf16 dot products
         spec = pinned_kernels("bh4_stage_grad", params, layout, tmp_path).spec("bh4_stage_grad", **params)
         knobs = operator.knobs(spec, parse_target("host").profile)
         default = operator.default_choice(spec, parse_target("host").profile)

@@ -54,6 +54,25 @@ def check_codes_range(codes: torch.Tensor, rows: int) -> None:
         raise ValueError(f"codes must lie in [0, {rows}), got values in [{low}, {high}]")
 
 
+BF16_ROUNDING = 2.0 ** -8
+"""The largest relative error of one rounding to bfloat16 (8 significant bits)."""
+
+
+def bf16_dot_error(actual: torch.Tensor, expected: torch.Tensor) -> float:
+    """A ``bf16_dot`` kernel's result against the reference that rounds its operands where the
+    kernel does. Where their float32 sums differ in the last bit, a rounded operand can land on
+    the neighbouring bfloat16 value: a few values then differ by about one rounding, never most
+    of them. So the error is the larger of the max error (:func:`relative_error`) in units of two
+    roundings and the mean error (mean abs difference over the reference's mean magnitude) in
+    units of 1/16 of one: at most 1 for a kernel that rounds as the reference does. A kernel that
+    truncates, or skips the rounding of an operand, differs everywhere by about one rounding."""
+    if not expected.numel():
+        return 0.0
+    diff = (actual.detach().double() - expected.detach().double()).abs()
+    mean = float(diff.mean()) / max(float(expected.detach().double().abs().mean()), 1e-30)
+    return max(relative_error(actual, expected) / (2 * BF16_ROUNDING), mean / (BF16_ROUNDING / 16))
+
+
 def relative_error(actual: torch.Tensor, expected: torch.Tensor) -> float:
     """Max abs difference over the expected tensor's max magnitude."""
     scale = float(expected.detach().abs().max()) if expected.numel() else 0.0

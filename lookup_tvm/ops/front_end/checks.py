@@ -6,11 +6,11 @@ from __future__ import annotations
 import torch
 
 from lookup_tvm import reference as R
-from lookup_tvm.kit.checks import relative_error
+from lookup_tvm.kit.checks import BF16_ROUNDING, bf16_dot_error, relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload, whole_tiles
-from lookup_tvm.ops.bh4.checks import bf16_dot_tolerance, sample_weight, stage_flops, stage_torch
+from lookup_tvm.ops.bh4.checks import sample_weight, stage_flops, stage_torch
 from lookup_tvm.ops.front_end.compute import SMALL_TOKENS
 from lookup_tvm.ops.front_end.torch_ops import front_end
 from lookup_tvm.spec import LAYER_NORM_EPS, MIX_INPUT, MIX_PROJECTED, STAGES
@@ -22,10 +22,11 @@ def op_samples():
 
 
 def check_front_end_kernels(kernels, spec: OpSpec, tokens: int) -> float:
-    """Codes (exactly, where no z of the code lies within 1e-3 of 0, or BF16_DOT_TOLERANCE) and
-    all scores against the reference's LayerNorm + projection + hash (on the widened inputs for
-    the bfloat16 variant, with the BH4 stages' operands rounded to bfloat16 for ``bf16_dot``);
-    inf for a wrong code."""
+    """Codes (exactly, where no z of the code lies within 1e-3 of 0, or within four bfloat16
+    roundings for ``bf16_dot``) and all scores (measured by ``bf16_dot_error`` for ``bf16_dot``)
+    against the reference's LayerNorm + projection + hash (on the widened inputs for the bfloat16
+    variant, with the BH4 stages' operands rounded to bfloat16 for ``bf16_dot``); inf for a wrong
+    code."""
     d, r, nb, b, h, tau = (spec[k] for k in ("d", "r", "nb", "b", "h", "tau"))
     storage = getattr(torch, spec.storage_dtype)
     x, norm_weight, norm_bias, bias = (t.to(storage) for t in (
@@ -35,10 +36,10 @@ def check_front_end_kernels(kernels, spec: OpSpec, tokens: int) -> float:
         codes, scores = front_end(x, norm_weight, norm_bias, weight, bias, tau, handle_of(kernels))
         want_codes, want_scores, z = R.front_end(x.float(), norm_weight.float(), norm_bias.float(), weight,
                                                  bias.float(), tau, bf16_operands=spec.bf16_dot)
-    clear = z.abs().amin(-1) > max(1e-3, bf16_dot_tolerance(spec))
+    clear = z.abs().amin(-1) > (4 * BF16_ROUNDING if spec.bf16_dot else 1e-3)
     if not torch.equal(codes[clear], want_codes[clear]):
         return float("inf")
-    return relative_error(scores, want_scores)
+    return (bf16_dot_error if spec.bf16_dot else relative_error)(scores, want_scores)
 
 
 def check_large_front_end(kernels, spec: OpSpec, tokens: int) -> float:
