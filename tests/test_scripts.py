@@ -16,7 +16,8 @@ def run(*args, timeout=300):
 
 def test_help_texts():
     for script in ("scripts/tune.py", "scripts/export.py", "scripts/train_lm.py", "scripts/infer.py",
-                   "scripts/demo.py", "scripts/quality.py", "scripts/replace_hf.py", "scripts/generate.py"):
+                   "scripts/demo.py", "scripts/quality.py", "scripts/replace_hf.py", "scripts/generate.py",
+                   "scripts/bf16_bound.py", "scripts/compare.py"):
         assert "usage" in run(script, "--help")
 
 
