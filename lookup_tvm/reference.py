@@ -1,4 +1,4 @@
-"""Pure-PyTorch LookupFFN, written from ``shared/lookupffn-spec.md``.
+"""Pure-PyTorch LookupFFN, written from the LookupFFN spec (Zeng et al., arXiv 2403.07221).
 
 This is the ground truth every TVM kernel is tested against. Every function is
 differentiable with autograd and follows the spec literally (no fused tricks).

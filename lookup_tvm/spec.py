@@ -1,4 +1,4 @@
-"""The constants of ``shared/lookupffn-spec.md``, in one place: every definition, kernel,
+"""The constants of the LookupFFN spec (Zeng et al., arXiv 2403.07221), in one place: every definition, kernel,
 reference and baseline imports them from here."""
 
 LAYER_NORM_EPS = 1e-5  # step 1: the block's own pre-norm

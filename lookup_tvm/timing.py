@@ -1,4 +1,4 @@
-"""Timing without fooling ourselves (see shared/notes/benchmarking.md).
+"""Timing without fooling ourselves: interleaved rounds, medians, ratios within one run.
 
 Candidates run interleaved round by round after warm-up; medians are reported, and ratios
 are medians of per-round ratios. With more than one thread, a parallelism probe (two

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One run on a lent many-core server (the device machine: 16-core Emerald Rapids with AMX, 15
-# minutes a session, TVM carried over by ../shared/device/prepare.sh), most important first, each
+# minutes a session, TVM installed there beforehand: it has no package registry), most important first, each
 # step under its own time limit so that a slow one cannot eat the rest:
 #   1. the CPU, and the AMX and bf16 tests with the AMX path on;
 #   2. the benchmark at 4096 tokens on 1 thread and all cores, AMX path on (bf16 rows against the
@@ -8,7 +8,7 @@
 #   3. the thread-scaling sweep (1 2 4 8 ... cores) with its plot;
 #   4. a short tune of the inference and bf16 kernels under this CPU's own key, copied out.
 # Results go under $OUT (the device tool's output folder; results/device here).
-# Usage on the device, from the project root: source .device-b/install.sh && bash scripts/device_run.sh
+# Usage on the device, from the project root, with TVM importable: bash scripts/device_run.sh
 set -uo pipefail
 OUT=${OUT:-results/device}
 mkdir -p "$OUT"

@@ -1,4 +1,4 @@
-"""MetaSchedule, made practical on a small CPU box (see shared/notes/tvm-0.27.md).
+"""MetaSchedule (TVM 0.27, ``tvm.s_tir.meta_schedule``), made practical on a small CPU box.
 
 The second and last module that imports TVM (MetaSchedule's API lives here alone):
 - the search space of a kernel samples its operator's knobs with ``sample_categorical``;
