@@ -115,17 +115,19 @@ def test_output_dropout_only_in_training():
     assert (ffn.eval()(x) == 0).float().mean() == 0
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=["fp32", "bf16"])
 @pytest.mark.parametrize("kwargs", [{}, {"projection": "dense"}, {"d_model": 48, "num_tables": 4, "block_size": 8}])
-def test_the_kernel_lists_name_what_a_forward_and_a_step_run(kwargs, monkeypatch):
+def test_the_kernel_lists_name_what_a_forward_and_a_step_run(kwargs, dtype, monkeypatch):
     """LayerConfig.inference_kernels / training_kernels (the bench's breakdowns) list exactly
-    the kernels, and the number of calls, that the module runs."""
+    the kernels, and the number of calls, that the module runs (a step: float32 layers)."""
     from collections import Counter
 
     from lookup_tvm import kernels as compiled
     from lookup_tvm.ops import kernel_key
 
     args = {"d_model": 64, "num_tables": 16, "code_bits": 4, "block_size": 16, **kwargs}
-    layer = LookupFFN(**args)
+    layer = LookupFFN(**args, dtype=dtype)
+    bf16 = dtype == torch.bfloat16
     calls = Counter()
     original = compiled.CompiledKernels.get
 
@@ -140,15 +142,17 @@ def test_the_kernel_lists_name_what_a_forward_and_a_step_run(kwargs, monkeypatch
         return dataclasses.replace(kernel, func=func)
 
     monkeypatch.setattr(compiled.CompiledKernels, "get", counting)
-    x = torch.randn(1024, layer.config.d, requires_grad=True)  # whole token tiles, above the small-batch kernels
+    x = torch.randn(1024, layer.config.d, dtype=dtype, requires_grad=True)  # whole token tiles, above the small ones
     with torch.no_grad():
         layer.eval()(x)  # folds the weights once
         for tokens in (1024, 128, 8):
             calls.clear()
             layer(x[:tokens])
-            assert calls == Counter(kernel_key(op, p) for op, p in layer.config.inference_kernels(tokens=tokens))
-    for bf16, tokens in itertools.product((False, True), (None, 1)):  # what tune.py tunes covers every forward
-        assert all(kernel in layer.config.kernels() for kernel in layer.config.inference_kernels(bf16, tokens))
+            assert calls == Counter(kernel_key(op, p) for op, p in layer.config.inference_kernels(bf16, tokens))
+    for bf16_variant, tokens in itertools.product((False, True), (None, 1)):  # what tune.py tunes covers every forward
+        assert all(kernel in layer.config.kernels() for kernel in layer.config.inference_kernels(bf16_variant, tokens))
+    if bf16:
+        return
     calls.clear()
     layer.train()(x).sum().backward()
     assert calls == Counter({kernel_key(op, p): n for op, p, n in layer.config.training_kernels()})

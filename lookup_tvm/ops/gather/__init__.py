@@ -53,9 +53,9 @@ def _kernels(config):
 
 
 def _inference(config, bf16: bool, tokens: int | None):
-    """The forward reads bfloat16 tables in a bfloat16 BH4 layer (the dense one stays float32);
-    calls of at most ``SMALL_TOKENS`` tokens run the small-batch kernel."""
-    return [(gather_op(tokens), {**_shape(config), **storage_variant(bf16 and config.projection == "bh4")})]
+    """The forward reads bfloat16 tables in a bfloat16 layer (BH4 or dense projection); calls of
+    at most ``SMALL_TOKENS`` tokens run the small-batch kernel."""
+    return [(gather_op(tokens), {**_shape(config), **storage_variant(bf16)})]
 
 
 FAMILY = Family("gather", OPERATORS, op_samples, _kernels, _inference,
