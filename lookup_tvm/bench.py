@@ -98,15 +98,14 @@ def _format_timed(rows: list[Row], markdown: bool) -> str:
     for r in rows:
         baselines = "; ".join(f"{k} {v:.2f}" for k, v in r.baselines_ms.items())
         speedups = "; ".join(f"{r.speedups[k]:.2f}x vs {k}" for k in r.baselines_ms)
-        table.append([r.group, r.name, r.tokens, r.threads, f"{r.subject_ms:.2f}", f"{1e3 * r.subject_ms / r.tokens:.1f}",
-                      baselines or "-", speedups or "-",
+        table.append([r.group, r.name, r.tokens, r.threads, f"{r.subject_ms:.2f}",
+                      f"{1e3 * r.subject_ms / r.tokens:.1f}", baselines or "-", speedups or "-",
                       "-" if r.gflops is None else f"{r.gflops:.1f}", "-" if r.gbytes is None else f"{r.gbytes:.1f}",
                       "-" if r.peak_percent is None else f"{r.peak_percent:.0f}%",
                       "-" if r.gbytes is None or not r.l2_gbytes else f"{100 * r.gbytes / r.l2_gbytes:.0f}%",
                       "-" if r.share is None else f"{r.share:.0%}", r.rejected])
-    headers = ["group", "what", "tokens", "threads", "lookup_tvm ms (per call)", "us per token", "PyTorch ms", "speed-up",
-               "GFLOP/s",
-               "GB/s", "% fp32 peak", "% L2 read", "share of forward / step", "rejected rounds"]
+    headers = ["group", "what", "tokens", "threads", "lookup_tvm ms (per call)", "us per token", "PyTorch ms",
+               "speed-up", "GFLOP/s", "GB/s", "% fp32 peak", "% L2 read", "share of forward / step", "rejected rounds"]
     paths = [f"{baseline} in {r.name}, {r.tokens} tokens, {r.threads} threads: {path}"
              for r in rows for baseline, path in (r.baseline_paths or {}).items()]
     return tabulate(table, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True) + (

@@ -42,7 +42,8 @@ def byte_splits(max_bytes: int = 4_000_000, validation_fraction: float = 0.1,
     return data[:cut], data[cut:]
 
 
-def batches(data: torch.Tensor, batch: int, context: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def batches(data: torch.Tensor, batch: int, context: int,
+            generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Random windows: inputs [batch, context] and next-byte targets [batch, context]."""
     starts = torch.randint(0, len(data) - context - 1, (batch,), generator=generator)
     x = torch.stack([data[s: s + context] for s in starts])

@@ -59,7 +59,8 @@ def bh4_projection(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
 
 
 def front_end(x: torch.Tensor, norm_weight: torch.Tensor, norm_bias: torch.Tensor, weight: torch.Tensor,
-              bias: torch.Tensor, tau: int, kernels: CompiledKernels | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+              bias: torch.Tensor, tau: int,
+              kernels: CompiledKernels | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """LayerNorm, BH4 projection and hash in one kernel (inference; not differentiable).
 
     x: [B, d] float32 or bfloat16; norm_weight, norm_bias: [d] and bias: [h*tau] in x's dtype;

@@ -61,7 +61,8 @@ class InferencePlan:
         h, rows, self.d_out = tables.shape
         self.h, self.tau, nb = h, rows.bit_length() - 1, folded_weight.shape[2]
         self.folded_weight = _bound(folded_weight)
-        self.shared = [_bound(norm_weight), _bound(norm_bias), self.folded_weight, hadamard_matrix(nb), _bound(proj_bias)]
+        self.shared = [_bound(norm_weight), _bound(norm_bias), self.folded_weight, hadamard_matrix(nb),
+                       _bound(proj_bias)]
         self.shape = {"r": folded_weight.shape[1], "nb": nb, "b": folded_weight.shape[3], "h": h, "tau": self.tau}
         self.variant = storage_variant(tables.dtype == torch.bfloat16)
         self._local = threading.local()
@@ -161,7 +162,8 @@ class _ResidualMix(torch.autograd.Function):
         batch, dim = x_pad.shape
         features = bias.shape[0]
         ctx.shapes = projected.shape[1], features, dim
-        z = torch.add(bias, projected[:, :features], alpha=MIX_PROJECTED, out=reusable((batch, features), projected.dtype))
+        z = torch.add(bias, projected[:, :features], alpha=MIX_PROJECTED,
+                      out=reusable((batch, features), projected.dtype))
         z.view(batch, features // dim, dim).add_(x_pad.unsqueeze(1), alpha=MIX_INPUT)
         return z
 

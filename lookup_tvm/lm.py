@@ -79,7 +79,8 @@ class ByteLM(nn.Module):
         return self.head(self.norm(x))
 
 
-def mask_tokens(tokens: torch.Tensor, generator: torch.Generator, rate: float = 0.15) -> tuple[torch.Tensor, torch.Tensor]:
+def mask_tokens(tokens: torch.Tensor, generator: torch.Generator,
+                rate: float = 0.15) -> tuple[torch.Tensor, torch.Tensor]:
     """BERT-style masking of byte tokens [B, T]: ``rate`` of the positions are chosen; of those
     80% become :data:`MASK_TOKEN`, 10% a random byte, 10% stay. Returns (inputs, targets) with
     targets -100 (ignored) outside the chosen positions."""

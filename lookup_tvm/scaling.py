@@ -77,7 +77,8 @@ def format_scaling(rows: list[Any], markdown: bool = False) -> str:
     simulated = simulated_table(rows)
     if simulated:
         parts.append(tabulate([[r["group"], r["what"], r["tokens"], f"{r['cores']} cores, {r['cores']} threads",
-                                f"{r['simulated_speedup']:.2f}x", f"{r['own_speedup']:.2f}x ({r['own_threads']} threads)",
+                                f"{r['simulated_speedup']:.2f}x",
+                                f"{r['own_speedup']:.2f}x ({r['own_threads']} threads)",
                                 f"{r['share']:.0%}"] for r in simulated],
                               headers=["group", "what", "tokens", "simulated host", "speed-up vs 1 thread",
                                        "this host's own schedules", "share"], tablefmt=fmt, disable_numparse=True))

@@ -156,7 +156,8 @@ def set_warmup(opt: torch.optim.Optimizer, cfg: StudyConfig, step: int) -> None:
         group["lr"] = group["peak_lr"] * min(1.0, (step + 1) / cfg.warmup)
 
 
-def task_batch(task: str, data: torch.Tensor, cfg: StudyConfig, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def task_batch(task: str, data: torch.Tensor, cfg: StudyConfig,
+               gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     """Inputs and targets of one batch: next bytes (lm) or masked bytes (mlm, -100 elsewhere)."""
     if task == "lm":
         return batches(data, cfg.batch, cfg.context, gen)
@@ -362,7 +363,8 @@ def summarize(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "parameters": group[0]["parameters"], "ffn_flops_per_token": group[0]["ffn_flops_per_token"],
                 "ms_per_step": 1e3 * statistics.median(r["history"][-1]["seconds"] / r["history"][-1]["step"]
                                                        for r in group),
-                "val_loss": statistics.mean(finals), "val_loss_sd": statistics.stdev(finals) if len(finals) > 1 else 0.0,
+                "val_loss": statistics.mean(finals),
+                "val_loss_sd": statistics.stdev(finals) if len(finals) > 1 else 0.0,
                 "val_loss_at_horizon": statistics.mean(timed), "horizon_s": horizon,
                 "max_mean_abs_z": max(_diagnostic(group, "mean_abs_z"), default=math.nan),
                 "min_rows_hit": min(_diagnostic(group, "rows_hit_vs_uniform", skip_first=True), default=math.nan),
@@ -443,7 +445,8 @@ def plot(results: list[dict[str, Any]], path: Path, title: str) -> Path:
             if not group:
                 continue
             steps = [h["step"] for h in group[0]["history"]]
-            losses = torch.tensor([[h["val_loss"] for h in r["history"]] for r in group if len(r["history"]) == len(steps)])
+            losses = torch.tensor([[h["val_loss"] for h in r["history"]] for r in group
+                                   if len(r["history"]) == len(steps)])
             seconds = torch.tensor([[h["seconds"] for h in r["history"]] for r in group
                                     if len(r["history"]) == len(steps)]).mean(0)
             for col, xs in enumerate((steps, seconds.tolist())):

@@ -16,7 +16,8 @@ from typing import Callable
 CLEAN_PARALLELISM = 1.8
 
 
-def interleaved_medians(candidates: dict[str, Callable[[], object]], rounds: int = 7, warmup: int = 2) -> dict[str, float]:
+def interleaved_medians(candidates: dict[str, Callable[[], object]], rounds: int = 7,
+                        warmup: int = 2) -> dict[str, float]:
     """Median seconds per call of each candidate, run round by round so drift hits all alike."""
     return interleaved(candidates, rounds, warmup).medians()
 

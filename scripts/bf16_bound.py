@@ -88,7 +88,8 @@ def measure(kind: str, seeds: int) -> list[dict]:
                 errors.append(known[op].check(kernels, spec, verify_tokens(spec)) / known[op].tolerance(spec))
             rows.append({"kernel": spec.name, "kind": kind, "seeds": seeds, "max": max(errors),
                          "median": statistics.median(errors),
-                         "dot_products": "none (float32)" if kind == "unrounded" else "vdpbf16ps" if native else "emulated"})
+                         "dot_products": ("none (float32)" if kind == "unrounded"
+                                          else "vdpbf16ps" if native else "emulated")})
             print(f"{spec.name} {kind}: max {max(errors):.3g}", file=sys.stderr, flush=True)
     return rows
 

@@ -53,7 +53,8 @@ def main() -> None:
     rows = []
     with torch.no_grad():
         cases = {
-            "bh4": ({"tvm": lambda: F.bh4(x, weight), "reference": lambda: R.bh4(x, weight)}, 2 * repeats * 4 * (dim * b + dim * (dim // b))),
+            "bh4": ({"tvm": lambda: F.bh4(x, weight), "reference": lambda: R.bh4(x, weight)},
+                    2 * repeats * 4 * (dim * b + dim * (dim // b))),
             "hash": ({"tvm": lambda: F.hash_codes(z), "reference": lambda: R.hash_codes(z)}, 0),
             "gather": ({"tvm": lambda: F.gather_accumulate(codes, scores, tables),
                         "reference": lambda: R.gather_accumulate(codes, scores, tables),
@@ -75,8 +76,8 @@ def main() -> None:
                 f"{flops_per_token * batch / times['tvm'] / 1e9:.1f}" if flops_per_token else "-",
                 f"{errors[name]:.1e}",
             ])
-    print(f"{current_probe().cpu_model}, {args.threads} thread(s), B={batch}, d={args.d}, h={h}, tau={tau}, b={b}, r={repeats}; "
-          f"schedules: {F.kernels().source.identity}")
+    print(f"{current_probe().cpu_model}, {args.threads} thread(s), B={batch}, d={args.d}, h={h}, tau={tau}, b={b}, "
+          f"r={repeats}; schedules: {F.kernels().source.identity}")
     print(tabulate(rows, headers=["operator", "TVM ms", "reference ms", "embedding_bag ms",
                                   "speed-up vs best torch", "TVM GFLOP/s", "max rel err"]))
 

@@ -4,7 +4,8 @@ The model comes from a local directory (a config.json, with or without weights) 
 type name plus overrides; nothing is downloaded. Every recognised FFN is replaced, by name
 or by structure (any in-projection, activation, out-projection MLP: GPT-NeoX, BLOOM, Falcon,
 Phi-3, T5...); the report gives, per layer, the rule used and how it was found, the norms
-that stay, the parameter and FFN-FLOP change, and any dropout inside an MLP that was dropped. Then a short run on local text (the standard library's sources):
+that stay, the parameter and FFN-FLOP change, and any dropout inside an MLP that was dropped.
+Then a short run on local text (the standard library's sources):
 
 - fine-tune (default): the causal, masked or sequence-to-sequence LM loss on byte tokens
   (vocabulary >= 256; masked LM >= 257 for its [MASK]; seq2seq (T5): the decoder rebuilds
@@ -18,8 +19,8 @@ Examples:
   python scripts/replace_hf.py gpt2 --set n_layer=4,n_embd=256,n_head=4,vocab_size=256 --out build/gpt2-lookup
   python scripts/replace_hf.py bert --set hidden_size=256,num_hidden_layers=4,num_attention_heads=4,vocab_size=260 \\
       --num-tables 64 --steps 200 --out build/bert-lookup
-  python scripts/replace_hf.py gpt_neox --set hidden_size=256,num_hidden_layers=4,num_attention_heads=4,vocab_size=256 \\
-      --out build/neox-lookup
+  python scripts/replace_hf.py gpt_neox \\
+      --set hidden_size=256,num_hidden_layers=4,num_attention_heads=4,vocab_size=256 --out build/neox-lookup
   python scripts/replace_hf.py path/to/saved-model --distil --steps 200 --out build/distilled
 """
 from __future__ import annotations
@@ -78,7 +79,8 @@ def load_model(name: str, overrides: str, distil: bool):
         if getattr(config, "decoder_start_token_id", None) is None:  # T5's configs leave it to the checkpoint
             config.decoder_start_token_id = getattr(config, "pad_token_id", None) or 0
     else:
-        raise SystemExit(f"{type(config).__name__} has no causal, masked or sequence-to-sequence LM head in transformers")
+        raise SystemExit(f"{type(config).__name__} has no causal, masked or sequence-to-sequence LM head "
+                         "in transformers")
     has_weights = directory.is_dir() and any((directory / f).exists() for f in (
         "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin"))
     if distil and not has_weights:
@@ -99,7 +101,8 @@ def token_stream(tokenizer, vocab: int):
 
     text = stdlib_text(2_000_000)
     if tokenizer is not None:
-        return torch.tensor(tokenizer(text.decode("utf-8", "replace"))["input_ids"]), getattr(tokenizer, "mask_token_id", None)
+        ids = tokenizer(text.decode("utf-8", "replace"))["input_ids"]
+        return torch.tensor(ids), getattr(tokenizer, "mask_token_id", None)
     if vocab < 256:
         raise SystemExit(f"byte tokens need vocab_size >= 256, the config has {vocab}; pass --set vocab_size=256")
     return torch.frombuffer(bytearray(text), dtype=torch.uint8).long(), MASK_TOKEN if vocab > MASK_TOKEN else None

@@ -108,8 +108,8 @@ def main(argv=None) -> int:
                 stats = layer.diagnostics(inputs)
                 history[-1].setdefault("diagnostics", []).append(stats)
                 print(f"  layer {index}: mean |z| {stats['mean_abs_z']:.3g}, mean score {stats['mean_score']:.3g}, "
-                      f"rows hit {stats['rows_hit']:.0%} ({stats['rows_hit_vs_uniform']:.2f} of uniform), output/residual norm "
-                      f"{stats['output_norm']:.3g}/{stats['residual_norm']:.3g}", flush=True)
+                      f"rows hit {stats['rows_hit']:.0%} ({stats['rows_hit_vs_uniform']:.2f} of uniform), "
+                      f"output/residual norm {stats['output_norm']:.3g}/{stats['residual_norm']:.3g}", flush=True)
     flips = {}
     if args.dtype == "bf16" and args.ffn != "vanilla":  # on the trained model's own activations
         inputs: dict = {}
@@ -125,8 +125,9 @@ def main(argv=None) -> int:
         print("codes that flip under bf16 rounding (validation activations): "
               + ", ".join(f"{k} {v:.2%}" for k, v in flips.items()), flush=True)
     median = sorted(step_times)[len(step_times) // 2]
-    print(json.dumps({"ffn": args.ffn, "dtype": args.dtype, "steps": args.steps, "final_val_loss": history[-1]["val_loss"],
-                      "median_ms_per_step": round(1e3 * median, 1), "bf16_code_flips": flips, "history": history}))
+    print(json.dumps({"ffn": args.ffn, "dtype": args.dtype, "steps": args.steps,
+                      "final_val_loss": history[-1]["val_loss"], "median_ms_per_step": round(1e3 * median, 1),
+                      "bf16_code_flips": flips, "history": history}))
     if args.checkpoint:
         torch.save({"args": vars(args) | {"checkpoint": str(args.checkpoint)}, "model": model.state_dict()},
                    args.checkpoint)

@@ -31,7 +31,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--config", default="",
                         help='layer shape as "d=512,h=128,tau=8,b=64" or JSON; unset fields keep the defaults '
                              "d=512, h=128, tau=8, b=64, d_out=d, projection=bh4 (fp32)")
-    parser.add_argument("--tokens", type=int, default=4096, help="tokens per call the kernels are tuned at (default 4096)")
+    parser.add_argument("--tokens", type=int, default=4096,
+                        help="tokens per call the kernels are tuned at (default 4096)")
     parser.add_argument("--trials", type=int, default=32,
                         help="measured trials per kernel (default 32: the default config's 39 kernels, fp32 and "
                              "bf16, in about 9 minutes on a 2-core Zen 3; README, Quick start)")

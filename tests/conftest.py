@@ -48,7 +48,8 @@ def requires_target(target: str):
     from lookup_tvm.cpu.resolve import parse_target
 
     missing = missing_isa(parse_target(target))
-    return pytest.mark.skipif(bool(missing), reason=f"this CPU cannot run code for {target}: lacks {', '.join(missing)}")
+    return pytest.mark.skipif(bool(missing),
+                              reason=f"this CPU cannot run code for {target}: lacks {', '.join(missing)}")
 
 
 @pytest.fixture(autouse=True)

@@ -64,7 +64,8 @@ def _arm(model: str, llvm_cpu: str, sve_bytes: int, l2: str) -> HostProbe:
     features = _llvm(llvm_cpu, "aarch64-linux-gnu")
     flags = linux_flags(isa_part(features)) | set(ARM_BASE)
     return HostProbe("aarch64", model, frozenset(flags), llvm_cpu, features, 4,
-                     (CacheLevel(1, "Data", "64K"), CacheLevel(2, "Unified", l2), CacheLevel(3, "Unified", "32768K", 4)),
+                     (CacheLevel(1, "Data", "64K"), CacheLevel(2, "Unified", l2),
+                      CacheLevel(3, "Unified", "32768K", 4)),
                      sve_vector_bytes=sve_bytes)
 
 
@@ -88,7 +89,8 @@ def simulated_hosts() -> dict[str, HostProbe]:
         "haswell": _x86_from_llvm("Intel(R) Xeon(R) CPU E5-2676 v3 @ 2.40GHz", "haswell",
                                   _caches("32K", "256K", "30720K", 2, 24)),
         "unknown-x86": HostProbe("x86_64", "Future Vendor CPU",
-                                 frozenset(linux_flags(isa_part(_llvm("x86-64-v3"))) | set(X86_BASE) | {"pclmulqdq", "aes"}),
+                                 frozenset(linux_flags(isa_part(_llvm("x86-64-v3"))) | set(X86_BASE)
+                                           | {"pclmulqdq", "aes"}),
                                  "generic", _llvm("generic"), 2, _caches("48K", "", "16384K", 8), threads_per_core=2),
         "neoverse-v1": _arm("Neoverse-V1", "neoverse-v1", 32, "1024K"),
         "neoverse-v2": _arm("Neoverse-V2", "neoverse-v2", 16, "2048K"),

@@ -171,7 +171,8 @@ def test_inputs_off_the_64_byte_boundary_give_the_aligned_answer():
         z = torch.randn(37, 16, 8, requires_grad=True)
         tables, scores = torch.randn(16, 256, 32, requires_grad=True), torch.rand(37, 16, requires_grad=True)
         codes = torch.randint(0, 256, (37, 16), dtype=torch.int32)
-        calls = {"bh4": (F.bh4, (x, w)), "bh4_projection": (F.bh4_projection, (x.detach(), w.detach(), torch.randn(128))),
+        calls = {"bh4": (F.bh4, (x, w)),
+                 "bh4_projection": (F.bh4_projection, (x.detach(), w.detach(), torch.randn(128))),
                  "hash_codes": (lambda z: F.hash_codes(z)[1], (z,)),
                  "gather": (lambda s, t: F.gather_accumulate(codes, s, t), (scores, tables))}
         # a read-only memory map at an odd offset (as safetensors leaves parameters): never written

@@ -184,7 +184,8 @@ MORE_FAMILIES = {
     "clip": ("CLIPVisionModel", "CLIPVisionConfig", dict(hidden_size=D, image_size=32, patch_size=8, **SMALL), _pixels,
              "fc1/activation_fn/fc2"),
     "whisper": ("WhisperModel", "WhisperConfig",
-                dict(d_model=D, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2, decoder_attention_heads=2,
+                dict(d_model=D, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                     decoder_attention_heads=2,
                      encoder_ffn_dim=HIDDEN, decoder_ffn_dim=HIDDEN, num_mel_bins=8, max_source_positions=16,
                      decoder_start_token_id=1, **TOKENS), _audio, "fc1/activation_fn/fc2"),
 }

@@ -76,7 +76,8 @@ def test_profile_from_the_probe(name):
 
 @pytest.mark.parametrize("cpu", sorted(CPU_PROFILES))
 def test_every_profile_has_one_normal_form(cpu):
-    forms = [parse_target(f"llvm -mcpu={cpu} -num-cores 3"), parse_target({"kind": "llvm", "mcpu": cpu, "num-cores": 3}),
+    forms = [parse_target(f"llvm -mcpu={cpu} -num-cores 3"),
+             parse_target({"kind": "llvm", "mcpu": cpu, "num-cores": 3}),
              parse_target(json.dumps({"mcpu": cpu, "num-cores": 3}))]
     assert all(dict(f.attrs) == dict(forms[0].attrs) and f.key == forms[0].key for f in forms)
     spec = forms[0]
@@ -124,8 +125,10 @@ def test_sysfs_caches_and_cpuinfo_parsing(tmp_path):
         for field, value in (("level", level), ("type", kind), ("size", size), ("shared_cpu_list", shared)):
             (directory / field).write_text(value + "\n")
     caches = read_sysfs_caches(tmp_path)
-    assert caches == (CacheLevel(1, "Data", "48K", 2), CacheLevel(2, "Unified", "", 2), CacheLevel(3, "Unified", "32M", 16))
-    probe = HostProbe("x86_64", "X @ 3.10GHz", frozenset({"avx2"}), "haswell", frozenset(), 16, caches, threads_per_core=2)
+    assert caches == (CacheLevel(1, "Data", "48K", 2), CacheLevel(2, "Unified", "", 2),
+                      CacheLevel(3, "Unified", "32M", 16))
+    probe = HostProbe("x86_64", "X @ 3.10GHz", frozenset({"avx2"}), "haswell", frozenset(), 16, caches,
+                      threads_per_core=2)
     profile = host_profile(probe)
     assert profile.l1d_bytes == 48 << 10 and profile.l2_bytes == CPU_PROFILES["haswell"].l2_bytes
     assert profile.l3_bytes == 32 << 20 and profile.ghz == 3.1
@@ -240,7 +243,8 @@ def libraries(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("libraries")
     tiny = LayerConfig(d=16, h=4, tau=3, b=4)
-    return {cpu: export_library(root / cpu, f"llvm -mcpu={cpu} -num-cores 2", tiny) for cpu in ("haswell", "rocketlake")}
+    return {cpu: export_library(root / cpu, f"llvm -mcpu={cpu} -num-cores 2", tiny)
+            for cpu in ("haswell", "rocketlake")}
 
 
 @pytest.mark.parametrize("name", sorted(HOSTS))

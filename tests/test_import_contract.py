@@ -30,8 +30,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("family registry", ("lookup_tvm.ops",)),
     ("layer config", ("lookup_tvm.config",)),
     ("schedule sources, measuring tools", ("lookup_tvm.sources", "lookup_tvm.sources.*", "lookup_tvm.cache",
-                                           "lookup_tvm.timing", "lookup_tvm.calibration", "lookup_tvm.memory", "lookup_tvm.onednn",
-                                           "lookup_tvm.corpus")),
+                                           "lookup_tvm.timing", "lookup_tvm.calibration", "lookup_tvm.memory",
+                                           "lookup_tvm.onednn", "lookup_tvm.corpus")),
     ("compiled kernels, layer ops", ("lookup_tvm.kernels", "lookup_tvm.layer")),
     ("libraries", ("lookup_tvm.library",)),
     ("module, functional", ("lookup_tvm.module", "lookup_tvm.functional")),
@@ -175,9 +175,12 @@ def test_no_module_outside_the_families_names_an_operator():
     assert found == []
 
 
-@pytest.mark.parametrize("module, line", [("lookup_tvm.kit.operator", "from lookup_tvm.kernels import Kernel"),
-                                          ("lookup_tvm.cpu.target", "    from lookup_tvm.cpu.host import current_probe"),
-                                          ("lookup_tvm.ops.gather.compute", "from lookup_tvm.config import LayerConfig")])
+UPWARD_IMPORTS = [("lookup_tvm.kit.operator", "from lookup_tvm.kernels import Kernel"),
+                  ("lookup_tvm.cpu.target", "    from lookup_tvm.cpu.host import current_probe"),
+                  ("lookup_tvm.ops.gather.compute", "from lookup_tvm.config import LayerConfig")]
+
+
+@pytest.mark.parametrize("module, line", UPWARD_IMPORTS)
 def test_the_contract_catches_an_upward_import(module, line):
     """A deliberate upward import, at module level or inside a function, is reported."""
     source = MODULES[module].read_text()

@@ -15,8 +15,8 @@ def test_replaces_every_ffn_of_a_transformer_encoder_and_it_learns():
     model = nn.Sequential(nn.Embedding(256, d), encoder, nn.Linear(d, 256))
     report = replace_ffn(model, num_tables=16, code_bits=6, block_size=16)
     assert [r.path for r in report] == ["1.layers.0", "1.layers.1"]
-    assert all(isinstance(l.linear1, LookupFFN) for l in encoder.layers)
-    assert all(isinstance(l.self_attn, nn.MultiheadAttention) for l in encoder.layers)
+    assert all(isinstance(layer.linear1, LookupFFN) for layer in encoder.layers)
+    assert all(isinstance(layer.self_attn, nn.MultiheadAttention) for layer in encoder.layers)
     assert all(r.kind == "linear1/activation/linear2" and (r.d_model, r.hidden, r.d_out) == (d, 256, d)
                for r in report)
     assert report[0].model_norms == ("1.layers.0.norm1", "1.layers.0.norm2")

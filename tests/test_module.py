@@ -165,7 +165,8 @@ def test_inference_reuses_its_scratch_across_inference_mode_and_batch_sizes():
     layer = LookupFFN(48, 6, 5, block_size=16).eval()
     reference = LookupFFN(48, 6, 5, block_size=16, backend="reference").eval()
     reference.load_state_dict(layer.state_dict())
-    for batch, mode in ((7, torch.inference_mode), (301, torch.no_grad), (5, torch.no_grad), (64, torch.inference_mode)):
+    modes = ((7, torch.inference_mode), (301, torch.no_grad), (5, torch.no_grad), (64, torch.inference_mode))
+    for batch, mode in modes:
         x = torch.randn(batch, 48)
         with mode():
             first, again = layer(x).clone(), layer(x)

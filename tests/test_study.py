@@ -31,7 +31,8 @@ def test_lookup_runs_stay_stable(quick_runs):
     for run in (r for r in runs if r["variant"] == "lookup-h64"):
         for point in run["history"]:
             for layer in point["diagnostics"]:
-                assert layer["mean_abs_z"] < 5.0 and layer["rows_hit_vs_uniform"] > 0.1, (run["task"], point["step"], layer)
+                assert layer["mean_abs_z"] < 5.0 and layer["rows_hit_vs_uniform"] > 0.1, (
+                    run["task"], point["step"], layer)
 
 
 def test_runs_resume_from_their_checkpoints(quick_runs):

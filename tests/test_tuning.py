@@ -207,8 +207,8 @@ def test_measuring_through_an_rpc_tracker(tmp_path):
     tracker_port, server_port = _free_port(), _free_port()
     env = {**os.environ, "PYTHONPATH": REPO}
     tracker = subprocess.Popen([sys.executable, "-m", "tvm.exec.rpc_tracker", "--host", "127.0.0.1",
-                                "--port", str(tracker_port), "--port-end", str(tracker_port + 1)], env=env, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                "--port", str(tracker_port), "--port-end", str(tracker_port + 1)], env=env,
+                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     server = None
     try:
         time.sleep(2)

@@ -137,7 +137,8 @@ class TargetSpec:
 
     def with_cores(self, cores: int) -> "TargetSpec":
         """The same target and profile for another core count (a log used on a bigger machine)."""
-        return TargetSpec(attrs={**self.attrs, "num-cores": cores}, profile=dataclasses.replace(self.profile, cores=cores))
+        return TargetSpec(attrs={**self.attrs, "num-cores": cores},
+                          profile=dataclasses.replace(self.profile, cores=cores))
 
     def to_json(self) -> dict[str, Any]:
         return {"target": dict(self.attrs), "profile": self.profile.to_json()}

@@ -21,8 +21,9 @@ def no_kernels(config: Any, *_: Any) -> list:
 class Family:
     """``kernels(config)``: every kernel a layer config needs (operator, shape parameters),
     forward and backward, fp32 and bf16 variants. ``inference(config, bf16, tokens)``: the
-    kernels the no-gradient forward of ``tokens`` tokens (None: many) runs, in order. ``forward(config)`` / ``backward(config)``: the
-    kernels one training step runs in its forward / backward, with their calls per step.
+    kernels the no-gradient forward of ``tokens`` tokens (None: many) runs, in order.
+    ``forward(config)`` / ``backward(config)``: the kernels one training step runs in its forward /
+    backward, with their calls per step.
     ``samples()``: each of the family's custom ops with small valid arguments (the process
     default kernels), for ``torch.library.opcheck`` and the bad-input tests."""
 

@@ -145,8 +145,8 @@ class Operator:
     the PyTorch baseline and the FLOP and byte counts (:class:`lookup_tvm.kit.workload.Workload`).
     ``max_tokens``: the largest token count a call of a small-batch kernel gets on up to 16 cores
     (its family runs another kernel of the same operator above it; the split kernels serve up to 4
-    tokens per core on more, :func:`lookup_tvm.kit.tiling.runs_split`), or None; ``min_tokens``: the smallest (below it the
-    family runs its small-batch kernel), or None. ``sized``: the knobs and layout parameters
+    tokens per core on more, :func:`lookup_tvm.kit.tiling.runs_split`), or None; ``min_tokens``:
+    the smallest (below it the family runs its small-batch kernel), or None. ``sized``: the knobs and layout parameters
     sized from the target's cores and caches; a choice tuned on another core count or cache
     sizes takes this target's defaults for them (:meth:`resized`). ``footprint(spec, profile,
     choice)``: for operators whose knobs or layout are sized from registers or caches, what a

@@ -1,1 +1,2 @@
-"""Schedule sources, below the compiled kernels: the defaults, tuning logs (read, located, selected for\nthe host) and exported schedules."""
+"""Schedule sources, below the compiled kernels: the defaults, tuning logs (read, located, selected
+for the host) and exported schedules."""

@@ -80,7 +80,8 @@ def alloc_arguments(device: Any, args_info: list[Any], alloc_repeat: int, int_hi
     return [[tvm.runtime.tensor(a, device) for a in arrays] for _ in range(alloc_repeat)]
 
 
-def rpc_alloc_arguments(session: Any, device: Any, args_info: list[Any], alloc_repeat: int, int_high: int) -> list[list[Any]]:
+def rpc_alloc_arguments(session: Any, device: Any, args_info: list[Any], alloc_repeat: int,
+                        int_high: int) -> list[list[Any]]:
     """The RPC runner's signature of :func:`alloc_arguments` (the session is not needed)."""
     return alloc_arguments(device, args_info, alloc_repeat, int_high)
 

@@ -42,6 +42,6 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         rate(r["flops"], r["tuned"]), rate(r["bytes"], r["tuned"]),
         f"{r['default'] / r['tuned']:.2f}x", f"{r['torch'] / r['tuned']:.2f}x",
     ] for r in rows]
-    headers = ["kernel", "tokens", "default ms", "tuned ms", "torch ms", "torch baseline", "tuned GFLOP/s", "tuned GB/s",
-               "tuned vs default", "tuned vs torch"]
+    headers = ["kernel", "tokens", "default ms", "tuned ms", "torch ms", "torch baseline", "tuned GFLOP/s",
+               "tuned GB/s", "tuned vs default", "tuned vs torch"]
     return tabulate(table, headers=headers, disable_numparse=True)

@@ -157,7 +157,8 @@ def _first_correct(operator: Operator, spec: OpSpec, options: TuneOptions, entri
     key = operator.kernel_key(dict(spec.params))
     rejected = []
     for entry in entries:
-        kernels = CompiledKernels(options.target, ChosenSchedules({key: entry}, "candidate", warn=False), check_isa=False)
+        source = ChosenSchedules({key: entry}, "candidate", warn=False)
+        kernels = CompiledKernels(options.target, source, check_isa=False)
         error, passed = operator.verify(kernels, spec)
         if passed:
             return {**entry, "verified": True, "error": error, "rejected": rejected}
@@ -185,7 +186,8 @@ def _default_and_searched(operator: Operator, spec: OpSpec, options: TuneOptions
     return [default_choice] + [c for i, c in enumerate(searched) if c != default_choice and c not in searched[:i]]
 
 
-def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions, searched: list[dict[str, int]]) -> dict[str, Any]:
+def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions,
+                 searched: list[dict[str, int]]) -> dict[str, Any]:
     """Time the default and MetaSchedule's best choices side by side here, as the benchmarks
     do (its runner's figures can rank them otherwise); keep the fastest."""
     choices = _default_and_searched(operator, spec, options, searched)
@@ -227,7 +229,8 @@ def _keep_faster_cold(operator: Operator, spec: OpSpec, options: TuneOptions, da
                   for r, t in zip(ratios, seconds)]
     fastest = min(range(len(choices)), key=ratios.__getitem__)
     return {"choice": choices[fastest], "kept": "default" if fastest == 0 else "searched",
-            "timed_at": {count: {"default_ms": times[0], "kept_ms": times[fastest]} for count, times in timed_at.items()}}
+            "timed_at": {count: {"default_ms": times[0], "kept_ms": times[fastest]}
+                         for count, times in timed_at.items()}}
 
 
 def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: dict[str, Any],

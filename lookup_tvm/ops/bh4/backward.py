@@ -2,8 +2,8 @@
 
 A forward stage is ``y_out = cross(mm(Wf, y_in))``. Backward, for gradient g of y_out:
 ``g_t = cross(g)`` (H is symmetric), ``g_in[k] = sum_o Wf[k, o] * g_t[o]`` (summed over
-repeats when the stage input was the shared x), and ``dWf[k, o] = sum_tokens y_in[k] g_t[o]``. Activations come as whole token tiles
-``[tiles, token_tile, ...]`` (see :func:`lookup_tvm.kit.tiling.run_tiled`).
+repeats when the stage input was the shared x), and ``dWf[k, o] = sum_tokens y_in[k] g_t[o]``.
+Activations come as whole token tiles ``[tiles, token_tile, ...]`` (see :func:`lookup_tvm.kit.tiling.run_tiled`).
 """
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ def _bf16_dot_input_grad(g_t, wt, spec: OpSpec):
         return from_bf16_bits(pairs[rr, n, kk, i, kp]) * from_bf16_bits(grad_pairs[q, t, rr, n, kk, kp])
 
     if r_in == r:
-        return te.compute((tiles, tile, r, nb, b), lambda q, t, rr, n, i: te.sum(product(q, t, rr, n, i), axis=[kk, kp]),
-                          name="grad_in")
+        return te.compute((tiles, tile, r, nb, b),
+                          lambda q, t, rr, n, i: te.sum(product(q, t, rr, n, i), axis=[kk, kp]), name="grad_in")
     rs = te.reduce_axis((0, r), "rs")
     return te.compute((tiles, tile, 1, nb, b), lambda q, t, _, n, i: te.sum(product(q, t, rs, n, i), axis=[rs, kk, kp]),
                       name="grad_in")

@@ -152,7 +152,8 @@ def stage_grad_workload(spec: OpSpec, tokens: int) -> Workload:
     outs = [torch.empty(tokens, r, nb, b), torch.empty(tokens, r_in, nb, b)]
     grad_t = grad.permute(1, 2, 0, 3).contiguous()
     return Workload([tiled(grad), w, cross, *map(tiled, outs)], lambda: stage_torch(grad_t, w, cross),
-                    "torch.matmul (batched)", stage_flops(spec, tokens, 1), F32_BYTES * tokens * nb * b * (r_in + 2 * r))
+                    "torch.matmul (batched)", stage_flops(spec, tokens, 1),
+                    F32_BYTES * tokens * nb * b * (r_in + 2 * r))
 
 
 def weight_grad_workload(spec: OpSpec, tokens: int) -> Workload:

@@ -23,7 +23,8 @@ from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED, STAGES
 def check_weight(weight: Tensor, folded: bool = False) -> tuple[int, int, int]:
     """BH4 weights [r, 4, nb, b, b] float32 (``folded``: the folded weights [4, r, nb, b, b]);
     returns (r, nb, b)."""
-    name, layout = ("folded_weight", f"[{STAGES}, r, D//b, b, b]") if folded else ("weight", f"[r, {STAGES}, D//b, b, b]")
+    name, layout = (("folded_weight", f"[{STAGES}, r, D//b, b, b]") if folded
+                    else ("weight", f"[r, {STAGES}, D//b, b, b]"))
     check_tensor(name, weight, torch.float32, 5)
     stages, r = weight.shape[:2] if folded else weight.shape[1::-1]
     _, _, nb, b, b2 = weight.shape
@@ -188,7 +189,8 @@ def bh4(x: Tensor, weight: Tensor, handle: int) -> Tensor:
     return bh4_forward(kernels_for(handle), x, weight)
 
 
-bh4.register_fake(lambda x, weight, handle: x.new_empty((x.shape[0], weight.shape[0] * weight.shape[2] * weight.shape[3])))
+bh4.register_fake(
+    lambda x, weight, handle: x.new_empty((x.shape[0], weight.shape[0] * weight.shape[2] * weight.shape[3])))
 
 
 @torch.library.custom_op("lookup_tvm::bh4_projection", mutates_args=())

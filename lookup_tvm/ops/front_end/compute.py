@@ -70,7 +70,9 @@ def define_front_end(spec: OpSpec, batch=None):
     return te.create_prim_func([x_in, gamma_in, beta_in, w, cross, bias_in, codes, scores])
 
 
-SMALL_TOKENS = 256  # calls of up to this many tokens run the decode front end (1 thread, Zen 3: 0.84x the tiled front end's time at 256 tokens)
+# Calls of up to this many tokens run the decode front end (1 thread, Zen 3: 0.84x the tiled front end's time at
+# 256 tokens).
+SMALL_TOKENS = 256
 
 
 def front_end_op(tokens: int | None) -> str:

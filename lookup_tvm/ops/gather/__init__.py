@@ -49,7 +49,8 @@ def _shape(config) -> dict[str, int]:
 def _kernels(config):
     fp32 = [(op, _shape(config)) for op in ("gather", "gather_small", "gather_score_grad", "gather_table_grad",
                                             "gather_grad")]
-    return fp32 + [(op, {**_shape(config), **storage_variant(True)}) for op in ("gather", "gather_small", "gather_grad")]
+    bf16 = [(op, {**_shape(config), **storage_variant(True)}) for op in ("gather", "gather_small", "gather_grad")]
+    return fp32 + bf16
 
 
 def _inference(config, bf16: bool, tokens: int | None):

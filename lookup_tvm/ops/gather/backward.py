@@ -113,7 +113,8 @@ def define_table_grad(spec: OpSpec, batch=None):
                     if group * kb + k0 < h and t0 * tb + t1 < batch:
                         for d0 in range(d_out // lanes):
                             for d1 in T.vectorized(lanes):
-                                scatter_add(dtables, codes, scores, grad, group * kb + k0, t0 * tb + t1, d0 * lanes + d1)
+                                scatter_add(dtables, codes, scores, grad, group * kb + k0, t0 * tb + t1,
+                                            d0 * lanes + d1)
 
     return table_grad
 
@@ -155,7 +156,8 @@ def define_gather_grad(spec: OpSpec, batch=None):
                             for d1 in T.vectorized(lanes):
                                 acc[d1] = acc[d1] + grad[t0 * tb + t1, d0 * lanes + d1] * T.Cast("float32", tables[
                                     group * kb + k0, codes[t0 * tb + t1, group * kb + k0], d0 * lanes + d1])
-                                scatter_add(dtables, codes, scores, grad, group * kb + k0, t0 * tb + t1, d0 * lanes + d1)
+                                scatter_add(dtables, codes, scores, grad, group * kb + k0, t0 * tb + t1,
+                                            d0 * lanes + d1)
                         dscores[t0 * tb + t1, group * kb + k0] = T.float32(0)
                         for d1 in range(lanes):
                             dscores[t0 * tb + t1, group * kb + k0] = dscores[t0 * tb + t1, group * kb + k0] + acc[d1]

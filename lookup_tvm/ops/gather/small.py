@@ -17,7 +17,9 @@ from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import divisors, vector_lanes
 from lookup_tvm.ops.gather.compute import define_gather
 
-SMALL_TOKENS = 512  # calls with at most this many tokens run the small-batch gather (cold, 1 thread, Zen 3: 0.70x the large gather's time at 512 tokens, 0.91x at 1024, 1.65x at 4096)
+# Calls with at most this many tokens run the small-batch gather (cold, 1 thread, Zen 3: 0.70x the large gather's
+# time at 512 tokens, 0.91x at 1024, 1.65x at 4096).
+SMALL_TOKENS = 512
 SPLIT_KNOBS = frozenset({"cols", "register_vectors"})
 SIZED = frozenset({"cols", "register_vectors", "table_groups"})  # from the core count
 

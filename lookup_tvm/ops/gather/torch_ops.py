@@ -81,7 +81,8 @@ def gather_accumulate(codes: Tensor, scores: Tensor, tables: Tensor, handle: int
     return gather_forward(kernels_for(handle), codes, scores, tables)
 
 
-gather_accumulate.register_fake(lambda codes, scores, tables, handle: scores.new_empty((codes.shape[0], tables.shape[2])))
+gather_accumulate.register_fake(
+    lambda codes, scores, tables, handle: scores.new_empty((codes.shape[0], tables.shape[2])))
 
 
 @torch.library.custom_op("lookup_tvm::gather_score_grad", mutates_args=())
