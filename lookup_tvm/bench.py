@@ -189,7 +189,8 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
                            threads, rounds, probe, peak))
 
     ck = kernels()
-    for op, params in lookup.config.inference_kernels(tokens=tokens) if quick else lookup.config.kernels():
+    used = lookup.config.inference_kernels(tokens=tokens, cores=ck.target.profile.cores)
+    for op, params in used if quick else lookup.config.kernels():
         if operators()[op].tuning_tokens(tokens) < tokens:  # a small-batch kernel: the decode rows time it
             continue
         kernel = ck.get(op, **params)
@@ -325,7 +326,6 @@ def _measure_with_breakdown(name: str, candidates: dict[str, Callable[[], object
     return rows + _breakdown(group, candidates["lookup_tvm"], used, tokens, threads, rounds, probe, None)
 
 
-DECODE_TOKENS = (1, 8, 64, 256)
 
 
 def native_bf16() -> bool:
@@ -361,8 +361,8 @@ def run_decode(tokens: list[int], threads: int, rounds: int) -> list[Row]:
                 continue
             rows.append(summarize("decode", "inference (eval)", count, threads, samples, "lookup_tvm",
                                   lookup.config.flops_per_token() * count))
-            rows.extend(_breakdown("decode breakdown", lambda: lookup(x),
-                                   [(op, params, 1) for op, params in lookup.config.inference_kernels(tokens=count)],
+            used = lookup.config.inference_kernels(tokens=count, cores=kernels().target.profile.cores)
+            rows.extend(_breakdown("decode breakdown", lambda: lookup(x), [(op, params, 1) for op, params in used],
                                    count, threads, rounds, probe, None))
             rows.append(_overhead(hollow, x, count, threads, rounds))
     if probe:

@@ -16,9 +16,8 @@ from lookup_tvm.kit.handles import kernels_for
 from lookup_tvm.kit.operator import storage_variant
 from lookup_tvm.kit.tiling import run_tiled
 from lookup_tvm.ops.bh4.torch_ops import hadamard_matrix
-from lookup_tvm.ops.front_end.compute import front_end_op
+from lookup_tvm.ops.dispatch import FRONT_END, GATHER, serving_op
 from lookup_tvm.ops.front_end.torch_ops import check_front_end_args
-from lookup_tvm.ops.gather.small import gather_op
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED
 
 
@@ -76,8 +75,10 @@ class InferencePlan:
             kept = self._local.steps = {}
         step = kept.get(batch)
         if step is None:
-            front = self.ck.get(front_end_op(batch), d=d, **self.shape, **self.variant)
-            gather = self.ck.get(gather_op(batch), h=self.h, rows=1 << self.tau, d_out=self.d_out, **self.variant)
+            cores = self.ck.target.profile.cores
+            front = self.ck.get(serving_op(FRONT_END, batch, cores), d=d, **self.shape, **self.variant)
+            gather = self.ck.get(serving_op(GATHER, batch, cores), h=self.h, rows=1 << self.tau, d_out=self.d_out,
+                                 **self.variant)
             tile = front.token_tile
             codes, scores = reusable((batch, self.h), torch.int32), reusable((batch, self.h), torch.float32)
             tiles = [None, None] if batch % tile else [t.view(-1, tile, self.h) for t in (codes, scores)]

@@ -46,7 +46,8 @@ def main(argv=None) -> int:
                    help="time every model (LookupFFN and the PyTorch baselines) under lookup_tvm.keep_freed_memory(), "
                         "glibc keeping freed memory for reuse instead of unmapping it")
     args = p.parse_args(argv)
-    from lookup_tvm.bench import DECODE_TOKENS, crossovers, format_rows, run_all
+    from lookup_tvm.bench import crossovers, format_rows, run_all
+    from lookup_tvm.ops.dispatch import DECODE_BENCH_TOKENS
     from lookup_tvm.cpu.host import current_probe
     from lookup_tvm.scaling import format_scaling, plot_scaling
 
@@ -54,7 +55,8 @@ def main(argv=None) -> int:
     if args.quick:
         args.tokens, args.rounds = args.tokens or [1024], 3
         args.threads = args.threads if "--threads" in given else [1]
-    args.tokens = args.tokens or list(DECODE_TOKENS if args.decode else (4096,) if args.scaling else (4096, 32768))
+    default = DECODE_BENCH_TOKENS if args.decode else (4096,) if args.scaling else (4096, 32768)
+    args.tokens = args.tokens or list(default)
     rows = run_all(args.tokens, args.threads, args.rounds, args.quick, args.keep_freed_memory, args.decode,
                    args.simulate_cores, args.scaling)
     allocator = "; allocator: keep_freed_memory()" if args.keep_freed_memory else ""

@@ -86,7 +86,7 @@ def test_every_core_gets_work(name, target, source):
     for tokens in (1, 17, 64):
         for bf16 in (False, True):
             for family in FAMILIES:
-                for op, params in family.inference(CONFIG, bf16, tokens):
+                for op, params in family.inference(CONFIG, bf16, tokens, cores):
                     spec, func = by_op[(op, bool(params.get("bf16")))]
                     work = _work(spec, func, tokens, cores)
                     wanted = cores if op.startswith("gather") else min(cores, _front_end_tasks(spec, target, tokens))

@@ -20,8 +20,9 @@ def no_kernels(config: Any, *_: Any) -> list:
 @dataclasses.dataclass(frozen=True)
 class Family:
     """``kernels(config)``: every kernel a layer config needs (operator, shape parameters),
-    forward and backward, fp32 and bf16 variants. ``inference(config, bf16, tokens)``: the
-    kernels the no-gradient forward of ``tokens`` tokens (None: many) runs, in order.
+    forward and backward, fp32 and bf16 variants. ``inference(config, bf16, tokens, cores)``: the
+    kernels the no-gradient forward of ``tokens`` tokens (None: many) runs on a target of
+    ``cores`` cores, in order (:mod:`lookup_tvm.ops.dispatch` picks each).
     ``forward(config)`` / ``backward(config)``: the kernels one training step runs in its forward /
     backward, with their calls per step.
     ``samples()``: each of the family's custom ops with small valid arguments (the process
@@ -31,6 +32,6 @@ class Family:
     operators: tuple[Operator, ...]
     samples: Callable[[], Samples]
     kernels: Callable[[Any], Kernels]
-    inference: Callable[[Any, bool, int | None], Kernels] = no_kernels
+    inference: Callable[[Any, bool, int | None, int], Kernels] = no_kernels
     forward: Callable[[Any], Steps] = no_kernels
     backward: Callable[[Any], Steps] = no_kernels

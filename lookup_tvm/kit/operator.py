@@ -91,8 +91,12 @@ class OpSpec:
 Knobs = dict[str, list[int]]
 Choice = dict[str, int]
 
-DECODE_TOKENS = (1, 8, 64)  # the batches a decode kernel's candidates are compared at (one token to a few sequences')
 CHECK_TOLERANCE = 1e-4  # float32 accumulation in another order than the reference's
+
+
+DECODE_TOKENS = (1, 8, 64)
+"""The batches of decoding (one token to a few sequences'): a small-batch kernel's candidates are
+compared at these (:meth:`Operator.timing_tokens`)."""
 
 
 @functools.lru_cache(maxsize=512)
@@ -145,7 +149,7 @@ class Operator:
     the PyTorch baseline and the FLOP and byte counts (:class:`lookup_tvm.kit.workload.Workload`).
     ``max_tokens``: the largest token count a call of a small-batch kernel gets on up to 16 cores
     (its family runs another kernel of the same operator above it; the split kernels serve up to 4
-    tokens per core on more, :func:`lookup_tvm.kit.tiling.runs_split`), or None; ``min_tokens``:
+    tokens per core on more, :mod:`lookup_tvm.ops.dispatch`), or None; ``min_tokens``:
     the smallest (below it the family runs its small-batch kernel), or None. ``sized``: the knobs and layout parameters
     sized from the target's cores and caches; a choice tuned on another core count or cache
     sizes takes this target's defaults for them (:meth:`resized`). ``footprint(spec, profile,

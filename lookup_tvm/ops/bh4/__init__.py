@@ -11,9 +11,9 @@ stages, forward and backward, and the fold of the Hadamard into the weights.
 """
 from __future__ import annotations
 
+from lookup_tvm.ops.dispatch import SMALL_TOKENS
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
-from lookup_tvm.kit.tiling import SPLIT_TOKENS
 from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SIZED, WEIGHT_GRAD_SPLIT_KNOBS, define_stage_grad,
                                          define_weight_grad, schedule_stage_grad, schedule_weight_grad,
                                          stage_grad_knobs, weight_grad_footprint, weight_grad_knobs,
@@ -28,24 +28,26 @@ from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, FOLD, FOLD_TRANSPOSED, SPLIT
 from lookup_tvm.ops.bh4.intrinsics import register_named as register_intrinsics
 from lookup_tvm.ops.bh4.torch_ops import bh4, bh4_projection, bh4_train
 
+STAGE_SMALL = SMALL_TOKENS["bh4_stage"]  # the stage kernels' small-batch limit on up to 16 cores
+
 OPERATORS = (
     Operator("bh4_fold", define_fold, schedule_fold, check_bh4_kernels, fold_workload),
     Operator("bh4", define_bh4, schedule_stages, check_tiled_stages, bh4_workload, stage_knobs, default_token_tile,
-             layout_params=TILE_LAYOUT, min_tokens=SPLIT_TOKENS + 1, footprint=stage_footprint),
+             layout_params=TILE_LAYOUT, min_tokens=STAGE_SMALL + 1, footprint=stage_footprint),
     Operator("bh4_projection", define_bh4_projection, schedule_stages, check_tiled_stages, bh4_workload, stage_knobs,
-             default_token_tile, layout_params=TILE_LAYOUT, min_tokens=SPLIT_TOKENS + 1, footprint=stage_footprint),
+             default_token_tile, layout_params=TILE_LAYOUT, min_tokens=STAGE_SMALL + 1, footprint=stage_footprint),
     Operator("bh4_stage", define_bh4_stage, schedule_stages, check_tiled_stages, bh4_workload, stage_knobs,
-             bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT, min_tokens=SPLIT_TOKENS + 1,
+             bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT, min_tokens=STAGE_SMALL + 1,
              footprint=stage_footprint),
     Operator("bh4_stage_grad", define_stage_grad, schedule_stage_grad, check_tiled_stages, stage_grad_workload,
              stage_grad_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
-             min_tokens=SPLIT_TOKENS + 1, footprint=stage_footprint),
+             min_tokens=STAGE_SMALL + 1, footprint=stage_footprint),
     Operator("bh4_stage_small", define_bh4_stage, schedule_split_stages, check_split_stages, bh4_workload,
-             split_stage_knobs, split_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT, max_tokens=SPLIT_TOKENS,
+             split_stage_knobs, split_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT, max_tokens=STAGE_SMALL,
              sized=SPLIT_SIZED),
     Operator("bh4_stage_grad_small", define_stage_grad, schedule_split_stages, check_split_stages,
              stage_grad_workload, split_stage_knobs, split_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
-             max_tokens=SPLIT_TOKENS, sized=SPLIT_SIZED),
+             max_tokens=STAGE_SMALL, sized=SPLIT_SIZED),
     Operator("bh4_weight_grad", define_weight_grad, schedule_weight_grad, check_bh4_kernels, weight_grad_workload,
              weight_grad_knobs, weight_grad_layout, split_knobs=WEIGHT_GRAD_SPLIT_KNOBS, layout_params=TILE_LAYOUT,
              sized=WEIGHT_GRAD_SIZED, footprint=weight_grad_footprint),
@@ -73,7 +75,7 @@ def _kernels(config):
     return needed
 
 
-def _inference(config, bf16: bool, tokens: int | None):
+def _inference(config, bf16: bool, tokens: int | None, cores: int):
     """None per forward: the front end's folded weights are folded once per change of the weights
     (``LookupFFN`` keeps them), with the fold kernel that training's forward also runs."""
     return []

@@ -6,11 +6,11 @@ from __future__ import annotations
 import torch
 
 from lookup_tvm import reference as R
+from lookup_tvm.ops.dispatch import SMALL_TOKENS, small_limit
 from lookup_tvm.kit.checks import bf16_dot_error, relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import CHECK_TOLERANCE, OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload, whole_tiles
-from lookup_tvm.kit.tiling import SPLIT_TOKENS, split_limit
 from lookup_tvm.ops.bh4.compute import UNFOLD
 from lookup_tvm.ops.bh4.torch_ops import bh4, bh4_backward, bh4_fold, bh4_projection, bh4_train
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED, STAGES
@@ -76,14 +76,14 @@ def check_bh4_kernels(kernels, spec: OpSpec, tokens: int) -> float:
 
 def check_tiled_stages(kernels, spec: OpSpec, tokens: int) -> float:
     """:func:`check_bh4_kernels` at more tokens than the split kernels take on the kernels'
-    target (:func:`~lookup_tvm.kit.tiling.split_limit`), so that the token-tiled kernels run."""
-    return check_bh4_kernels(kernels, spec, max(tokens, split_limit(kernels.target.profile.cores) + 1))
+    target (:func:`~lookup_tvm.ops.dispatch.small_limit`), so that the token-tiled kernels run."""
+    return check_bh4_kernels(kernels, spec, max(tokens, small_limit("bh4_stage", kernels.target.profile.cores) + 1))
 
 
 def check_split_stages(kernels, spec: OpSpec, tokens: int) -> float:
     """:func:`check_bh4_kernels` at up to ``SPLIT_TOKENS`` tokens (calls the split stage kernels
     serve on any core count: the training stages and the inference BH4 and projection)."""
-    return check_bh4_kernels(kernels, spec, min(tokens, SPLIT_TOKENS))
+    return check_bh4_kernels(kernels, spec, min(tokens, SMALL_TOKENS["bh4_stage"]))
 
 
 def fold_workload(spec: OpSpec, tokens: int) -> Workload:

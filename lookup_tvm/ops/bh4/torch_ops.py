@@ -9,12 +9,12 @@ import functools
 import torch
 from torch import Tensor
 
+from lookup_tvm.ops.dispatch import runs_small, serving_op
 from lookup_tvm.kit.buffers import reusable
 from lookup_tvm.kit.checks import check_dims, check_tensor, is_power_of_two
 from lookup_tvm.kit.handles import kernels_for
 from lookup_tvm.kit.operator import storage_variant
 from lookup_tvm.kit.tiling import run_tiled
-from lookup_tvm.kit.tiling import runs_split, split_op
 from lookup_tvm.ops.bh4.compute import FOLD, FOLD_TRANSPOSED, UNFOLD
 from lookup_tvm.reference import hadamard
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED, STAGES
@@ -85,11 +85,11 @@ def fold(ck, weight: Tensor, mode: int) -> Tensor:
 
 def bh4_forward(ck, x: Tensor, weight: Tensor) -> Tensor:
     """Inference BH4, the 4 stages fused: x [B, D], weight [r, 4, nb, b, b] -> [B, r*D]. Calls
-    too small for the token tiles (:func:`~lookup_tvm.kit.tiling.runs_split`) run the training
-    forward instead, whose stage kernels are then the split ones."""
+    the small stage kernels serve (:mod:`lookup_tvm.ops.dispatch`) run the training forward
+    instead, whose stage kernels are then the small ones."""
     r, _, nb, b, _ = weight.shape
     batch = x.shape[0]
-    if runs_split(batch, ck.target.profile.cores):
+    if runs_small("bh4_stage", batch, ck.target.profile.cores):
         return bh4_forward_train(ck, x, weight)[0]
     out = reusable((batch, r * nb * b), torch.float32)
     run_tiled(ck.get("bh4", r=r, nb=nb, b=b), [x.view(batch, 1, nb, b)], [fold(ck, weight, FOLD), hadamard_matrix(nb)],
@@ -100,10 +100,10 @@ def bh4_forward(ck, x: Tensor, weight: Tensor) -> Tensor:
 def bh4_projection_call(ck, x: Tensor, weight: Tensor, bias: Tensor) -> Tensor:
     """Inference projection, fused: MIX_PROJECTED * BH4(x) + MIX_INPUT * tile(x), first F values,
     + bias. x [B, D], weight [r, 4, nb, b, b], bias [F] -> z [B, F]. Calls too small for the
-    token tiles run the training forward (its split stage kernels), then the mix in torch."""
+    token tiles run the training forward (its small stage kernels), then the mix in torch."""
     r, _, nb, b, _ = weight.shape
     batch, features = x.shape[0], bias.shape[0]
-    if runs_split(batch, ck.target.profile.cores):
+    if runs_small("bh4_stage", batch, ck.target.profile.cores):
         y = bh4_forward_train(ck, x, weight)[0]
         return MIX_PROJECTED * y[:, :features] + MIX_INPUT * x.repeat(1, r)[:, :features] + bias
     out = reusable((batch, features), torch.float32)
@@ -123,7 +123,7 @@ def bh4_forward_train(ck, x: Tensor, weight: Tensor, bf16: bool = False) -> tupl
     stage_in = x.view(batch, 1, nb, b)
     for s in range(STAGES):
         stage_out = acts[s] if s < STAGES - 1 else out.view(batch, r, nb, b)
-        kernel = ck.get(split_op("bh4_stage", batch, ck.target.profile.cores), r=r, r_in=stage_in.shape[1], nb=nb,
+        kernel = ck.get(serving_op("bh4_stage", batch, ck.target.profile.cores), r=r, r_in=stage_in.shape[1], nb=nb,
                         b=b, **storage_variant(bf16))
         run_tiled(kernel, [stage_in], [folded[s], cross], [stage_out])
         stage_in = stage_out
@@ -164,7 +164,7 @@ def bh4_backward_call(ck, grad_out: Tensor, x: Tensor, weight: Tensor, acts: Ten
     for s in reversed(range(STAGES)):
         r_in = stage_inputs[s].shape[1]
         grad_in = ping_pong[s % 2] if s else reusable((batch, r_in, nb, b), torch.float32)
-        kernel = ck.get(split_op("bh4_stage_grad", batch, ck.target.profile.cores), r=r, r_in=r_in, nb=nb, b=b,
+        kernel = ck.get(serving_op("bh4_stage_grad", batch, ck.target.profile.cores), r=r, r_in=r_in, nb=nb, b=b,
                         **storage_variant(bf16))
         run_tiled(kernel, [grad], [folded_t[s], cross], [grad_mm, grad_in])
         weight_grad(ck.get("bh4_weight_grad", r=r, r_in=r_in, nb=nb, b=b), grad_mm, stage_inputs[s], grad_folded[s])

@@ -8,6 +8,7 @@ pieces.
 """
 from __future__ import annotations
 
+from lookup_tvm.ops.dispatch import SMALL_TOKENS, serving_op
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
 from lookup_tvm.ops.bh4.checks import bf16_dot_tolerance
@@ -15,17 +16,17 @@ from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, SPLIT_SIZED, bf16_dot_layout
                                         stage_footprint)
 from lookup_tvm.ops.front_end.checks import (check_large_front_end, check_small_front_end, front_end_workload,
                                              op_samples)
-from lookup_tvm.ops.front_end.compute import (SMALL_TOKENS, define_front_end, front_end_knobs, front_end_op,
+from lookup_tvm.ops.front_end.compute import (define_front_end, front_end_knobs,
                                               schedule_decode_front_end, schedule_front_end)
 from lookup_tvm.ops.front_end.torch_ops import front_end, front_end_spec
 
 OPERATORS = (
     Operator("front_end", define_front_end, schedule_front_end, check_large_front_end, front_end_workload,
              front_end_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
-             min_tokens=SMALL_TOKENS + 1, footprint=stage_footprint),
+             min_tokens=SMALL_TOKENS["front_end"] + 1, footprint=stage_footprint),
     Operator("front_end_small", define_front_end, schedule_decode_front_end, check_small_front_end,
              front_end_workload, split_stage_knobs, split_layout, bf16_dot_tolerance,
-             layout_params=DOT_LAYOUT, max_tokens=SMALL_TOKENS, sized=SPLIT_SIZED),
+             layout_params=DOT_LAYOUT, max_tokens=SMALL_TOKENS["front_end"], sized=SPLIT_SIZED),
 )
 
 
@@ -40,11 +41,11 @@ def _kernels(config):
             for bf16 in (False, True)]
 
 
-def _inference(config, bf16: bool, tokens: int | None):
-    """Calls of up to ``SMALL_TOKENS`` tokens run the decode front end."""
+def _inference(config, bf16: bool, tokens: int | None, cores: int):
+    """The BH4 layer's fused front end (small calls on ``front_end_small``)."""
     if config.projection != "bh4":
         return []
-    return [(front_end_op(tokens), {**_shape(config), **storage_variant(bf16)})]
+    return [(serving_op("front_end", tokens, cores), {**_shape(config), **storage_variant(bf16)})]
 
 
 def uses_bf16_dot(kernels, config) -> bool:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import torch
 
 from lookup_tvm import reference as R
+from lookup_tvm.ops.dispatch import SMALL_TOKENS
 from lookup_tvm.kit.checks import BF16_ROUNDING, bf16_dot_error, relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload, whole_tiles
 from lookup_tvm.ops.bh4.checks import sample_weight, stage_flops, stage_torch
-from lookup_tvm.ops.front_end.compute import SMALL_TOKENS
 from lookup_tvm.ops.front_end.torch_ops import front_end
 from lookup_tvm.spec import LAYER_NORM_EPS, MIX_INPUT, MIX_PROJECTED, STAGES
 
@@ -43,13 +43,13 @@ def check_front_end_kernels(kernels, spec: OpSpec, tokens: int) -> float:
 
 
 def check_large_front_end(kernels, spec: OpSpec, tokens: int) -> float:
-    """:func:`check_front_end_kernels` at more than ``SMALL_TOKENS`` tokens (the calls it serves)."""
-    return check_front_end_kernels(kernels, spec, max(tokens, SMALL_TOKENS + 1))
+    """:func:`check_front_end_kernels` above the small kernel's calls (the calls it serves)."""
+    return check_front_end_kernels(kernels, spec, max(tokens, SMALL_TOKENS["front_end"] + 1))
 
 
 def check_small_front_end(kernels, spec: OpSpec, tokens: int) -> float:
-    """:func:`check_front_end_kernels` at up to ``SMALL_TOKENS`` tokens (the calls it serves)."""
-    return check_front_end_kernels(kernels, spec, min(tokens, SMALL_TOKENS))
+    """:func:`check_front_end_kernels` at up to the small kernel's most tokens (the calls it serves)."""
+    return check_front_end_kernels(kernels, spec, min(tokens, SMALL_TOKENS["front_end"]))
 
 
 def front_end_workload(spec: OpSpec, tokens: int) -> Workload:

@@ -70,16 +70,6 @@ def define_front_end(spec: OpSpec, batch=None):
     return te.create_prim_func([x_in, gamma_in, beta_in, w, cross, bias_in, codes, scores])
 
 
-# Calls of up to this many tokens run the decode front end (1 thread, Zen 3: 0.84x the tiled front end's time at
-# 256 tokens).
-SMALL_TOKENS = 256
-
-
-def front_end_op(tokens: int | None) -> str:
-    """The front-end operator a call of ``tokens`` tokens (None: many) runs."""
-    return "front_end_small" if tokens is not None and tokens <= SMALL_TOKENS else "front_end"
-
-
 def front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """The BH4 stage knobs (:func:`lookup_tvm.ops.bh4.compute.stage_knobs`), unrolled stage loops
     first (README, "Kernel notes")."""

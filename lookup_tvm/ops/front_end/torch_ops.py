@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from lookup_tvm.ops.dispatch import serving_op
 from lookup_tvm.kit.buffers import reusable
 from lookup_tvm.kit.checks import STORAGE_DTYPES, check_dims, check_tensor
 from lookup_tvm.kit.handles import kernels_for
@@ -12,7 +13,6 @@ from lookup_tvm.kit.operator import storage_variant
 from lookup_tvm.kit.tiling import run_tiled
 from lookup_tvm.ops.bh4.compute import FOLD
 from lookup_tvm.ops.bh4.torch_ops import check_bh4_args, check_bias, fold, hadamard_matrix
-from lookup_tvm.ops.front_end.compute import front_end_op
 from lookup_tvm.reference import padded_dim
 from lookup_tvm.spec import MAX_CODE_BITS
 
@@ -45,12 +45,12 @@ def front_end_call(ck, x: Tensor, norm_weight: Tensor, norm_bias: Tensor, folded
     """Inference front end in one kernel: LayerNorm, BH4 projection and hash.
     x [B, d], norm_weight/norm_bias [d], bias [h*tau]: float32 or bfloat16; folded weights [4, r,
     nb, b, b] float32 (:func:`~lookup_tvm.ops.bh4.torch_ops.fold`) -> (codes [B, h] int32, scores
-    [B, h] float32). Up to ``SMALL_TOKENS`` tokens on the decode front end."""
+    [B, h] float32). Small calls on ``front_end_small`` (:mod:`lookup_tvm.ops.dispatch`)."""
     _, r, nb, b, _ = folded.shape
     batch, d = x.shape
     h = bias.shape[0] // tau
     codes, scores = reusable((batch, h), torch.int32), reusable((batch, h), torch.float32)
-    kernel = ck.get(front_end_op(batch), d=d, r=r, nb=nb, b=b, h=h, tau=tau,
+    kernel = ck.get(serving_op("front_end", batch, ck.target.profile.cores), d=d, r=r, nb=nb, b=b, h=h, tau=tau,
                     **storage_variant(x.dtype == torch.bfloat16))
     run_tiled(kernel, [x], [norm_weight, norm_bias, folded, hadamard_matrix(nb), bias], [codes, scores])
     return codes, scores

@@ -9,6 +9,7 @@ its gradients to scores and tables.
 """
 from __future__ import annotations
 
+from lookup_tvm.ops.dispatch import SMALL_TOKENS, serving_op
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
 from lookup_tvm.ops.gather.backward import (SCATTER_LAYOUT, SCATTER_SIZED, SCORE_GRAD_SIZED, SCORE_GRAD_SPLIT_KNOBS,
@@ -19,7 +20,7 @@ from lookup_tvm.ops.gather.checks import (check_gather_kernels, check_small_gath
                                           gather_workload, op_samples, score_grad_workload, table_grad_workload)
 from lookup_tvm.ops.gather.compute import (SIZED, SPLIT_KNOBS, define_gather, gather_footprint, gather_knobs,
                                            schedule_gather)
-from lookup_tvm.ops.gather.small import (SMALL_TOKENS, define_small_gather, gather_op, schedule_small_gather,
+from lookup_tvm.ops.gather.small import (define_small_gather, schedule_small_gather,
                                          small_gather_footprint, small_gather_knobs)
 from lookup_tvm.ops.gather.small import SIZED as SMALL_SIZED
 from lookup_tvm.ops.gather.small import SPLIT_KNOBS as SMALL_SPLIT_KNOBS
@@ -29,7 +30,7 @@ OPERATORS = (
     Operator("gather", define_gather, schedule_gather, check_gather_kernels, gather_workload, gather_knobs,
              split_knobs=SPLIT_KNOBS, sized=SIZED, footprint=gather_footprint),
     Operator("gather_small", define_small_gather, schedule_small_gather, check_small_gather, gather_workload,
-             small_gather_knobs, split_knobs=SMALL_SPLIT_KNOBS, max_tokens=SMALL_TOKENS, sized=SMALL_SIZED,
+             small_gather_knobs, split_knobs=SMALL_SPLIT_KNOBS, max_tokens=SMALL_TOKENS["gather"], sized=SMALL_SIZED,
              footprint=small_gather_footprint),
     Operator("gather_score_grad", define_score_grad, schedule_score_grad, check_gather_kernels, score_grad_workload,
              score_grad_knobs, split_knobs=SCORE_GRAD_SPLIT_KNOBS, sized=SCORE_GRAD_SIZED),
@@ -53,10 +54,10 @@ def _kernels(config):
     return fp32 + bf16
 
 
-def _inference(config, bf16: bool, tokens: int | None):
-    """The forward reads bfloat16 tables in a bfloat16 layer (BH4 or dense projection); calls of
-    at most ``SMALL_TOKENS`` tokens run the small-batch kernel."""
-    return [(gather_op(tokens), {**_shape(config), **storage_variant(bf16)})]
+def _inference(config, bf16: bool, tokens: int | None, cores: int):
+    """The forward reads bfloat16 tables in a bfloat16 layer (BH4 or dense projection); small
+    calls run ``gather_small``."""
+    return [(serving_op("gather", tokens, cores), {**_shape(config), **storage_variant(bf16)})]
 
 
 FAMILY = Family("gather", OPERATORS, op_samples, _kernels, _inference,

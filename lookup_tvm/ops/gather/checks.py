@@ -5,11 +5,11 @@ from __future__ import annotations
 import torch
 
 from lookup_tvm import reference as R
+from lookup_tvm.ops.dispatch import SMALL_TOKENS
 from lookup_tvm.kit.checks import relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload
-from lookup_tvm.ops.gather.small import SMALL_TOKENS
 from lookup_tvm.ops.gather.torch_ops import (gather_accumulate, gather_grad, gather_grad_call, gather_score_grad,
                                              gather_table_grad)
 
@@ -58,7 +58,7 @@ def check_gather_kernels(kernels, spec: OpSpec, tokens: int) -> float:
 def check_small_gather(kernels, spec: OpSpec, tokens: int) -> float:
     """The small-batch gather against the reference at up to ``SMALL_TOKENS`` tokens (the
     tables in the spec's storage dtype, the reference on them widened)."""
-    g = GatherInputs(spec, min(tokens, SMALL_TOKENS))
+    g = GatherInputs(spec, min(tokens, SMALL_TOKENS["gather"]))
     with torch.no_grad():
         got = gather_accumulate(g.codes, g.scores, g.tables, handle_of(kernels))
     return relative_error(got, R.gather_accumulate(g.codes, g.scores, g.tables.float()))

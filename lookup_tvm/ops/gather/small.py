@@ -1,4 +1,4 @@
-"""The gather for small batches (decode: up to :data:`SMALL_TOKENS` tokens a call), the same
+"""The gather for small batches (decode: see :mod:`lookup_tvm.ops.dispatch`), the same
 operator as :mod:`.compute`'s with a schedule for few tokens.
 
 The large-batch schedule blocks tokens in the thousands and runs its parallel loop over token
@@ -17,16 +17,8 @@ from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import divisors, vector_lanes
 from lookup_tvm.ops.gather.compute import define_gather
 
-# Calls with at most this many tokens run the small-batch gather (cold, 1 thread, Zen 3: 0.70x the large gather's
-# time at 512 tokens, 0.91x at 1024, 1.65x at 4096).
-SMALL_TOKENS = 512
 SPLIT_KNOBS = frozenset({"cols", "register_vectors"})
 SIZED = frozenset({"cols", "register_vectors", "table_groups"})  # from the core count
-
-
-def gather_op(tokens: int | None) -> str:
-    """The gather operator a call of ``tokens`` tokens (None: many) runs."""
-    return "gather_small" if tokens is not None and tokens <= SMALL_TOKENS else "gather"
 
 
 def define_small_gather(spec: OpSpec, batch=None):

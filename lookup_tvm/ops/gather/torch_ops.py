@@ -6,11 +6,11 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from lookup_tvm.ops.dispatch import serving_op
 from lookup_tvm.kit.buffers import reusable
 from lookup_tvm.kit.checks import STORAGE_DTYPES, check_codes_range, check_dims, check_tensor
 from lookup_tvm.kit.handles import kernels_for
 from lookup_tvm.kit.operator import storage_variant
-from lookup_tvm.ops.gather.small import gather_op
 
 
 def check_gather_args(codes: Tensor, tables: Tensor, scores: Tensor | None = None, grad_out: Tensor | None = None,
@@ -39,9 +39,10 @@ def _shape(tables: Tensor) -> dict[str, int]:
 
 def gather_forward(ck, codes: Tensor, scores: Tensor, tables: Tensor) -> Tensor:
     """codes [B, h] int32, scores [B, h] float32, tables float32 or bfloat16 -> [B, d_out] float32;
-    up to ``SMALL_TOKENS`` tokens on the small-batch kernel."""
+    small calls on ``gather_small`` (:mod:`lookup_tvm.ops.dispatch`)."""
     out = reusable((codes.shape[0], tables.shape[2]), torch.float32)
-    kernel = ck.get(gather_op(codes.shape[0]), **_shape(tables), **storage_variant(tables.dtype == torch.bfloat16))
+    kernel = ck.get(serving_op("gather", codes.shape[0], ck.target.profile.cores), **_shape(tables),
+                    **storage_variant(tables.dtype == torch.bfloat16))
     kernel(codes, scores, tables, out)
     return out
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator
-from lookup_tvm.kit.tiling import SPLIT_TOKENS, split_op
+from lookup_tvm.ops.dispatch import SMALL_TOKENS, serving_op
 from lookup_tvm.ops.hash.checks import (check_small_hash, check_tiled_hash, hash_grad_workload, hash_workload,
                                         op_samples)
 from lookup_tvm.ops.hash.compute import (SIZED, SMALL_SIZED, SPLIT_KNOBS, define_hash, define_hash_grad,
@@ -18,13 +18,13 @@ from lookup_tvm.ops.hash.torch_ops import hash_codes
 
 OPERATORS = (
     Operator("hash", define_hash, schedule_hash, check_tiled_hash, hash_workload, token_knobs,
-             split_knobs=SPLIT_KNOBS, min_tokens=SPLIT_TOKENS + 1, sized=SIZED),
+             split_knobs=SPLIT_KNOBS, min_tokens=SMALL_TOKENS["hash"] + 1, sized=SIZED),
     Operator("hash_grad", define_hash_grad, schedule_hash_grad, check_tiled_hash, hash_grad_workload, token_knobs,
-             split_knobs=SPLIT_KNOBS, min_tokens=SPLIT_TOKENS + 1, sized=SIZED),
+             split_knobs=SPLIT_KNOBS, min_tokens=SMALL_TOKENS["hash"] + 1, sized=SIZED),
     Operator("hash_small", define_hash, schedule_small_hash, check_small_hash, hash_workload, table_knobs,
-             max_tokens=SPLIT_TOKENS, sized=SMALL_SIZED),
+             max_tokens=SMALL_TOKENS["hash"], sized=SMALL_SIZED),
     Operator("hash_grad_small", define_hash_grad, schedule_small_hash_grad, check_small_hash, hash_grad_workload,
-             table_knobs, max_tokens=SPLIT_TOKENS, sized=SMALL_SIZED),
+             table_knobs, max_tokens=SMALL_TOKENS["hash"], sized=SMALL_SIZED),
 )
 
 
@@ -36,11 +36,10 @@ def _kernels(config):
     return [(op, _shape(config)) for op in ("hash", "hash_grad", "hash_small", "hash_grad_small")]
 
 
-def _inference(config, bf16: bool, tokens: int | None):
+def _inference(config, bf16: bool, tokens: int | None, cores: int):
     """The dense projection's forward hashes z from torch's linear (the BH4 one fuses it into the
-    front end); small calls on the kernel split across tables (as on a target of one core: the
-    kernel lists do not know the core count)."""
-    return [(split_op("hash", tokens, 1), _shape(config))] if config.projection == "dense" else []
+    front end)."""
+    return [(serving_op("hash", tokens, cores), _shape(config))] if config.projection == "dense" else []
 
 
 FAMILY = Family("hash", OPERATORS, op_samples, _kernels, _inference,

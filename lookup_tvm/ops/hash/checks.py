@@ -9,7 +9,7 @@ from lookup_tvm.kit.checks import relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload
-from lookup_tvm.kit.tiling import SPLIT_TOKENS, split_limit
+from lookup_tvm.ops.dispatch import SMALL_TOKENS, small_limit
 from lookup_tvm.ops.hash.torch_ops import hash_backward, hash_codes
 
 
@@ -32,15 +32,14 @@ def check_hash_kernels(kernels, spec: OpSpec, tokens: int) -> float:
 
 
 def check_tiled_hash(kernels, spec: OpSpec, tokens: int) -> float:
-    """:func:`check_hash_kernels` at more tokens than the split kernels take on the kernels'
-    target (:func:`~lookup_tvm.kit.tiling.split_limit`), so that the token-tiled kernels run."""
-    return check_hash_kernels(kernels, spec, max(tokens, split_limit(kernels.target.profile.cores) + 1))
+    """:func:`check_hash_kernels` at more tokens than the small kernels take on the kernels'
+    target (:func:`~lookup_tvm.ops.dispatch.small_limit`), so that the token-tiled kernels run."""
+    return check_hash_kernels(kernels, spec, max(tokens, small_limit("hash", kernels.target.profile.cores) + 1))
 
 
 def check_small_hash(kernels, spec: OpSpec, tokens: int) -> float:
-    """:func:`check_hash_kernels` at up to ``SPLIT_TOKENS`` tokens (calls the split kernels serve
-    on any core count)."""
-    return check_hash_kernels(kernels, spec, min(tokens, SPLIT_TOKENS))
+    """:func:`check_hash_kernels` at up to the tokens the small kernels serve on any core count."""
+    return check_hash_kernels(kernels, spec, min(tokens, SMALL_TOKENS["hash"]))
 
 
 def hash_workload(spec: OpSpec, tokens: int) -> Workload:

@@ -8,7 +8,7 @@ from torch import Tensor
 from lookup_tvm.kit.buffers import reusable
 from lookup_tvm.kit.checks import check_dims, check_tensor
 from lookup_tvm.kit.handles import kernels_for
-from lookup_tvm.kit.tiling import split_op
+from lookup_tvm.ops.dispatch import serving_op
 from lookup_tvm.spec import MAX_CODE_BITS
 
 
@@ -28,7 +28,7 @@ def hash_forward(ck, z: Tensor) -> tuple[Tensor, Tensor]:
     """z [B, h, tau] -> (codes [B, h] int32, scores [B, h])."""
     batch, h, tau = z.shape
     codes, scores = reusable((batch, h), torch.int32), reusable((batch, h), torch.float32)
-    ck.get(split_op("hash", batch, ck.target.profile.cores), h=h, tau=tau)(z, codes, scores)
+    ck.get(serving_op("hash", batch, ck.target.profile.cores), h=h, tau=tau)(z, codes, scores)
     return codes, scores
 
 
@@ -36,7 +36,7 @@ def hash_backward_call(ck, z: Tensor, grad_scores: Tensor) -> Tensor:
     """z [B, h, tau], grad_scores [B, h] -> grad_z [B, h, tau]."""
     batch, h, tau = z.shape
     grad_z = reusable(z.shape, torch.float32)
-    ck.get(split_op("hash_grad", batch, ck.target.profile.cores), h=h, tau=tau)(z, grad_scores, grad_z)
+    ck.get(serving_op("hash_grad", batch, ck.target.profile.cores), h=h, tau=tau)(z, grad_scores, grad_z)
     return grad_z
 
 
