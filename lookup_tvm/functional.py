@@ -13,10 +13,10 @@ import torch
 from lookup_tvm.kernels import CompiledKernels, default_kernels
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.layer import residual_mix
-from lookup_tvm.ops.bh4 import torch_ops as bh4_ops
-from lookup_tvm.ops.front_end import torch_ops as front_end_ops
-from lookup_tvm.ops.gather import torch_ops as gather_ops
-from lookup_tvm.ops.hash import torch_ops as hash_ops
+from lookup_tvm.ops import bh4 as bh4_ops
+from lookup_tvm.ops import front_end as front_end_ops
+from lookup_tvm.ops import gather as gather_ops
+from lookup_tvm.ops import hash as hash_ops
 from lookup_tvm.spec import MAX_CODE_BITS
 
 __all__ = ["bh4", "bh4_projection", "residual_mix", "front_end", "hash_codes", "gather_accumulate", "MAX_CODE_BITS"]

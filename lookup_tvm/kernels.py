@@ -28,7 +28,7 @@ from lookup_tvm.kit import handles
 from lookup_tvm.kit.checks import TVM_ALIGNMENT
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.ops import operators
-from lookup_tvm.ops.bh4.amx import tiles_emulated
+from lookup_tvm.ops.bh4 import tiles_emulated
 from lookup_tvm.sources.chosen import ChosenSchedules, DefaultSchedules, tuned_schedules
 from lookup_tvm.sources.logs import TuningLog
 from lookup_tvm.sources.selection import select_host_log

@@ -15,9 +15,9 @@ from lookup_tvm.kit.checks import STORAGE_DTYPES, TVM_ALIGNMENT, check_dims, che
 from lookup_tvm.kit.handles import kernels_for
 from lookup_tvm.kit.operator import storage_variant
 from lookup_tvm.kit.tiling import run_tiled
-from lookup_tvm.ops.bh4.torch_ops import hadamard_matrix
+from lookup_tvm.ops.bh4 import hadamard_matrix
 from lookup_tvm.ops.dispatch import FRONT_END, GATHER, serving_op
-from lookup_tvm.ops.front_end.torch_ops import check_front_end_args
+from lookup_tvm.ops.front_end import check_front_end_args
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED
 
 

@@ -13,10 +13,10 @@ from lookup_tvm.kit.checks import STORAGE_DTYPES
 from lookup_tvm.kit.handles import handle_of, kernels_for
 from lookup_tvm.layer import InferencePlan, lookup_ffn_inference, residual_mix
 from lookup_tvm.library import load_library
-from lookup_tvm.ops.bh4.torch_ops import bh4_fold, bh4_projection, bh4_train
+from lookup_tvm.ops.bh4 import bh4_fold, bh4_projection, bh4_train
 from lookup_tvm.ops.front_end import uses_bf16_dot
-from lookup_tvm.ops.gather.torch_ops import gather_accumulate
-from lookup_tvm.ops.hash.torch_ops import hash_codes
+from lookup_tvm.ops.gather import gather_accumulate
+from lookup_tvm.ops.hash import hash_codes
 from lookup_tvm.spec import LAYER_NORM_EPS
 
 _NAMES = " or ".join(str(d) for d in STORAGE_DTYPES)

@@ -175,6 +175,15 @@ def test_no_module_outside_the_families_names_an_operator():
     assert found == []
 
 
+def test_upper_layers_reach_a_family_through_its_package_only():
+    """Outside ``lookup_tvm.ops``, a family is imported as its package (its ``__init__`` names what
+    it offers), never one of its submodules: they may move within the family."""
+    families = {m for m in MODULES if m.startswith("lookup_tvm.ops.") and MODULES[m].name == "__init__.py"}
+    problems = [f"{module}:{line} imports {name}" for module in MODULES if not module.startswith("lookup_tvm.ops")
+                for name, line, _ in imports(module) if any(name.startswith(family + ".") for family in families)]
+    assert problems == []
+
+
 UPWARD_IMPORTS = [("lookup_tvm.kit.operator", "from lookup_tvm.kernels import Kernel"),
                   ("lookup_tvm.cpu.target", "    from lookup_tvm.cpu.host import current_probe"),
                   ("lookup_tvm.ops.gather.compute", "from lookup_tvm.config import LayerConfig")]

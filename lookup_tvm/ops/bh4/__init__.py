@@ -26,7 +26,9 @@ from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, FOLD, FOLD_TRANSPOSED, SPLIT
                                         define_bh4_stage, define_fold, schedule_fold, schedule_split_stages,
                                         schedule_stages, split_layout, split_stage_knobs, stage_footprint, stage_knobs)
 from lookup_tvm.ops.bh4.intrinsics import register_named as register_intrinsics
-from lookup_tvm.ops.bh4.torch_ops import bh4, bh4_projection, bh4_train
+from lookup_tvm.ops.bh4.amx import tiles_emulated
+from lookup_tvm.ops.bh4.torch_ops import (bh4, bh4_fold, bh4_projection, bh4_train, check_bh4_args, check_bias,
+                                          hadamard_matrix)
 
 STAGE_SMALL = SMALL_TOKENS["bh4_stage"]  # the stage kernels' small-batch limit on up to 16 cores
 
@@ -96,4 +98,5 @@ def _backward(config):
 
 FAMILY = Family("bh4", OPERATORS, op_samples, _kernels, _inference, _forward, _backward)
 
-__all__ = ["FAMILY", "OPERATORS", "bh4", "bh4_projection", "bh4_train", "register_intrinsics"]
+__all__ = ["FAMILY", "OPERATORS", "bh4", "bh4_fold", "bh4_projection", "bh4_train", "check_bh4_args", "check_bias",
+           "hadamard_matrix", "register_intrinsics", "tiles_emulated"]

@@ -18,7 +18,7 @@ from lookup_tvm.ops.front_end.checks import (check_large_front_end, check_small_
                                              op_samples)
 from lookup_tvm.ops.front_end.compute import (define_front_end, front_end_knobs,
                                               schedule_decode_front_end, schedule_front_end)
-from lookup_tvm.ops.front_end.torch_ops import front_end, front_end_spec
+from lookup_tvm.ops.front_end.torch_ops import check_front_end_args, front_end, front_end_spec
 
 OPERATORS = (
     Operator("front_end", define_front_end, schedule_front_end, check_large_front_end, front_end_workload,
@@ -56,4 +56,4 @@ def uses_bf16_dot(kernels, config) -> bool:
 
 FAMILY = Family("front_end", OPERATORS, op_samples, _kernels, _inference)
 
-__all__ = ["FAMILY", "OPERATORS", "front_end", "uses_bf16_dot"]
+__all__ = ["FAMILY", "OPERATORS", "check_front_end_args", "front_end", "uses_bf16_dot"]
