@@ -9,6 +9,7 @@ the custom ops' handle 0 (:mod:`lookup_tvm.kit.handles`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import threading
@@ -34,14 +35,16 @@ from lookup_tvm.sources.logs import TuningLog
 from lookup_tvm.sources.selection import select_host_log
 
 __all__ = ["AmxUnavailableError", "CompiledKernels", "DefaultSchedules", "Kernel", "UnsupportedTargetError",
-           "default_kernels", "use_tuning_logs"]
+           "compile_candidate", "default_kernels", "use_tuning_logs"]
 
 PACKAGE = Path(__file__).parent
 DEFINITIONS = ("kit/*.py", "ops/**/*.py", "spec.py", "cpu/tvm_api.py")  # what the compiled code depends on
 
 
+@functools.lru_cache(maxsize=None)
 def _source_digest() -> str:
-    """Hash of the operator definitions and schedules: editing them invalidates the cache."""
+    """Hash of the operator definitions and schedules (read once per process): editing them
+    invalidates the cache."""
     digest = hashlib.sha256()
     for path in sorted(p for pattern in DEFINITIONS for p in PACKAGE.glob(pattern)):
         digest.update(path.read_bytes())
@@ -98,7 +101,6 @@ class CompiledKernels:
         self._kernels: dict[OpSpec, Kernel] = {}
         self._by_shape: dict[tuple, Kernel] = {}
         self._lock = threading.Lock()
-        self._digest = _source_digest()
 
     def spec(self, op: str, **params: int) -> OpSpec:
         """The full spec (layout parameters added) for an operator and its shape parameters. A
@@ -118,7 +120,7 @@ class CompiledKernels:
         key = operator.kernel_key(dict(shape.params))
         recorded = {k: entry.get(k) for k in ("choice", "layout")}
         name = cache.cache_key({"kernel": key, **recorded, "target": dict(self.target.attrs),
-                                "profile": self.target.profile.to_json(), "tvm": TVM_VERSION, "ops": self._digest})
+                                "profile": self.target.profile.to_json(), "tvm": TVM_VERSION, "ops": _source_digest()})
         marker = (self.cache_dir or cache.cache_root()) / self.target.key / f"verified-{key}-{name}.json"
         result = cache.read_json(marker)
         if result is None:
@@ -169,18 +171,27 @@ class CompiledKernels:
         return operator.scheduled(spec, self.target.profile, choice)
 
     def _compile(self, spec: OpSpec) -> Kernel:
-        key = cache.cache_key({
-            "spec": spec.to_json(), "target": dict(self.target.attrs), "profile": self.target.profile.to_json(),
-            "tvm": TVM_VERSION, "source": self.source.identity, "ops": self._digest,
-        })
-        directory = (self.cache_dir or cache.cache_root()) / self.target.key
-        module = cache.get_or_build(
-            directory,
-            f"{spec.name}-{key}",
-            export=lambda path: build(self.scheduled(spec), self.target).export_library(path),
-            load=load_module,
-        )
-        return Kernel(spec, module["main"])
+        return _built(self.target, spec, {"source": self.source.identity}, lambda: self.scheduled(spec),
+                      self.cache_dir)
+
+
+def _built(target: TargetSpec, spec: OpSpec, how: dict[str, Any], scheduled: Callable[[], PrimFunc],
+           cache_dir: Path | None) -> Kernel:
+    """A kernel from the on-disk cache, built from ``scheduled()`` when missing; ``how`` (the
+    schedule source or the choice) and everything else that changes the code key it."""
+    key = cache.cache_key({"spec": spec.to_json(), "target": dict(target.attrs), "profile": target.profile.to_json(),
+                           "tvm": TVM_VERSION, "ops": _source_digest(), **how})
+    module = cache.get_or_build((cache_dir or cache.cache_root()) / target.key, f"{spec.name}-{key}",
+                                export=lambda path: build(scheduled(), target).export_library(path), load=load_module)
+    return Kernel(spec, module["main"])
+
+
+def compile_candidate(target: TargetSpec, spec: OpSpec, choice: dict[str, int],
+                      cache_dir: Path | None = None) -> Kernel:
+    """One kernel of a full spec with one knob choice (a tuning candidate), for any target (no
+    ISA check: it may be measured elsewhere), built on its own: no kernel set around it."""
+    operator = operators()[spec.op]
+    return _built(target, spec, {"choice": choice}, lambda: operator.scheduled(spec, target.profile, choice), cache_dir)
 
 
 _DEFAULT: list[CompiledKernels] = []

@@ -260,11 +260,10 @@ def test_a_wrong_choice_is_rejected_for_the_next_correct_one(tmp_path):
         return float("inf") if chosen == wrong else gather.check(kernels, spec, tokens)
 
     operator = dataclasses.replace(gather, check=check)
-    options = TuneOptions(parse_target(TARGET), TINY, tmp_path, tokens=64)
     spec = CompiledKernels(TARGET).spec("gather", h=4, rows=8, d_out=12)
     right = {**wrong, "tables": 2}
     with open(os.devnull, "w") as out:
-        kept = _first_correct(operator, spec, options, [{"choice": wrong}, {"choice": right}], out)
+        kept = _first_correct(operator, spec, parse_target(TARGET), [{"choice": wrong}, {"choice": right}], out)
     assert kept["choice"] == right and kept["verified"] and kept["rejected"][0]["choice"] == wrong
 
 

@@ -127,7 +127,7 @@ def float32_tolerance(spec: OpSpec) -> float:
     return CHECK_TOLERANCE
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Operator:
     """How to define, schedule, check and benchmark one kernel.
 

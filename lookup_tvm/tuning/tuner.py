@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from lookup_tvm.config import LayerConfig
 from lookup_tvm.cpu.isa import missing_isa
 from lookup_tvm.cpu.target import TargetSpec
-from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
+from lookup_tvm.kernels import CompiledKernels, DefaultSchedules, compile_candidate
 from lookup_tvm.kit.operator import Operator, OpSpec
 from lookup_tvm.ops import make_workload, operators
 from lookup_tvm.sources.chosen import ChosenSchedules
@@ -83,7 +83,7 @@ def _tune_one(operator: Operator, params: dict[str, int], position: str, options
         print(f"{label}: already tuned ({entry['trials']} trials at {entry['tokens']} tokens), skipped",
               file=out, flush=True)
         if "verified" not in entry:
-            _verify_recorded(operator, spec, options, entry, out)
+            _verify_recorded(operator, spec, options.target, entry, out)
             log.save_summary()
         return
     start = time.perf_counter()
@@ -134,12 +134,13 @@ def _metaschedule_tune(operator: Operator, spec: OpSpec, func: Any, options: Tun
     ranked = metaschedule.ranked_choices(database, operator, spec, func, options.target, VERIFY_CANDIDATES)
     searched = [result["choice"], *ranked][:RETIMED_CANDIDATES]
     if operator.max_tokens:
-        result.update(_keep_faster_cold(operator, spec, options, database, measurement, int_high, searched))
+        result.update(_keep_faster_cold(operator, spec, options.target, options.tokens, database, measurement,
+                                        int_high, searched))
     elif options.rpc is None:
-        result.update(_keep_faster(operator, spec, options, searched))
+        result.update(_keep_faster(operator, spec, options.target, options.tokens, searched))
     default = operator.default_choice(spec, options.target.profile)
     candidates = [result["choice"], *ranked, default]
-    result.update(_first_correct(operator, spec, options, [{"choice": c} for c in candidates], out))
+    result.update(_first_correct(operator, spec, options.target, [{"choice": c} for c in candidates], out))
     return result
 
 
@@ -147,18 +148,18 @@ VERIFY_CANDIDATES = 8
 RETIMED_CANDIDATES = 4  # MetaSchedule's best choices timed again beside the default
 
 
-def _first_correct(operator: Operator, spec: OpSpec, options: TuneOptions, entries: list[dict[str, Any]],
+def _first_correct(operator: Operator, spec: OpSpec, target: TargetSpec, entries: list[dict[str, Any]],
                    out: TextIO) -> dict[str, Any]:
     """The first entry (a ``choice`` or a ``layout``) whose kernel matches the reference on
     random inputs with a tail tile; the wrong ones are recorded as rejected. Code this host
     cannot run (tuned over RPC for another CPU) is kept unverified."""
-    if missing_isa(options.target):
+    if missing_isa(target):
         return {"verified": False}
     key = operator.kernel_key(dict(spec.params))
     rejected = []
     for entry in entries:
         source = ChosenSchedules({key: entry}, "candidate", warn=False)
-        kernels = CompiledKernels(options.target, source, check_isa=False)
+        kernels = CompiledKernels(target, source, check_isa=False)
         error, passed = operator.verify(kernels, spec)
         if passed:
             return {**entry, "verified": True, "error": error, "rejected": rejected}
@@ -168,43 +169,40 @@ def _first_correct(operator: Operator, spec: OpSpec, options: TuneOptions, entri
     raise RuntimeError(f"{key}: no candidate, not even the default schedule, matches the reference: {rejected}")
 
 
-def _verify_recorded(operator: Operator, spec: OpSpec, options: TuneOptions, entry: dict[str, Any],
+def _verify_recorded(operator: Operator, spec: OpSpec, target: TargetSpec, entry: dict[str, Any],
                      out: TextIO) -> None:
     """Check the choice of a log written before choices were verified (in place)."""
     if entry.get("choice") is not None:
-        candidates = [{"choice": entry["choice"]}, {"choice": operator.default_choice(spec, options.target.profile)}]
+        candidates = [{"choice": entry["choice"]}, {"choice": operator.default_choice(spec, target.profile)}]
     else:
         default = {k: v for k, v in spec.params if k in operator.layout_params}
         candidates = [{"layout": entry["layout"]}, {"layout": default}]
-    entry.update(_first_correct(operator, spec, options, candidates, out))
+    entry.update(_first_correct(operator, spec, target, candidates, out))
 
 
-def _default_and_searched(operator: Operator, spec: OpSpec, options: TuneOptions,
+def _default_and_searched(operator: Operator, spec: OpSpec, target: TargetSpec,
                           searched: list[dict[str, int]]) -> list[dict[str, int]]:
     """The default choice, then the searched ones that differ from it, without repeats."""
-    default_choice = operator.default_choice(spec, options.target.profile)
+    default_choice = operator.default_choice(spec, target.profile)
     return [default_choice] + [c for i, c in enumerate(searched) if c != default_choice and c not in searched[:i]]
 
 
-def _keep_faster(operator: Operator, spec: OpSpec, options: TuneOptions,
+def _keep_faster(operator: Operator, spec: OpSpec, target: TargetSpec, tokens: int,
                  searched: list[dict[str, int]]) -> dict[str, Any]:
     """Time the default and MetaSchedule's best choices side by side here, as the benchmarks
     do (its runner's figures can rank them otherwise); keep the fastest."""
-    choices = _default_and_searched(operator, spec, options, searched)
+    choices = _default_and_searched(operator, spec, target, searched)
     if len(choices) == 1:
         return {}
-    kernels = {}
-    for index, knobs in enumerate(choices):
-        source = ChosenSchedules({operator.kernel_key(dict(spec.params)): {"choice": knobs}}, "candidate", warn=False)
-        kernels[index] = CompiledKernels(options.target, source, check_isa=False).compile(spec)
-    workload = make_workload(spec, operator.tuning_tokens(options.tokens))
+    kernels = {index: compile_candidate(target, spec, knobs) for index, knobs in enumerate(choices)}
+    workload = make_workload(spec, operator.tuning_tokens(tokens))
     times = interleaved_medians({i: (lambda k=k: k(*workload.args)) for i, k in kernels.items()}, rounds=5)
     fastest = min(times, key=times.get)
     return {"choice": choices[fastest], "kept": "default" if fastest == 0 else "searched",
             "default_ms": times[0] * 1e3, "searched_ms": min(t for i, t in times.items() if i) * 1e3}
 
 
-def _keep_faster_cold(operator: Operator, spec: OpSpec, options: TuneOptions, database: Any,
+def _keep_faster_cold(operator: Operator, spec: OpSpec, target: TargetSpec, tokens: int, database: Any,
                       measurement: metaschedule.Measurement, int_high: int,
                       searched: list[dict[str, int]]) -> dict[str, Any]:
     """A decode kernel's default and best searched choices, each measured at the batches it
@@ -213,14 +211,14 @@ def _keep_faster_cold(operator: Operator, spec: OpSpec, options: TuneOptions, da
     other layers run between two calls of one layer, so its tables and weights come from memory.
     Ranked by the geometric mean of their times against the default's (``timed_at`` in the
     summary)."""
-    choices = _default_and_searched(operator, spec, options, searched)
+    choices = _default_and_searched(operator, spec, target, searched)
     if len(choices) == 1:
         return {}
-    counts = operator.timing_tokens(operator.tuning_tokens(options.tokens))
+    counts = operator.timing_tokens(operator.tuning_tokens(tokens))
     ratios, timed_at = [1.0] * len(choices), {}
     for count in counts:
         func = operator.tuning_func(spec, max(1, count // spec.token_tile))
-        seconds, _ = metaschedule.measure_choices(operator, spec, func, options.target, database, choices, int_high,
+        seconds, _ = metaschedule.measure_choices(operator, spec, func, target, database, choices, int_high,
                                                   measurement, cold=True)
         if seconds[0] is None:
             return {}
@@ -259,7 +257,7 @@ def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: di
         print(file=out, flush=True)
     ranked = sorted(measured.values(), key=lambda m: m["ms"])
     layouts = [{"layout": {**fixed, **m["layout"]}} for m in ranked]
-    kept = _first_correct(operator, spec, options, layouts, out)
+    kept = _first_correct(operator, spec, options.target, layouts, out)
     best = next((m for m in ranked if {**fixed, **m["layout"]} == kept.get("layout")), ranked[0])
     return {"trials": len(measured), "best_ms": best["ms"], "layout": {**fixed, **best["layout"]},
             "measurements": list(measured.values()), "history_ms": [m["ms"] for m in measured.values()],

@@ -21,12 +21,14 @@ from lookup_tvm.ops.front_end.compute import (define_front_end, front_end_knobs,
 from lookup_tvm.ops.front_end.torch_ops import check_front_end_args, front_end, front_end_spec
 
 OPERATORS = (
-    Operator("front_end", define_front_end, schedule_front_end, check_large_front_end, front_end_workload,
-             front_end_knobs, bf16_dot_layout, bf16_dot_tolerance, layout_params=DOT_LAYOUT,
-             min_tokens=SMALL_TOKENS["front_end"] + 1, footprint=stage_footprint),
-    Operator("front_end_small", define_front_end, schedule_decode_front_end, check_small_front_end,
-             front_end_workload, split_stage_knobs, split_layout, bf16_dot_tolerance,
-             layout_params=DOT_LAYOUT, max_tokens=SMALL_TOKENS["front_end"], sized=SPLIT_SIZED),
+    Operator(name="front_end", define=define_front_end, schedule=schedule_front_end, check=check_large_front_end,
+             workload=front_end_workload, knobs=front_end_knobs, layout=bf16_dot_layout,
+             tolerance=bf16_dot_tolerance, layout_params=DOT_LAYOUT, min_tokens=SMALL_TOKENS["front_end"] + 1,
+             footprint=stage_footprint),
+    Operator(name="front_end_small", define=define_front_end, schedule=schedule_decode_front_end,
+             check=check_small_front_end, workload=front_end_workload, knobs=split_stage_knobs, layout=split_layout,
+             tolerance=bf16_dot_tolerance, layout_params=DOT_LAYOUT, max_tokens=SMALL_TOKENS["front_end"],
+             sized=SPLIT_SIZED),
 )
 
 

@@ -27,19 +27,21 @@ from lookup_tvm.ops.gather.small import SPLIT_KNOBS as SMALL_SPLIT_KNOBS
 from lookup_tvm.ops.gather.torch_ops import gather_accumulate
 
 OPERATORS = (
-    Operator("gather", define_gather, schedule_gather, check_gather_kernels, gather_workload, gather_knobs,
-             split_knobs=SPLIT_KNOBS, sized=SIZED, footprint=gather_footprint),
-    Operator("gather_small", define_small_gather, schedule_small_gather, check_small_gather, gather_workload,
-             small_gather_knobs, split_knobs=SMALL_SPLIT_KNOBS, max_tokens=SMALL_TOKENS["gather"], sized=SMALL_SIZED,
-             footprint=small_gather_footprint),
-    Operator("gather_score_grad", define_score_grad, schedule_score_grad, check_gather_kernels, score_grad_workload,
-             score_grad_knobs, split_knobs=SCORE_GRAD_SPLIT_KNOBS, sized=SCORE_GRAD_SIZED),
-    Operator("gather_table_grad", define_table_grad, None, check_gather_kernels, table_grad_workload,
-             layout=table_grad_layout, layout_params=SCATTER_LAYOUT, layout_search=scatter_layout_search,
-             sized=SCATTER_SIZED, footprint=scatter_footprint),
-    Operator("gather_grad", define_gather_grad, None, check_gather_kernels, gather_grad_workload,
-             layout=table_grad_layout, layout_params=SCATTER_LAYOUT, layout_search=scatter_layout_search,
-             sized=SCATTER_SIZED, footprint=scatter_footprint),
+    Operator(name="gather", define=define_gather, schedule=schedule_gather, check=check_gather_kernels,
+             workload=gather_workload, knobs=gather_knobs, split_knobs=SPLIT_KNOBS, sized=SIZED,
+             footprint=gather_footprint),
+    Operator(name="gather_small", define=define_small_gather, schedule=schedule_small_gather, check=check_small_gather,
+             workload=gather_workload, knobs=small_gather_knobs, split_knobs=SMALL_SPLIT_KNOBS,
+             max_tokens=SMALL_TOKENS["gather"], sized=SMALL_SIZED, footprint=small_gather_footprint),
+    Operator(name="gather_score_grad", define=define_score_grad, schedule=schedule_score_grad,
+             check=check_gather_kernels, workload=score_grad_workload, knobs=score_grad_knobs,
+             split_knobs=SCORE_GRAD_SPLIT_KNOBS, sized=SCORE_GRAD_SIZED),
+    Operator(name="gather_table_grad", define=define_table_grad, schedule=None, check=check_gather_kernels,
+             workload=table_grad_workload, layout=table_grad_layout, layout_params=SCATTER_LAYOUT,
+             layout_search=scatter_layout_search, sized=SCATTER_SIZED, footprint=scatter_footprint),
+    Operator(name="gather_grad", define=define_gather_grad, schedule=None, check=check_gather_kernels,
+             workload=gather_grad_workload, layout=table_grad_layout, layout_params=SCATTER_LAYOUT,
+             layout_search=scatter_layout_search, sized=SCATTER_SIZED, footprint=scatter_footprint),
 )
 
 

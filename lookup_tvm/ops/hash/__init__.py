@@ -17,14 +17,15 @@ from lookup_tvm.ops.hash.compute import (SIZED, SMALL_SIZED, SPLIT_KNOBS, define
 from lookup_tvm.ops.hash.torch_ops import hash_codes
 
 OPERATORS = (
-    Operator("hash", define_hash, schedule_hash, check_tiled_hash, hash_workload, token_knobs,
-             split_knobs=SPLIT_KNOBS, min_tokens=SMALL_TOKENS["hash"] + 1, sized=SIZED),
-    Operator("hash_grad", define_hash_grad, schedule_hash_grad, check_tiled_hash, hash_grad_workload, token_knobs,
-             split_knobs=SPLIT_KNOBS, min_tokens=SMALL_TOKENS["hash"] + 1, sized=SIZED),
-    Operator("hash_small", define_hash, schedule_small_hash, check_small_hash, hash_workload, table_knobs,
-             max_tokens=SMALL_TOKENS["hash"], sized=SMALL_SIZED),
-    Operator("hash_grad_small", define_hash_grad, schedule_small_hash_grad, check_small_hash, hash_grad_workload,
-             table_knobs, max_tokens=SMALL_TOKENS["hash"], sized=SMALL_SIZED),
+    Operator(name="hash", define=define_hash, schedule=schedule_hash, check=check_tiled_hash, workload=hash_workload,
+             knobs=token_knobs, split_knobs=SPLIT_KNOBS, min_tokens=SMALL_TOKENS["hash"] + 1, sized=SIZED),
+    Operator(name="hash_grad", define=define_hash_grad, schedule=schedule_hash_grad, check=check_tiled_hash,
+             workload=hash_grad_workload, knobs=token_knobs, split_knobs=SPLIT_KNOBS,
+             min_tokens=SMALL_TOKENS["hash"] + 1, sized=SIZED),
+    Operator(name="hash_small", define=define_hash, schedule=schedule_small_hash, check=check_small_hash,
+             workload=hash_workload, knobs=table_knobs, max_tokens=SMALL_TOKENS["hash"], sized=SMALL_SIZED),
+    Operator(name="hash_grad_small", define=define_hash_grad, schedule=schedule_small_hash_grad, check=check_small_hash,
+             workload=hash_grad_workload, knobs=table_knobs, max_tokens=SMALL_TOKENS["hash"], sized=SMALL_SIZED),
 )
 
 
