@@ -46,10 +46,10 @@ def main(argv=None) -> int:
                    help="time every model (LookupFFN and the PyTorch baselines) under lookup_tvm.keep_freed_memory(), "
                         "glibc keeping freed memory for reuse instead of unmapping it")
     args = p.parse_args(argv)
-    from lookup_tvm.bench import crossovers, format_rows, run_all
+    from benchmarks.bench import crossovers, format_rows, run_all
     from lookup_tvm.ops.dispatch import DECODE_BENCH_TOKENS
     from lookup_tvm.cpu.host import current_probe
-    from lookup_tvm.scaling import format_scaling, plot_scaling
+    from benchmarks.scaling import format_scaling, plot_scaling
 
     given = set(argv if argv is not None else sys.argv[1:])
     if args.quick:

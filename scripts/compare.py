@@ -23,8 +23,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     import json
 
-    from lookup_tvm.bench import Row, format_rows
-    from lookup_tvm.compare import format_comparison, format_coverage, kernel_rows, load_log, plot
+    from benchmarks.bench import Row, format_rows
+    from benchmarks.compare import format_comparison, format_coverage, kernel_rows, load_log, plot
 
     print(format_coverage(args.logs, markdown=args.markdown))
     print()

@@ -31,7 +31,7 @@ def main(argv=None) -> int:
     use_threads(args.threads)
     import torch
 
-    from lookup_tvm.lm import ByteLM, generate
+    from studies.lm import ByteLM, generate
 
     saved = torch.load(args.checkpoint)
     a = saved["args"]

@@ -23,8 +23,8 @@ def main(argv=None) -> int:
     from torch import nn
 
     from lookup_tvm import LookupFFN, load_library
-    from lookup_tvm.corpus import batches, byte_splits
-    from lookup_tvm.lm import ByteLM
+    from studies.corpus import batches, byte_splits
+    from studies.lm import ByteLM
 
     saved = torch.load(args.checkpoint)
     a = saved["args"]

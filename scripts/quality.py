@@ -90,7 +90,7 @@ def study_config(args: argparse.Namespace, base):
 
 
 def train_all(tasks, variants, seeds, cfg, out: Path, diagnostics: bool) -> None:
-    from lookup_tvm.study import train_run
+    from studies.study import train_run
 
     for task in tasks:
         for seed in seeds:
@@ -102,9 +102,9 @@ def train_all(tasks, variants, seeds, cfg, out: Path, diagnostics: bool) -> None
 def pareto_main(args: argparse.Namespace) -> int:
     """The Pareto study: train (or only report with --report), or measure its cost axes (--time)."""
     from lookup_tvm.cpu.host import current_probe
-    from lookup_tvm.pareto import (MINIMAL, PARETO, QUICK_PARETO, QUICK_VARIANTS, VARIANTS, measure_costs,
+    from studies.pareto import (MINIMAL, PARETO, QUICK_PARETO, QUICK_VARIANTS, VARIANTS, measure_costs,
                                    pareto_plot, pareto_rows, pareto_table, read_costs, verdicts, write_costs)
-    from lookup_tvm.study import config_dict, load_results
+    from studies.study import config_dict, load_results
 
     cfg = study_config(args, QUICK_PARETO if args.quick else PARETO)
     out = args.out or REPO / "results" / "pareto"
@@ -147,7 +147,7 @@ def main(argv=None) -> int:
     import tempfile
 
     from lookup_tvm.cpu.host import current_probe
-    from lookup_tvm.study import (QUICK, TIMING_FILE, StudyConfig, config_dict, load_results, markdown_table, plot,
+    from studies.study import (QUICK, TIMING_FILE, StudyConfig, config_dict, load_results, markdown_table, plot,
                                   read_timing, summarize, time_steps, with_step_timing, write_timing)
 
     cfg = study_config(args, QUICK if args.quick else StudyConfig())
@@ -155,7 +155,7 @@ def main(argv=None) -> int:
     seeds = [0] if args.quick and args.seeds is None else [int(s) for s in (args.seeds or "0,1,2").split(",")]
     variants = (args.variants or ("ffn,lookup-h64" if args.quick else DEFAULT_VARIANTS)).split(",")
     if args.alternatives:
-        from lookup_tvm.study import alternative_rows, alternatives_table
+        from studies.study import alternative_rows, alternatives_table
 
         folders = sorted(p for p in args.alternatives.iterdir() if p.is_dir())
         runs = [r for folder in folders for r in load_results(folder)]

@@ -96,8 +96,8 @@ def token_stream(tokenizer, vocab: int):
     """The local text as token ids: the tokenizer's, else bytes."""
     import torch
 
-    from lookup_tvm.corpus import stdlib_text
-    from lookup_tvm.lm import MASK_TOKEN
+    from studies.corpus import stdlib_text
+    from studies.lm import MASK_TOKEN
 
     text = stdlib_text(2_000_000)
     if tokenizer is not None:
@@ -115,8 +115,8 @@ def main(argv=None) -> int:
     from tabulate import tabulate
 
     from lookup_tvm import hf
-    from lookup_tvm.corpus import batches
-    from lookup_tvm.lm import mask_tokens
+    from studies.corpus import batches
+    from studies.lm import mask_tokens
 
     model, task, tokenizer = load_model(args.model, args.set, args.distil)
     teacher = copy.deepcopy(model).eval() if args.distil else None

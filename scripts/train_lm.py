@@ -58,8 +58,8 @@ def main(argv=None) -> int:
     import torch
     from torch import nn
 
-    from lookup_tvm.corpus import batches, byte_splits
-    from lookup_tvm.lm import ByteLM
+    from studies.corpus import batches, byte_splits
+    from studies.lm import ByteLM
     from lookup_tvm.module import LookupFFN
 
     torch.manual_seed(args.seed)

@@ -14,7 +14,7 @@ from torch.distributed.fsdp import fully_shard
 from torch.distributed.tensor import DTensor
 from torch.nn.parallel import DistributedDataParallel
 
-from lookup_tvm.lm import ByteLM
+from studies.lm import ByteLM
 
 BATCH, CONTEXT = 8, 16
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from lookup_tvm.bench import Row, crossovers, format_rows, summarize
-from lookup_tvm.compare import differing_choices, format_comparison, trials_to_fraction
+from benchmarks.bench import Row, crossovers, format_rows, summarize
+from benchmarks.compare import differing_choices, format_comparison, trials_to_fraction
 from lookup_tvm.config import LayerConfig
 from lookup_tvm.timing import Samples, interleaved
 
@@ -159,7 +159,7 @@ def test_every_kernel_has_a_workload_whose_baseline_and_kernel_run():
 def test_thread_scaling_and_the_simulated_share(tmp_path):
     """Speed-up and efficiency per series from rows at 1 and 2 threads (the FFN's from the
     baselines), and a simulated 16-core run as a share of this host's own 2-thread speed-up."""
-    from lookup_tvm.scaling import format_scaling, plot_scaling, scaling_table, simulated_table
+    from benchmarks.scaling import format_scaling, plot_scaling, scaling_table, simulated_table
 
     def row(threads, ms, ffn=None, simulated=None):
         return Row("end to end", "inference (eval)", 4096, threads, ms, {"FFN fp32": ffn} if ffn else {}, {},

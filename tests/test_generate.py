@@ -1,10 +1,10 @@
-"""Decoding with a key-value cache (lookup_tvm.lm.generate) gives the logits of the full
+"""Decoding with a key-value cache (studies.lm.generate) gives the logits of the full
 forward, step by step, and refuses bad prompts clearly."""
 import pytest
 import torch
 
 from conftest import assert_close
-from lookup_tvm.lm import ByteLM, generate
+from studies.lm import ByteLM, generate
 
 
 @pytest.mark.parametrize("ffn", ["vanilla", "lookup-reference"])
@@ -26,7 +26,7 @@ def test_cached_decoding_matches_the_full_forward(ffn):
 def test_cached_logits_match_the_full_forward():
     """The last position's logits after a cached prefill and one cached step, against the full
     forward of the same bytes."""
-    from lookup_tvm.lm import forward_cached
+    from studies.lm import forward_cached
 
     torch.manual_seed(0)
     model = ByteLM(d_model=32, layers=2, heads=4, context=16, ffn="vanilla").eval()

@@ -9,7 +9,7 @@ import torch
 
 from conftest import assert_close
 from lookup_tvm import LookupFFN
-from lookup_tvm.corpus import batches, byte_splits
+from studies.corpus import batches, byte_splits
 
 transformers = pytest.importorskip("transformers")
 hf = pytest.importorskip("lookup_tvm.hf")

@@ -1,7 +1,7 @@
 """The package's layers, as a contract on every import (module level and inside functions).
 
 Data flows one way: target data < host/ISA < kit < families < config < schedule sources <
-compiled kernels < module/functional < tuning < integration, benchmarks, studies. A module may
+compiled kernels < module/functional < tuning < integration. A module may
 import its own layer or lower ones, never a higher one, and no two modules may import each
 other through any chain. Only the optional heavy dependencies below may be imported inside
 functions (so the package works without them), and only two modules import TVM.
@@ -31,15 +31,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("layer config", ("lookup_tvm.config",)),
     ("schedule sources, measuring tools", ("lookup_tvm.sources", "lookup_tvm.sources.*", "lookup_tvm.cache",
                                            "lookup_tvm.timing", "lookup_tvm.calibration", "lookup_tvm.memory",
-                                           "lookup_tvm.onednn", "lookup_tvm.corpus")),
+                                           "lookup_tvm.onednn")),
     ("compiled kernels, layer ops", ("lookup_tvm.kernels", "lookup_tvm.layer")),
     ("libraries", ("lookup_tvm.library",)),
     ("module, functional", ("lookup_tvm.module", "lookup_tvm.functional")),
     ("tuning", ("lookup_tvm.tuning", "lookup_tvm.tuning.*")),
     ("MLPs found by structure", ("lookup_tvm.mlp_structure",)),
-    ("integration, benchmarks, studies", ("lookup_tvm.integration", "lookup_tvm.lm", "lookup_tvm.compare",
-                                          "lookup_tvm.bench", "lookup_tvm.scaling", "lookup_tvm.study",
-                                          "lookup_tvm.pareto")),
+    ("integration", ("lookup_tvm.integration",)),
     ("Hugging Face", ("lookup_tvm.hf",)),
     ("the package's public names", ("lookup_tvm",)),
 ]
@@ -182,6 +180,16 @@ def test_upper_layers_reach_a_family_through_its_package_only():
     problems = [f"{module}:{line} imports {name}" for module in MODULES if not module.startswith("lookup_tvm.ops")
                 for name, line, _ in imports(module) if any(name.startswith(family + ".") for family in families)]
     assert problems == []
+
+
+def test_the_package_never_imports_the_benchmarks_or_studies():
+    """Benchmark drivers and studies live beside the package (``benchmarks/``, ``studies/``): they
+    import it, it never imports them."""
+    problems = [f"{module}:{line} imports {name}" for module in MODULES for name, line, _ in imports(module)
+                if name.split(".")[0] in ("benchmarks", "studies")]
+    assert problems == []
+    for package in ("benchmarks", "studies"):
+        assert (PACKAGE.parent / package / "__init__.py").exists()
 
 
 UPWARD_IMPORTS = [("lookup_tvm.kit.operator", "from lookup_tvm.kernels import Kernel"),

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from lookup_tvm import LookupFFN, replace_ffn
-from lookup_tvm.corpus import batches, byte_splits
+from studies.corpus import batches, byte_splits
 
 
 def test_replaces_every_ffn_of_a_transformer_encoder_and_it_learns():

@@ -1,5 +1,5 @@
 """Many cores, seen on 2 vCPUs: every kernel scheduled for 16-128-core hosts gives each core
-work, read from its scheduled TIR (lookup_tvm.kit.thread_work), not timed.
+work, read from its scheduled TIR (thread_work), not timed.
 
 Hosts: this CPU's ISA with server caches, and the table CPUs (schedule inspection only),
 at 16, 32, 64 and 128 cores; schedules: the defaults and every committed log applied to
@@ -29,7 +29,7 @@ from lookup_tvm.config import LayerConfig
 from lookup_tvm.cpu.host import SERVER_CACHES, many_core_probe, simulated_host
 from lookup_tvm.cpu.resolve import host_target, parse_target
 from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
-from lookup_tvm.kit.thread_work import thread_work
+from thread_work import thread_work
 from lookup_tvm.kit.tir import vector_lanes
 from lookup_tvm.ops.bh4.bf16_dot import LANES as DOT_LANES
 from lookup_tvm.ops import FAMILIES, operators

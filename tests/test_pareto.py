@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from conftest import REPO
-from lookup_tvm.pareto import pareto_rows, pareto_table, verdicts
-from lookup_tvm.study import Variant, build_model, ffn_flops_per_token
+from studies.pareto import pareto_rows, pareto_table, verdicts
+from studies.study import Variant, build_model, ffn_flops_per_token
 from test_scripts import run
 
 
@@ -28,7 +28,7 @@ def test_unknown_variant_names_are_refused(name):
 
 
 def test_variants_build_the_model_they_name():
-    from lookup_tvm.study import QUICK
+    from studies.study import QUICK
 
     model = build_model("lm", "ffn-48", QUICK)
     assert model.blocks[0].ffn.fc1.out_features == 48

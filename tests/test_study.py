@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from lookup_tvm.study import (LAST_EVALUATIONS, QUICK, alternative_rows, alternatives_table, build_model, config_dict,
+from studies.study import (LAST_EVALUATIONS, QUICK, alternative_rows, alternatives_table, build_model, config_dict,
                               ffn_flops_per_token, flop_matched_hidden, load_results, make_optimizer, markdown_table,
                               read_timing, set_warmup, summarize, time_steps, train_run, with_step_timing,
                               write_timing)

@@ -5,8 +5,8 @@ import torch
 from torch import nn
 
 from lookup_tvm import LookupFFN
-from lookup_tvm.corpus import batches, byte_splits
-from lookup_tvm.lm import ByteLM
+from studies.corpus import batches, byte_splits
+from studies.lm import ByteLM
 
 STEPS = 250
 MAX_MEAN_ABS_Z = 5.0

@@ -408,7 +408,7 @@ def crossovers(rows: list[Row]) -> list[str]:
 
 
 def _run_worker(args: list[str], env: dict[str, str], what: str) -> list[Row]:
-    return [Row(**r) for r in run_json_worker("lookup_tvm.bench", args, env, f"benchmark ({what})")]
+    return [Row(**r) for r in run_json_worker("benchmarks.bench", args, env, f"benchmark ({what})")]
 
 
 def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,

@@ -5,7 +5,7 @@ The quality study asks whether LookupFFN learns as well as the FFN it replaces. 
 what to deploy asks which model gives the lowest loss for a given inference cost on their CPU.
 Here a causal byte LM (:data:`PARETO`: d=512, 4 blocks) is trained with dense FFNs of several
 hidden widths and with LookupFFN at several table counts, all with the same data, steps,
-optimizer and learning rate (runs: :func:`lookup_tvm.study.train_run`, checkpointed and
+optimizer and learning rate (runs: :func:`studies.study.train_run`, checkpointed and
 resumable). The cost axes are measured on this CPU, interleaved, by :func:`measure_costs`:
 the whole model's inference latency on a 4096-token batch at 1 thread and at all cores, the
 FFN blocks' share of it, the training step and the parameter bytes. :func:`pareto_rows` then
@@ -28,7 +28,7 @@ import torch
 from tabulate import tabulate
 
 from lookup_tvm.cpu.threads import run_json_worker, worker_environment
-from lookup_tvm.study import QUICK, StudyConfig, Variant, build_model, read_measurement, time_steps
+from studies.study import QUICK, StudyConfig, Variant, build_model, read_measurement, time_steps
 from lookup_tvm.timing import ParallelismProbe, interleaved
 
 PARETO = StudyConfig(d_model=512, layers=4, heads=8, context=64, batch=16, lr=2.5e-4, steps=1500, eval_every=100,
@@ -97,7 +97,7 @@ def _in_worker(what: str, variants: list[str], cfg: StudyConfig, threads: int, r
     sleeping when idle), as the benchmarks run."""
     args = [what, "--threads", str(threads), "--rounds", str(rounds), "--variants", ",".join(variants),
             "--config", json.dumps(dataclasses.asdict(cfg))]
-    return run_json_worker("lookup_tvm.pareto", args, worker_environment(threads, OMP_WAIT_POLICY="PASSIVE"),
+    return run_json_worker("studies.pareto", args, worker_environment(threads, OMP_WAIT_POLICY="PASSIVE"),
                            f"{what[2:]} costs, {threads} thread(s)")
 
 

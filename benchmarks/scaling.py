@@ -1,4 +1,4 @@
-"""Thread scaling from benchmark rows (:mod:`lookup_tvm.bench`) measured at several thread
+"""Thread scaling from benchmark rows (:mod:`benchmarks.bench`) measured at several thread
 counts: speed-up over 1 thread and parallel efficiency (speed-up / threads) per kernel and
 end to end, the fp32 FFN's beside, and a PNG plot of speed-up against threads.
 

@@ -31,8 +31,8 @@ from tabulate import tabulate
 from torch import nn
 
 from lookup_tvm.config import LayerConfig
-from lookup_tvm.corpus import batches, byte_splits
-from lookup_tvm.lm import ByteLM, mask_tokens
+from studies.corpus import batches, byte_splits
+from studies.lm import ByteLM, mask_tokens
 from lookup_tvm.module import LookupFFN
 
 TASKS = ("lm", "mlm")
