@@ -298,7 +298,7 @@ class LookupFFN(nn.Module):
     def uses_bf16_dot(self) -> bool:
         """Whether a bfloat16 layer's BH4 kernels (the front end for inference, the stages and
         their input gradients for training) multiply bf16-rounded operands: ``bf16_dot``, chosen
-        for targets with AVX512-BF16 (one rule for all of them, :func:`lookup_tvm.ops.bh4.compute.bf16_dot_layout`)."""
+        for targets with AVX512-BF16 (one rule for all of them, :func:`lookup_tvm.ops.bh4.layout.bf16_dot_layout`)."""
         return uses_bf16_dot(self.kernels or default_kernels(), self.config)
 
     @torch.no_grad()

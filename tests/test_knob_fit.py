@@ -7,7 +7,7 @@ For every kernel of several layer shapes, by the operator's own footprint
 (:class:`lookup_tvm.kit.footprint.Footprint`): the default choice fits the CPU's vector
 registers, L1d, L2 and L3 share; every candidate of every knob fits with the other knobs'
 lightest candidates; every layout the tuner searches (hand-written kernels) fits; token
-tiles are sized from L2 (:func:`lookup_tvm.ops.bh4.compute.default_token_tile`).
+tiles are sized from L2 (:func:`lookup_tvm.ops.bh4.layout.default_token_tile`).
 Schedules, not timings.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from lookup_tvm.config import LayerConfig
 from lookup_tvm.cpu.resolve import parse_target
 from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
 from lookup_tvm.ops import operators
-from lookup_tvm.ops.bh4.compute import register_tile_tokens, register_tile_vectors
+from lookup_tvm.ops.bh4.schedule import register_tile_tokens, register_tile_vectors
 
 CPUS = ("znver3", "haswell", "znver4", "sapphirerapids", "neoverse-v2")
 CORES = (2, 16, 128)

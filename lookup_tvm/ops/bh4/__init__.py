@@ -21,10 +21,11 @@ from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SIZED, WEIGHT_GRAD_SPLIT_KN
 from lookup_tvm.ops.bh4.checks import (bf16_dot_tolerance, bh4_workload, check_bh4_kernels, check_split_stages,
                                        check_tiled_stages, fold_workload, op_samples, stage_grad_workload,
                                        weight_grad_workload)
-from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, FOLD, FOLD_TRANSPOSED, SPLIT_SIZED, TILE_LAYOUT, UNFOLD,
-                                        bf16_dot_layout, default_token_tile, define_bh4, define_bh4_projection,
-                                        define_bh4_stage, define_fold, schedule_fold, schedule_split_stages,
-                                        schedule_stages, split_layout, split_stage_knobs, stage_footprint, stage_knobs)
+from lookup_tvm.ops.bh4.compute import (FOLD, FOLD_TRANSPOSED, UNFOLD, define_bh4, define_bh4_projection,
+                                        define_bh4_stage, define_fold, schedule_fold)
+from lookup_tvm.ops.bh4.layout import DOT_LAYOUT, TILE_LAYOUT, bf16_dot_layout, default_token_tile, stage_footprint
+from lookup_tvm.ops.bh4.schedule import schedule_stages, stage_knobs
+from lookup_tvm.ops.bh4.small import SPLIT_SIZED, schedule_split_stages, split_layout, split_stage_knobs
 from lookup_tvm.ops.bh4.intrinsics import register_named as register_intrinsics
 from lookup_tvm.ops.bh4.amx import tiles_emulated
 from lookup_tvm.ops.bh4.torch_ops import (bh4, bh4_fold, bh4_projection, bh4_train, check_bh4_args, check_bias,

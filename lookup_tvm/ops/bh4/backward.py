@@ -13,8 +13,9 @@ from lookup_tvm.kit.footprint import Footprint
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, divisors, vector_lanes
 from lookup_tvm.ops.bh4.bf16_dot import bf16_bits, from_bf16_bits
-from lookup_tvm.ops.bh4.compute import (REGISTER_TILE, register_tile, schedule_pairs, tensorize_dot_matmul,
-                                        tensorize_tile_matmul, tile_knobs, weight_pairs)
+from lookup_tvm.ops.bh4.compute import weight_pairs
+from lookup_tvm.ops.bh4.schedule import (REGISTER_TILE, register_tile, schedule_pairs, tensorize_dot_matmul,
+                                         tensorize_tile_matmul, tile_knobs)
 
 
 def define_stage_grad(spec: OpSpec, batch=None):

@@ -12,8 +12,8 @@ from lookup_tvm.ops.dispatch import SMALL_TOKENS, serving_op
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
 from lookup_tvm.ops.bh4.checks import bf16_dot_tolerance
-from lookup_tvm.ops.bh4.compute import (DOT_LAYOUT, SPLIT_SIZED, bf16_dot_layout, split_layout, split_stage_knobs,
-                                        stage_footprint)
+from lookup_tvm.ops.bh4.layout import DOT_LAYOUT, bf16_dot_layout, stage_footprint
+from lookup_tvm.ops.bh4.small import SPLIT_SIZED, split_layout, split_stage_knobs
 from lookup_tvm.ops.front_end.checks import (check_large_front_end, check_small_front_end, front_end_workload,
                                              op_samples)
 from lookup_tvm.ops.front_end.compute import (define_front_end, front_end_knobs,

@@ -24,8 +24,10 @@ from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import Schedule, te, tirx
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import batch_extent, vector_lanes, widened
-from lookup_tvm.ops.bh4.compute import (REGISTER_TILE, bh4_stages, order_stage_loops, root_block_names,
-                                        schedule_pairs, split_stage_blocks, stage_block_names, tile_knobs)
+from lookup_tvm.ops.bh4.compute import bh4_stages
+from lookup_tvm.ops.bh4.schedule import (REGISTER_TILE, order_stage_loops, root_block_names, schedule_pairs,
+                                         stage_block_names, tile_knobs)
+from lookup_tvm.ops.bh4.small import split_stage_blocks
 from lookup_tvm.ops.hash.compute import code_and_score
 from lookup_tvm.spec import LAYER_NORM_EPS, MIX_INPUT, MIX_PROJECTED, STAGES
 
@@ -71,7 +73,7 @@ def define_front_end(spec: OpSpec, batch=None):
 
 
 def front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
-    """The BH4 stage knobs (:func:`lookup_tvm.ops.bh4.compute.stage_knobs`), unrolled stage loops
+    """The BH4 stage knobs (:func:`lookup_tvm.ops.bh4.schedule.stage_knobs`), unrolled stage loops
     first (README, "Kernel notes")."""
     return {"mm_order": [REGISTER_TILE, 0, 1], "cross_order": [0, 1], "unroll": [1, 0], **tile_knobs(spec)}
 
@@ -96,7 +98,7 @@ def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
 def schedule_decode_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """The front end for decode-sized calls, parallel over the work of one token so that every
     core has a share at any token count: LayerNorm one task per token; each stage split across
-    (repeat, block, column chunk) by :func:`~lookup_tvm.ops.bh4.compute.split_stage_blocks`
+    (repeat, block, column chunk) by :func:`~lookup_tvm.ops.bh4.small.split_stage_blocks`
     (the first stage's bf16 pairs made by the LayerNorm's task for its token); the residual
     mix and the hash one task per table."""
     lanes = vector_lanes(spec["b"], profile)
