@@ -2,6 +2,9 @@
 the CPU profile)."""
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 from lookup_tvm.cpu.target import CpuProfile
 from lookup_tvm.cpu.tvm_api import te
 
@@ -45,3 +48,23 @@ def divisors(extent: int, candidates: list[int]) -> list[int]:
 def batch_extent(batch):
     """A symbolic token count when ``batch`` is None, else the fixed one (for tuning)."""
     return te.var("batch") if batch is None else batch
+
+
+class Emulation:
+    """A switch for a tensor intrinsic: kernels scheduled inside ``with switch.on():`` tensorize
+    with the intrinsic's emulated form (its description's loops), so the same schedule runs on a
+    CPU without the instruction. Nested blocks are fine; true while any is open."""
+
+    def __init__(self) -> None:
+        self._depth = 0
+
+    def __bool__(self) -> bool:
+        return self._depth > 0
+
+    @contextlib.contextmanager
+    def on(self) -> Iterator[None]:
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1

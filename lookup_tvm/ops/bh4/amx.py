@@ -17,10 +17,10 @@ pairs per step). Rows are the token tile's, at most 16.
 """
 from __future__ import annotations
 
-import contextlib
 import re
 
 from lookup_tvm.cpu.tvm_api import T, TensorIntrin
+from lookup_tvm.kit.tir import Emulation
 
 ROWS = 16  # tile rows: tokens per tdpbf16ps
 ROW_BYTES = 64  # bytes per tile row
@@ -111,7 +111,7 @@ def _tile_matmul(rows: int, columns: int, pairs: int, step: int, name: str | Non
 
 
 _registered: set[str] = set()
-_emulating: list[bool] = []
+_EMULATION = Emulation()
 
 
 def tile_intrinsic(rows: int, columns: int, pairs: int, step: int) -> str:
@@ -122,7 +122,7 @@ def tile_intrinsic(rows: int, columns: int, pairs: int, step: int) -> str:
     if not (rows <= ROWS and columns % COLUMNS == 0 and columns // COLUMNS <= MAX_C_TILES
             and step <= MAX_PAIRS and pairs % step == 0):
         raise ValueError(f"no AMX tiling of {rows} rows x {columns} columns x {pairs} pairs in steps of {step}")
-    return register_tile(rows, columns, pairs, step, emulated=bool(_emulating))
+    return register_tile(rows, columns, pairs, step, emulated=bool(_EMULATION))
 
 
 NAME_PATTERN = re.compile(r"lookup_tvm_amx_r(\d+)_c(\d+)_p(\d+)_s(\d+)(_emulated)?")
@@ -141,16 +141,11 @@ def register_tile(rows: int, columns: int, pairs: int, step: int, emulated: bool
 
 def tiles_emulated() -> bool:
     """Whether kernels scheduled now tensorize with :func:`emulated_tiles`' loops."""
-    return bool(_emulating)
+    return bool(_EMULATION)
 
 
-@contextlib.contextmanager
 def emulated_tiles():
     """Kernels scheduled inside this block tensorize their tile matmuls with float32 loops
     instead of AMX: the same schedule (loops, pairs, rounding) runs on any CPU. For checking
     the AMX schedules anywhere; build such kernels into their own cache."""
-    _emulating.append(True)
-    try:
-        yield
-    finally:
-        _emulating.pop()
+    return _EMULATION.on()

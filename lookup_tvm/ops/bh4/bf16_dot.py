@@ -14,9 +14,8 @@ weights ``[..., k/2, o, 2]`` (16 output lanes of pairs, one 64-byte load).
 """
 from __future__ import annotations
 
-import contextlib
-
 from lookup_tvm.cpu.tvm_api import T, TensorIntrin, tirx
+from lookup_tvm.kit.tir import Emulation
 
 LANES = 16
 INTRINSIC = "lookup_tvm_dpbf16ps_16x2"
@@ -77,7 +76,7 @@ def _dot(implementation: bool):
 
 
 _registered: set[str] = set()
-_emulating: list[bool] = []
+_EMULATION = Emulation()
 
 
 def register_dot(name: str) -> str:
@@ -94,17 +93,12 @@ def dot_intrinsic() -> str:
     """The registered tensor intrinsic's name: ``acc[16] += widen(weight[16, 2]) . widen(pair[2])``
     (a block whose two innermost loops are 16 output lanes and one bf16 pair). Inside
     :func:`emulated_dot_products`, the intrinsic whose implementation is its description's loops."""
-    return register_dot(EMULATED if _emulating else INTRINSIC)
+    return register_dot(EMULATED if _EMULATION else INTRINSIC)
 
 
-@contextlib.contextmanager
 def emulated_dot_products():
     """Kernels scheduled inside this block tensorize their bf16 matmuls with plain float32
     loops instead of ``vdpbf16ps``: the same schedule (the same loops, pairs and rounding)
     runs, exactly, on a CPU without AVX512-BF16. For checking the ``bf16_dot`` schedules
     anywhere; build such kernels into their own cache (their names do not say emulated)."""
-    _emulating.append(True)
-    try:
-        yield
-    finally:
-        _emulating.pop()
+    return _EMULATION.on()
