@@ -186,10 +186,11 @@ def _built(target: TargetSpec, spec: OpSpec, how: dict[str, Any], scheduled: Cal
     return Kernel(spec, module["main"])
 
 
-def compile_candidate(target: TargetSpec, spec: OpSpec, choice: dict[str, int],
+def compile_candidate(target: TargetSpec, spec: OpSpec, choice: dict[str, int] | None,
                       cache_dir: Path | None = None) -> Kernel:
-    """One kernel of a full spec with one knob choice (a tuning candidate), for any target (no
-    ISA check: it may be measured elsewhere), built on its own: no kernel set around it."""
+    """One kernel of a full spec with one knob choice (a tuning candidate; None for hand-written
+    TIR, whose layout is the spec's), for any target (no ISA check: it may be measured
+    elsewhere), built on its own: no kernel set around it."""
     operator = operators()[spec.op]
     return _built(target, spec, {"choice": choice}, lambda: operator.scheduled(spec, target.profile, choice), cache_dir)
 

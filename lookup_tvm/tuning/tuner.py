@@ -48,29 +48,27 @@ class TuneOptions:
 def tune_all(options: TuneOptions, out: TextIO = sys.stdout) -> TuningLog:
     """Tune the config's kernels, skipping those already tuned to the requested budget."""
     log = TuningLog.open(options.work_dir, options.target, provenance)
-    defaults = CompiledKernels(options.target, DefaultSchedules(), check_isa=False)
     known = operators()
     kernels = [(op, p) for op, p in options.config.kernels() if not options.ops or op in options.ops]
     measurement = metaschedule.Measurement(options.rpc)
     database = metaschedule.open_database(log.directory, allow_missing=True)
     try:
         for index, (op, params) in enumerate(kernels, 1):
-            _tune_one(known[op], params, f"[{index}/{len(kernels)}]", options, log, defaults, database, measurement,
-                      out)
+            _tune_one(known[op], params, f"[{index}/{len(kernels)}]", options, log, database, measurement, out)
     finally:
         measurement.close()
     return log
 
 
 def _tune_one(operator: Operator, params: dict[str, int], position: str, options: TuneOptions, log: TuningLog,
-              defaults: CompiledKernels, database: Any, measurement: metaschedule.Measurement, out: TextIO) -> None:
+              database: Any, measurement: metaschedule.Measurement, out: TextIO) -> None:
     """Tune one kernel unless the log has it at this budget on today's definition of the kernel
     (a choice tuned on an older one is stale: tuned again); save the summary after it."""
     key = operator.kernel_key(params)
     entry = log.summary.get(key, {})
     label = f"{position} {key}"
     tokens = operator.tuning_tokens(options.tokens)
-    spec = defaults.spec(operator.name, **params)
+    spec = DefaultSchedules().layout(operator, OpSpec.make(operator.name, **params), options.target)
     func = None if operator.schedule is None else operator.tuning_func(spec, max(1, tokens // spec.token_tile))
     stale = func is not None and entry.get("choice") is not None and not database.has_workload(
         metaschedule.as_module(func))
@@ -88,9 +86,10 @@ def _tune_one(operator: Operator, params: dict[str, int], position: str, options
         return
     start = time.perf_counter()
     if operator.schedule is None:
-        result = _hand_tune(operator, spec, options, entry, label, out)
+        result = _hand_tune(operator, spec, options, tokens, entry, label, out)
     else:
-        result = _metaschedule_tune(operator, spec, func, options, log, database, measurement, entry, label, out)
+        result = _metaschedule_tune(operator, spec, func, options, tokens, log, database, measurement, entry, label,
+                                    out)
     seconds = entry.get("seconds", 0.0) + time.perf_counter() - start
     log.summary[key] = {
         "op": operator.name, "params": params, "tokens": tokens, "budget": options.trials,
@@ -99,9 +98,12 @@ def _tune_one(operator: Operator, params: dict[str, int], position: str, options
     log.save_summary()
 
 
-def _metaschedule_tune(operator: Operator, spec: OpSpec, func: Any, options: TuneOptions, log: TuningLog,
-                       database: Any, measurement: metaschedule.Measurement, entry: dict[str, Any], label: str,
-                       out: TextIO) -> dict[str, Any]:
+def _metaschedule_tune(operator: Operator, spec: OpSpec, func: Any, options: TuneOptions, tokens: int,
+                       log: TuningLog, database: Any, measurement: metaschedule.Measurement, entry: dict[str, Any],
+                       label: str, out: TextIO) -> dict[str, Any]:
+    """MetaSchedule's search of one kernel (or its whole space measured, where no larger than the
+    budget), at ``tokens`` tokens; then the best choices timed beside the default, and the first
+    that matches the reference kept."""
     done = entry.get("trials", 0)
 
     def report(trials: int, best: float) -> None:
@@ -134,10 +136,10 @@ def _metaschedule_tune(operator: Operator, spec: OpSpec, func: Any, options: Tun
     ranked = metaschedule.ranked_choices(database, operator, spec, func, options.target, VERIFY_CANDIDATES)
     searched = [result["choice"], *ranked][:RETIMED_CANDIDATES]
     if operator.max_tokens:
-        result.update(_keep_faster_cold(operator, spec, options.target, options.tokens, database, measurement,
-                                        int_high, searched))
+        result.update(_keep_faster_cold(operator, spec, options.target, tokens, database, measurement, int_high,
+                                        searched))
     elif options.rpc is None:
-        result.update(_keep_faster(operator, spec, options.target, options.tokens, searched))
+        result.update(_keep_faster(operator, spec, options.target, tokens, searched))
     default = operator.default_choice(spec, options.target.profile)
     candidates = [result["choice"], *ranked, default]
     result.update(_first_correct(operator, spec, options.target, [{"choice": c} for c in candidates], out))
@@ -195,7 +197,7 @@ def _keep_faster(operator: Operator, spec: OpSpec, target: TargetSpec, tokens: i
     if len(choices) == 1:
         return {}
     kernels = {index: compile_candidate(target, spec, knobs) for index, knobs in enumerate(choices)}
-    workload = make_workload(spec, operator.tuning_tokens(tokens))
+    workload = make_workload(spec, tokens)
     times = interleaved_medians({i: (lambda k=k: k(*workload.args)) for i, k in kernels.items()}, rounds=5)
     fastest = min(times, key=times.get)
     return {"choice": choices[fastest], "kept": "default" if fastest == 0 else "searched",
@@ -214,7 +216,7 @@ def _keep_faster_cold(operator: Operator, spec: OpSpec, target: TargetSpec, toke
     choices = _default_and_searched(operator, spec, target, searched)
     if len(choices) == 1:
         return {}
-    counts = operator.timing_tokens(operator.tuning_tokens(tokens))
+    counts = operator.timing_tokens(tokens)
     ratios, timed_at = [1.0] * len(choices), {}
     for count in counts:
         func = operator.tuning_func(spec, max(1, count // spec.token_tile))
@@ -231,10 +233,11 @@ def _keep_faster_cold(operator: Operator, spec: OpSpec, target: TargetSpec, toke
                          for count, times in timed_at.items()}}
 
 
-def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: dict[str, Any],
+def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, tokens: int, entry: dict[str, Any],
                label: str, out: TextIO) -> dict[str, Any]:
     """Measure the layout candidates of a hand-written kernel (``Operator.layout_search``)
-    directly, the default first; the layout parameters not searched keep their values."""
+    directly at ``tokens`` tokens, the default first; the layout parameters not searched keep
+    their values."""
     searched = operator.layout_search(spec, options.target.profile)
     default = {k: spec[k] for k in searched[0]}
     fixed = {k: spec[k] for k in sorted(operator.layout_params - set(default))}
@@ -242,13 +245,12 @@ def _hand_tune(operator: Operator, spec: OpSpec, options: TuneOptions, entry: di
     random.Random(options.seed).shuffle(candidates)
     candidates = [default, *candidates][: options.trials]
     measured = {json_key(m["layout"]): m for m in entry.get("measurements", [])}
-    kernels = CompiledKernels(options.target, DefaultSchedules(), check_isa=False)
     for layout in candidates:
         if json_key(layout) in measured:
             continue
         full = spec.with_params(**layout)
-        kernel = kernels.compile(full)
-        workload = make_workload(full, operator.tuning_tokens(options.tokens))
+        kernel = compile_candidate(options.target, full, None)
+        workload = make_workload(full, tokens)
         seconds = interleaved_medians({"k": lambda: kernel(*workload.args)}, rounds=3, warmup=1)["k"]
         measured[json_key(layout)] = {"layout": layout, "ms": seconds * 1e3}
         best = min(m["ms"] for m in measured.values())
