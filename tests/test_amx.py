@@ -70,7 +70,7 @@ def test_the_amx_path_is_off_by_default(monkeypatch, tmp_path):
 
 
 def test_tiles_only_for_bf16_layers_and_not_for_decode_calls(amx_on, tmp_path):
-    """float32 layers and the decode front end (one-token tiles) keep their kernels; AMX kernels
+    """float32 layers and the small front end (one-token tiles) keep their kernels; AMX kernels
     take 16-token tiles and the tile knobs."""
     from lookup_tvm.kernels import CompiledKernels
 

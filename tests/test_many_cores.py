@@ -7,11 +7,11 @@ its own target with that many cores (sized knobs re-sized). Token counts:
 - 4096 and 65536 (batches): every kernel but the decode ones, every thread busy, parallel
   efficiency >= 0.9;
 - 1, 17 and 64 (decode): the gather a decode call runs gives every thread work (tables split
-  into groups where the columns are too few); the decode front end gives every thread work up
+  into groups where the columns are too few); the small front end gives every thread work up
   to its tasks per stage (repeats x blocks x output vectors: 128 at d=512 with AVX2, 64 with
   AVX-512; 16-lane vectors in its bf16_dot variant);
 - 1 and 17 (a training step that small, frozen tables too): every kernel that serves such calls
-  gives every thread work: the split stages and hashes up to their tasks per token (their
+  gives every thread work: the small stages and hashes up to their tasks per token (their
   token-tiled kernels, ``min_tokens`` 65, are not called there), the large-batch gather a core
   each of its column chunks (COLUMN_CHUNKS: at least 2 cache lines each, 16 at d_out=512).
 """
@@ -97,7 +97,7 @@ def test_every_core_gets_work(name, target, source):
 
 
 def _front_end_tasks(spec, target, tokens: int = 1) -> int:
-    """The tasks a decode front end or a split stage offers: one per repeat, block and output
+    """The tasks a small front end or a small stage offers: one per repeat, block and output
     vector of a stage (16 lanes with bf16_dot: one vdpbf16ps; the input gradient of a shared
     input has one repeat)."""
     lanes = DOT_LANES if spec.bf16_dot else vector_lanes(spec["b"], target.profile)
@@ -172,7 +172,7 @@ COLUMN_CHUNKS = {"gather": lambda spec: spec["d_out"] // 32}  # chunks of at lea
 
 def _tasks_per_token(spec, target) -> int:
     """The tasks a small-batch kernel offers at one token: the decode gather one per core or
-    more, the split hashes one per table, the split stages (and the decode front end) one per
+    more, the small hashes one per table, the small stages (and the small front end) one per
     repeat, block and output vector of a stage (:func:`_front_end_tasks`)."""
     if spec.op.startswith("gather"):
         return target.profile.cores

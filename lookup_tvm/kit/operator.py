@@ -136,7 +136,7 @@ class Operator:
     lists each schedule knob's candidates, sized from the CPU profile, the default first;
     ``schedule(sch, spec, profile, choice)`` applies one choice in place. The default schedule
     is the first candidate of every knob; the MetaSchedule search space samples the same
-    knobs, the ``split_knobs`` (which only size a split) inside one design space per
+    knobs, the ``sampled_knobs`` (which only size a split) inside one design space per
     combination of the others. ``schedule`` is None for hand-written TIR, whose knobs are
     layout parameters: ``layout_search(spec, profile)`` lists the candidates of those the tuner
     measures directly. ``layout(spec, profile)`` adds the layout
@@ -148,7 +148,7 @@ class Operator:
     which ``tolerance(spec)`` bounds. ``workload(spec, tokens)`` gives the benchmark inputs,
     the PyTorch baseline and the FLOP and byte counts (:class:`lookup_tvm.kit.workload.Workload`).
     ``max_tokens``: the largest token count a call of a small-batch kernel gets on up to 16 cores
-    (its family runs another kernel of the same operator above it; the split kernels serve up to 4
+    (its family runs another kernel of the same operator above it; the small kernels serve up to 4
     tokens per core on more, :mod:`lookup_tvm.ops.dispatch`), or None; ``min_tokens``:
     the smallest (below it the family runs its small-batch kernel), or None. ``sized``: the knobs and layout parameters
     sized from the target's cores and caches; a choice tuned on another core count or cache
@@ -166,7 +166,7 @@ class Operator:
     knobs: Callable[[OpSpec, CpuProfile], Knobs] = no_knobs
     layout: Callable[[OpSpec, CpuProfile], OpSpec] = fixed_layout
     tolerance: Callable[[OpSpec], float] = float32_tolerance
-    split_knobs: frozenset[str] = frozenset()
+    sampled_knobs: frozenset[str] = frozenset()
     layout_params: frozenset[str] = frozenset()
     layout_search: Callable[[OpSpec, CpuProfile], list[dict[str, int]]] | None = None
     max_tokens: int | None = None

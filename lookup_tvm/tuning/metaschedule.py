@@ -109,7 +109,7 @@ def knob_space(operator: Operator, spec: OpSpec, target: TargetSpec) -> Callable
     inside each, the split knobs are sampled. Every knob is recorded as an annotation of the
     root block, so a record's trace says which choice it measured."""
     knobs = operator.knobs(spec, target.profile)
-    structural = [name for name in knobs if name not in operator.split_knobs]
+    structural = [name for name in knobs if name not in operator.sampled_knobs]
 
     def space(sch: Schedule) -> list[Schedule]:
         spaces = []
@@ -117,7 +117,7 @@ def knob_space(operator: Operator, spec: OpSpec, target: TargetSpec) -> Callable
             variant = sch.copy()
             choice: dict[str, Any] = dict(zip(structural, values))
             for name in knobs:
-                if name in operator.split_knobs:
+                if name in operator.sampled_knobs:
                     candidates = knobs[name]
                     choice[name] = variant.sample_categorical(candidates, [1.0 / len(candidates)] * len(candidates))
             operator.schedule(variant, spec, target.profile, choice)

@@ -14,18 +14,18 @@ from __future__ import annotations
 from lookup_tvm.ops.dispatch import SMALL_TOKENS
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
-from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SIZED, WEIGHT_GRAD_SPLIT_KNOBS, define_stage_grad,
+from lookup_tvm.ops.bh4.backward import (WEIGHT_GRAD_SIZED, WEIGHT_GRAD_SAMPLED_KNOBS, define_stage_grad,
                                          define_weight_grad, schedule_stage_grad, schedule_weight_grad,
                                          stage_grad_knobs, weight_grad_footprint, weight_grad_knobs,
                                          weight_grad_layout)
-from lookup_tvm.ops.bh4.checks import (bf16_dot_tolerance, bh4_workload, check_bh4_kernels, check_split_stages,
+from lookup_tvm.ops.bh4.checks import (bf16_dot_tolerance, bh4_workload, check_bh4_kernels, check_small_stages,
                                        check_tiled_stages, fold_workload, op_samples, stage_grad_workload,
                                        weight_grad_workload)
 from lookup_tvm.ops.bh4.compute import (FOLD, FOLD_TRANSPOSED, UNFOLD, define_bh4, define_bh4_projection,
                                         define_bh4_stage, define_fold, schedule_fold)
 from lookup_tvm.ops.bh4.layout import DOT_LAYOUT, TILE_LAYOUT, bf16_dot_layout, default_token_tile, stage_footprint
 from lookup_tvm.ops.bh4.schedule import schedule_stages, stage_knobs
-from lookup_tvm.ops.bh4.small import SPLIT_SIZED, schedule_split_stages, split_layout, split_stage_knobs
+from lookup_tvm.ops.bh4.small import SMALL_STAGE_SIZED, schedule_small_stages, small_layout, small_stage_knobs
 from lookup_tvm.ops.bh4.intrinsics import register_named as register_intrinsics
 from lookup_tvm.ops.bh4.amx import tiles_emulated
 from lookup_tvm.ops.bh4.torch_ops import (bh4, bh4_fold, bh4_projection, bh4_train, check_bh4_args, check_bias,
@@ -49,15 +49,15 @@ OPERATORS = (
              workload=stage_grad_workload, knobs=stage_grad_knobs, layout=bf16_dot_layout,
              tolerance=bf16_dot_tolerance, layout_params=DOT_LAYOUT, min_tokens=STAGE_SMALL + 1,
              footprint=stage_footprint),
-    Operator(name="bh4_stage_small", define=define_bh4_stage, schedule=schedule_split_stages, check=check_split_stages,
-             workload=bh4_workload, knobs=split_stage_knobs, layout=split_layout, tolerance=bf16_dot_tolerance,
-             layout_params=DOT_LAYOUT, max_tokens=STAGE_SMALL, sized=SPLIT_SIZED),
-    Operator(name="bh4_stage_grad_small", define=define_stage_grad, schedule=schedule_split_stages,
-             check=check_split_stages, workload=stage_grad_workload, knobs=split_stage_knobs, layout=split_layout,
-             tolerance=bf16_dot_tolerance, layout_params=DOT_LAYOUT, max_tokens=STAGE_SMALL, sized=SPLIT_SIZED),
+    Operator(name="bh4_stage_small", define=define_bh4_stage, schedule=schedule_small_stages, check=check_small_stages,
+             workload=bh4_workload, knobs=small_stage_knobs, layout=small_layout, tolerance=bf16_dot_tolerance,
+             layout_params=DOT_LAYOUT, max_tokens=STAGE_SMALL, sized=SMALL_STAGE_SIZED),
+    Operator(name="bh4_stage_grad_small", define=define_stage_grad, schedule=schedule_small_stages,
+             check=check_small_stages, workload=stage_grad_workload, knobs=small_stage_knobs, layout=small_layout,
+             tolerance=bf16_dot_tolerance, layout_params=DOT_LAYOUT, max_tokens=STAGE_SMALL, sized=SMALL_STAGE_SIZED),
     Operator(name="bh4_weight_grad", define=define_weight_grad, schedule=schedule_weight_grad, check=check_bh4_kernels,
              workload=weight_grad_workload, knobs=weight_grad_knobs, layout=weight_grad_layout,
-             split_knobs=WEIGHT_GRAD_SPLIT_KNOBS, layout_params=TILE_LAYOUT, sized=WEIGHT_GRAD_SIZED,
+             sampled_knobs=WEIGHT_GRAD_SAMPLED_KNOBS, layout_params=TILE_LAYOUT, sized=WEIGHT_GRAD_SIZED,
              footprint=weight_grad_footprint),
 )
 

@@ -148,7 +148,7 @@ def weight_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
             "tile_vectors": vectors}
 
 
-WEIGHT_GRAD_SPLIT_KNOBS = frozenset({"chunks", "tile_rows", "tile_vectors"})
+WEIGHT_GRAD_SAMPLED_KNOBS = frozenset({"chunks", "tile_rows", "tile_vectors"})
 WEIGHT_GRAD_SIZED = frozenset({"chunks"})  # from the core count
 
 

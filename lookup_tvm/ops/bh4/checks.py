@@ -75,13 +75,13 @@ def check_bh4_kernels(kernels, spec: OpSpec, tokens: int) -> float:
 
 
 def check_tiled_stages(kernels, spec: OpSpec, tokens: int) -> float:
-    """:func:`check_bh4_kernels` at more tokens than the split kernels take on the kernels'
+    """:func:`check_bh4_kernels` at more tokens than the small kernels take on the kernels'
     target (:func:`~lookup_tvm.ops.dispatch.small_limit`), so that the token-tiled kernels run."""
     return check_bh4_kernels(kernels, spec, max(tokens, small_limit("bh4_stage", kernels.target.profile.cores) + 1))
 
 
-def check_split_stages(kernels, spec: OpSpec, tokens: int) -> float:
-    """:func:`check_bh4_kernels` at up to ``SPLIT_TOKENS`` tokens (calls the split stage kernels
+def check_small_stages(kernels, spec: OpSpec, tokens: int) -> float:
+    """:func:`check_bh4_kernels` at up to the small kernels' most tokens (calls the small stage kernels
     serve on any core count: the training stages and the inference BH4 and projection)."""
     return check_bh4_kernels(kernels, spec, min(tokens, SMALL_TOKENS["bh4_stage"]))
 

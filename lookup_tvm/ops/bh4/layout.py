@@ -22,7 +22,7 @@ def bf16_dot_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
     ``bf16_dot``: 1 where the target has AVX512-BF16 dot products and the blocks hold whole
     16-lane vectors (elsewhere the variant computes in float32); with them, ``amx=1`` and tiles
     of :data:`~lookup_tvm.ops.bh4.amx.ROWS` tokens where the profile allows AMX tiles (only
-    kernels not yet tiled: the decode front end's one-token tiles keep the dot products)."""
+    kernels not yet tiled: the small front end's one-token tiles keep the dot products)."""
     usable = spec.bf16 and profile.bf16_dot_products and spec["b"] % DOT_LANES == 0
     tiles = spec.get("amx", int(usable and profile.amx_tiles and not spec.tiled))
     if tiles and not spec.tiled:

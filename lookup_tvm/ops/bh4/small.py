@@ -1,7 +1,7 @@
 """The BH4 stages for small batches (decode): every stage block one task per repeat x block x
 column chunk, the tokens inside each task, so that every core has work at one token (the inference
 BH4 and projection run these through the training forward, and the small front end shares
-:func:`split_stage_blocks`)."""
+:func:`small_stage_blocks`)."""
 from __future__ import annotations
 
 from lookup_tvm.cpu.target import CpuProfile
@@ -15,19 +15,19 @@ from lookup_tvm.ops.bh4.schedule import root_block_names
 
 
 
-SPLIT_SIZED = frozenset({"column_vectors"})  # the split stages' knob sized from the core count
+SMALL_STAGE_SIZED = frozenset({"column_vectors"})  # the small stages' knob sized from the core count
 
 
-def split_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
-    """Kernels with split stages (:func:`split_stage_blocks`): tiles of one token (no tile padded
+def small_layout(spec: OpSpec, profile: CpuProfile) -> OpSpec:
+    """Kernels with small stages (:func:`small_stage_blocks`): tiles of one token (no tile padded
     with zero tokens), and ``bf16_dot`` as the token-tiled kernels choose it (never AMX tiles)."""
     if not spec.tiled:
         spec = spec.with_params(token_tile=1)
     return bf16_dot_layout(spec, profile)
 
 
-def split_stage_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
-    """``column_vectors``: output vectors per task of a split stage (the tasks are repeats x
+def small_stage_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
+    """``column_vectors``: output vectors per task of a small stage (the tasks are repeats x
     blocks x column chunks); the widest chunk that still gives every core a task, then the
     others. A vector is 16 lanes with ``bf16_dot`` (one ``vdpbf16ps``)."""
     lanes = DOT_LANES if spec.bf16_dot else vector_lanes(spec["b"], profile)
@@ -38,7 +38,7 @@ def split_stage_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     return {"column_vectors": [default] + [v for v in widths if v != default]}
 
 
-def split_stage_blocks(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice, producer_task=None):
+def small_stage_blocks(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice, producer_task=None):
     """Stages for small batches (one-token tiles), parallel over the work of one token so that
     every core has a share at any token count: each block matmul, cross transform or gradient
     block one task per (repeat, block, column chunk of ``column_vectors`` vectors) with the
@@ -79,14 +79,14 @@ def split_stage_blocks(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
     return producer_task
 
 
-def schedule_split_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
+def schedule_small_stages(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """The stage kernels for small batches (``bh4_stage_small``, ``bh4_stage_grad_small``): every
-    block split across (repeat, block, column chunk), :func:`split_stage_blocks`."""
-    split_stage_blocks(sch, spec, profile, choice)
+    block split across (repeat, block, column chunk), :func:`small_stage_blocks`."""
+    small_stage_blocks(sch, spec, profile, choice)
 
 
 def _dot_columns(sch: Schedule, block, column_vectors: int):
-    """A split stage's block matmul on bf16 pairs, one task per (repeat, block, column chunk)
+    """A small stage's block matmul on bf16 pairs, one task per (repeat, block, column chunk)
     with the tokens inside; per token the pairs loop runs outside the chunk's 16-lane output
     vectors (unrolled, their accumulators in registers), each a ``vdpbf16ps``. -> the task loop."""
     token, tile, rr, n, column, *reductions, pair, lane_pair = sch.get_loops(block)

@@ -13,7 +13,7 @@ from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
 from lookup_tvm.ops.bh4.checks import bf16_dot_tolerance
 from lookup_tvm.ops.bh4.layout import DOT_LAYOUT, bf16_dot_layout, stage_footprint
-from lookup_tvm.ops.bh4.small import SPLIT_SIZED, split_layout, split_stage_knobs
+from lookup_tvm.ops.bh4.small import SMALL_STAGE_SIZED, small_layout, small_stage_knobs
 from lookup_tvm.ops.front_end.checks import (check_large_front_end, check_small_front_end, front_end_workload,
                                              op_samples)
 from lookup_tvm.ops.front_end.compute import (define_front_end, front_end_knobs,
@@ -26,9 +26,9 @@ OPERATORS = (
              tolerance=bf16_dot_tolerance, layout_params=DOT_LAYOUT, min_tokens=SMALL_TOKENS["front_end"] + 1,
              footprint=stage_footprint),
     Operator(name="front_end_small", define=define_front_end, schedule=schedule_decode_front_end,
-             check=check_small_front_end, workload=front_end_workload, knobs=split_stage_knobs, layout=split_layout,
+             check=check_small_front_end, workload=front_end_workload, knobs=small_stage_knobs, layout=small_layout,
              tolerance=bf16_dot_tolerance, layout_params=DOT_LAYOUT, max_tokens=SMALL_TOKENS["front_end"],
-             sized=SPLIT_SIZED),
+             sized=SMALL_STAGE_SIZED),
 )
 
 

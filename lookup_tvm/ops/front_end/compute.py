@@ -27,7 +27,7 @@ from lookup_tvm.kit.tir import batch_extent, vector_lanes, widened
 from lookup_tvm.ops.bh4.compute import bh4_stages
 from lookup_tvm.ops.bh4.schedule import (REGISTER_TILE, order_stage_loops, root_block_names, schedule_pairs,
                                          stage_block_names, tile_knobs)
-from lookup_tvm.ops.bh4.small import split_stage_blocks
+from lookup_tvm.ops.bh4.small import small_stage_blocks
 from lookup_tvm.ops.hash.compute import code_and_score
 from lookup_tvm.spec import LAYER_NORM_EPS, MIX_INPUT, MIX_PROJECTED, STAGES
 
@@ -98,7 +98,7 @@ def schedule_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice:
 def schedule_decode_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Choice) -> None:
     """The front end for decode-sized calls, parallel over the work of one token so that every
     core has a share at any token count: LayerNorm one task per token; each stage split across
-    (repeat, block, column chunk) by :func:`~lookup_tvm.ops.bh4.small.split_stage_blocks`
+    (repeat, block, column chunk) by :func:`~lookup_tvm.ops.bh4.small.small_stage_blocks`
     (the first stage's bf16 pairs made by the LayerNorm's task for its token); the residual
     mix and the hash one task per table."""
     lanes = vector_lanes(spec["b"], profile)
@@ -109,7 +109,7 @@ def schedule_decode_front_end(sch: Schedule, spec: OpSpec, profile: CpuProfile, 
         sch.compute_at(sch.get_sblock(name), tokens, preserve_unit_loops=True)
     _, ln_lanes = sch.split(sch.get_loops(ln)[-1], [None, lanes])
     sch.vectorize(ln_lanes)
-    split_stage_blocks(sch, spec, profile, choice, tokens)
+    small_stage_blocks(sch, spec, profile, choice, tokens)
     token, tile, table = sch.get_loops(sch.get_sblock("hash_v0"))
     sch.reorder(table, token, tile)
     sch.parallel(table)

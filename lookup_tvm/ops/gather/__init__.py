@@ -12,30 +12,30 @@ from __future__ import annotations
 from lookup_tvm.ops.dispatch import SMALL_TOKENS, serving_op
 from lookup_tvm.kit.family import Family
 from lookup_tvm.kit.operator import Operator, storage_variant
-from lookup_tvm.ops.gather.backward import (SCATTER_LAYOUT, SCATTER_SIZED, SCORE_GRAD_SIZED, SCORE_GRAD_SPLIT_KNOBS,
+from lookup_tvm.ops.gather.backward import (SCATTER_LAYOUT, SCATTER_SIZED, SCORE_GRAD_SIZED, SCORE_GRAD_SAMPLED_KNOBS,
                                             define_gather_grad, define_score_grad, define_table_grad,
                                             scatter_footprint, scatter_layout_search, schedule_score_grad,
                                             score_grad_knobs, table_grad_layout)
 from lookup_tvm.ops.gather.checks import (check_gather_kernels, check_small_gather, gather_grad_workload,
                                           gather_workload, op_samples, score_grad_workload, table_grad_workload)
-from lookup_tvm.ops.gather.compute import (SIZED, SPLIT_KNOBS, define_gather, gather_footprint, gather_knobs,
+from lookup_tvm.ops.gather.compute import (SIZED, SAMPLED_KNOBS, define_gather, gather_footprint, gather_knobs,
                                            schedule_gather)
 from lookup_tvm.ops.gather.small import (define_small_gather, schedule_small_gather,
                                          small_gather_footprint, small_gather_knobs)
 from lookup_tvm.ops.gather.small import SIZED as SMALL_SIZED
-from lookup_tvm.ops.gather.small import SPLIT_KNOBS as SMALL_SPLIT_KNOBS
+from lookup_tvm.ops.gather.small import SAMPLED_KNOBS as SMALL_SAMPLED_KNOBS
 from lookup_tvm.ops.gather.torch_ops import gather_accumulate
 
 OPERATORS = (
     Operator(name="gather", define=define_gather, schedule=schedule_gather, check=check_gather_kernels,
-             workload=gather_workload, knobs=gather_knobs, split_knobs=SPLIT_KNOBS, sized=SIZED,
+             workload=gather_workload, knobs=gather_knobs, sampled_knobs=SAMPLED_KNOBS, sized=SIZED,
              footprint=gather_footprint),
     Operator(name="gather_small", define=define_small_gather, schedule=schedule_small_gather, check=check_small_gather,
-             workload=gather_workload, knobs=small_gather_knobs, split_knobs=SMALL_SPLIT_KNOBS,
+             workload=gather_workload, knobs=small_gather_knobs, sampled_knobs=SMALL_SAMPLED_KNOBS,
              max_tokens=SMALL_TOKENS["gather"], sized=SMALL_SIZED, footprint=small_gather_footprint),
     Operator(name="gather_score_grad", define=define_score_grad, schedule=schedule_score_grad,
              check=check_gather_kernels, workload=score_grad_workload, knobs=score_grad_knobs,
-             split_knobs=SCORE_GRAD_SPLIT_KNOBS, sized=SCORE_GRAD_SIZED),
+             sampled_knobs=SCORE_GRAD_SAMPLED_KNOBS, sized=SCORE_GRAD_SIZED),
     Operator(name="gather_table_grad", define=define_table_grad, schedule=None, check=check_gather_kernels,
              workload=table_grad_workload, layout=table_grad_layout, layout_params=SCATTER_LAYOUT,
              layout_search=scatter_layout_search, sized=SCATTER_SIZED, footprint=scatter_footprint),

@@ -32,7 +32,7 @@ def score_grad_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
             "lanes": [vector_lanes(spec["d_out"], profile), 1]}
 
 
-SCORE_GRAD_SPLIT_KNOBS = frozenset({"tokens"})
+SCORE_GRAD_SAMPLED_KNOBS = frozenset({"tokens"})
 SCORE_GRAD_SIZED = frozenset({"tokens"})  # candidates from the core count
 SCATTER_SIZED = frozenset({"token_block", "table_block"})  # from L1d and the core count
 SCATTER_LAYOUT = frozenset({"lanes", "token_block", "table_block"})  # the scatter-adds' layout parameters

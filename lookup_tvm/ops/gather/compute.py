@@ -88,7 +88,7 @@ def gather_footprint(spec: OpSpec, profile: CpuProfile, choice: Choice) -> Footp
     return Footprint(registers=registers, l2=slice_bytes, l3=choice["l3_tokens"] * choice["cols"] * 4)
 
 
-SPLIT_KNOBS = frozenset({"tables", "tokens", "register_vectors", "l3_tokens"})  # cols: structural (the task count)
+SAMPLED_KNOBS = frozenset({"tables", "tokens", "register_vectors", "l3_tokens"})  # cols: structural (the task count)
 SIZED = frozenset({"cols", "register_vectors", "tables", "l3_tokens"})  # from the cores, L2 and the L3 share
 
 

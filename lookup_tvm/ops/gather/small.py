@@ -17,7 +17,7 @@ from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import divisors, vector_lanes
 from lookup_tvm.ops.gather.compute import define_gather
 
-SPLIT_KNOBS = frozenset({"cols", "register_vectors"})
+SAMPLED_KNOBS = frozenset({"cols", "register_vectors"})
 SIZED = frozenset({"cols", "register_vectors", "table_groups"})  # from the core count
 
 

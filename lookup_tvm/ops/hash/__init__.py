@@ -11,16 +11,16 @@ from lookup_tvm.kit.operator import Operator
 from lookup_tvm.ops.dispatch import SMALL_TOKENS, serving_op
 from lookup_tvm.ops.hash.checks import (check_small_hash, check_tiled_hash, hash_grad_workload, hash_workload,
                                         op_samples)
-from lookup_tvm.ops.hash.compute import (SIZED, SMALL_SIZED, SPLIT_KNOBS, define_hash, define_hash_grad,
+from lookup_tvm.ops.hash.compute import (SIZED, SMALL_SIZED, SAMPLED_KNOBS, define_hash, define_hash_grad,
                                          schedule_hash, schedule_hash_grad, schedule_small_hash,
                                          schedule_small_hash_grad, table_knobs, token_knobs)
 from lookup_tvm.ops.hash.torch_ops import hash_codes
 
 OPERATORS = (
     Operator(name="hash", define=define_hash, schedule=schedule_hash, check=check_tiled_hash, workload=hash_workload,
-             knobs=token_knobs, split_knobs=SPLIT_KNOBS, min_tokens=SMALL_TOKENS["hash"] + 1, sized=SIZED),
+             knobs=token_knobs, sampled_knobs=SAMPLED_KNOBS, min_tokens=SMALL_TOKENS["hash"] + 1, sized=SIZED),
     Operator(name="hash_grad", define=define_hash_grad, schedule=schedule_hash_grad, check=check_tiled_hash,
-             workload=hash_grad_workload, knobs=token_knobs, split_knobs=SPLIT_KNOBS,
+             workload=hash_grad_workload, knobs=token_knobs, sampled_knobs=SAMPLED_KNOBS,
              min_tokens=SMALL_TOKENS["hash"] + 1, sized=SIZED),
     Operator(name="hash_small", define=define_hash, schedule=schedule_small_hash, check=check_small_hash,
              workload=hash_workload, knobs=table_knobs, max_tokens=SMALL_TOKENS["hash"], sized=SMALL_SIZED),

@@ -72,7 +72,7 @@ def token_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     return {"tokens": tiles_for_every_core([16, 4, 64, 256], profile.cores)}
 
 
-SPLIT_KNOBS = frozenset({"tokens"})
+SAMPLED_KNOBS = frozenset({"tokens"})
 SIZED = frozenset({"tokens"})  # candidates from the core count
 
 
