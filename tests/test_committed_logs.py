@@ -58,6 +58,15 @@ def test_a_log_naming_an_unregistered_intrinsic_opens_in_a_fresh_process(tmp_pat
     """)
     assert done.returncode == 0, done.stderr[-2000:]
     assert int(done.stdout.split()[-1]) > 0
+    directory = with_intrinsic[0]
+    done = run_python(f"""
+        import lookup_tvm.tuning  # registers our intrinsics: TVM's own JSONDatabase then opens the log too
+        from tvm.s_tir.meta_schedule.database import JSONDatabase
+        print(len(JSONDatabase({str(directory / "database_workload.json")!r},
+                               {str(directory / "database_tuning_record.json")!r})))
+    """)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) > 0
 
 
 def test_a_record_that_does_not_replay_is_named_with_its_log_and_kernel(tmp_path):

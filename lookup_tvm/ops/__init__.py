@@ -42,6 +42,12 @@ def register_intrinsics(text: str) -> list[str]:
     return bh4.register_intrinsics(text)
 
 
+def register_known_intrinsics() -> list[str]:
+    """Register the tensor intrinsics our default schedules can name (see
+    :func:`lookup_tvm.ops.bh4.intrinsics.register_known`); their names."""
+    return bh4.register_known_intrinsics()
+
+
 def make_workload(spec: OpSpec, tokens: int) -> Workload:
     """Benchmark inputs for one kernel at ``tokens`` tokens and its PyTorch counterpart."""
     return operator(spec.op).workload(spec, tokens)

@@ -26,6 +26,7 @@ from lookup_tvm.ops.bh4.compute import (FOLD, FOLD_TRANSPOSED, UNFOLD, define_bh
 from lookup_tvm.ops.bh4.layout import DOT_LAYOUT, TILE_LAYOUT, bf16_dot_layout, default_token_tile, stage_footprint
 from lookup_tvm.ops.bh4.schedule import schedule_stages, stage_knobs
 from lookup_tvm.ops.bh4.small import SMALL_STAGE_SIZED, schedule_small_stages, small_layout, small_stage_knobs
+from lookup_tvm.ops.bh4.intrinsics import register_known as register_known_intrinsics
 from lookup_tvm.ops.bh4.intrinsics import register_named as register_intrinsics
 from lookup_tvm.ops.bh4.amx import tiles_emulated
 from lookup_tvm.ops.bh4.torch_ops import (bh4, bh4_fold, bh4_projection, bh4_train, check_bh4_args, check_bias,
@@ -105,4 +106,4 @@ def _backward(config):
 FAMILY = Family("bh4", OPERATORS, op_samples, _kernels, _inference, _forward, _backward)
 
 __all__ = ["FAMILY", "OPERATORS", "bh4", "bh4_fold", "bh4_projection", "bh4_train", "check_bh4_args", "check_bias",
-           "hadamard_matrix", "register_intrinsics", "tiles_emulated"]
+           "hadamard_matrix", "register_intrinsics", "register_known_intrinsics", "tiles_emulated"]
