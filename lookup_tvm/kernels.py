@@ -107,9 +107,9 @@ class CompiledKernels:
         recorded choice never verified on its own CPU is checked against the reference first
         (:meth:`_verify`), where this host runs the code."""
         operator, shape = self._operators[op], OpSpec.make(op, **params)
-        unverified = getattr(self.source, "unverified", None)
-        if self.runs_here and unverified is not None and unverified(operator, shape) is not None:
-            self._verify(operator, shape, unverified(operator, shape))
+        entry = self.source.unverified(operator, shape) if self.runs_here else None
+        if entry is not None:
+            self._verify(operator, shape, entry)
         return self.source.layout(operator, shape, self.target)
 
     def _verify(self, operator: Any, shape: OpSpec, entry: dict[str, Any]) -> None:
@@ -119,9 +119,8 @@ class CompiledKernels:
         schedule, with a warning."""
         key = operator.kernel_key(dict(shape.params))
         recorded = {k: entry.get(k) for k in ("choice", "layout")}
-        name = cache.cache_key({"kernel": key, **recorded, "target": dict(self.target.attrs),
-                                "profile": self.target.profile.to_json(), "tvm": TVM_VERSION, "ops": _source_digest()})
-        marker = (self.cache_dir or cache.cache_root()) / self.target.key / f"verified-{key}-{name}.json"
+        name = f"verified-{key}-{_code_key(self.target, shape, recorded)}.json"
+        marker = (self.cache_dir or cache.cache_root()) / self.target.key / name
         result = cache.read_json(marker)
         if result is None:
             candidate = CompiledKernels(self.target, ChosenSchedules({key: {**recorded, "verified": True}},
@@ -175,13 +174,19 @@ class CompiledKernels:
                       self.cache_dir)
 
 
+def _code_key(target: TargetSpec, spec: OpSpec, how: dict[str, Any]) -> str:
+    """A hash of everything that changes a kernel's code: its spec, the target and its profile,
+    TVM's version, the operator definitions, and ``how`` it is scheduled (source or choice)."""
+    return cache.cache_key({"spec": spec.to_json(), "target": dict(target.attrs), "profile": target.profile.to_json(),
+                            "tvm": TVM_VERSION, "ops": _source_digest(), **how})
+
+
 def _built(target: TargetSpec, spec: OpSpec, how: dict[str, Any], scheduled: Callable[[], PrimFunc],
            cache_dir: Path | None) -> Kernel:
     """A kernel from the on-disk cache, built from ``scheduled()`` when missing; ``how`` (the
     schedule source or the choice) and everything else that changes the code key it."""
-    key = cache.cache_key({"spec": spec.to_json(), "target": dict(target.attrs), "profile": target.profile.to_json(),
-                           "tvm": TVM_VERSION, "ops": _source_digest(), **how})
-    module = cache.get_or_build((cache_dir or cache.cache_root()) / target.key, f"{spec.name}-{key}",
+    module = cache.get_or_build((cache_dir or cache.cache_root()) / target.key,
+                                f"{spec.name}-{_code_key(target, spec, how)}",
                                 export=lambda path: build(scheduled(), target).export_library(path), load=load_module)
     return Kernel(spec, module["main"])
 

@@ -43,6 +43,10 @@ class DefaultSchedules:
     def choice(self, operator: Operator, spec: OpSpec, target: TargetSpec) -> Choice:
         return operator.default_choice(spec, target.profile)
 
+    def unverified(self, operator: Operator, spec: OpSpec) -> Mapping[str, Any] | None:
+        """The recorded choice to check before use (:class:`ChosenSchedules`): none here."""
+        return None
+
 
 class ChosenSchedules(DefaultSchedules):
     """Schedule source: chosen knobs and layouts per kernel key, else the defaults."""

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from lookup_tvm.config import LayerConfig
-from lookup_tvm.kernels import CompiledKernels, DefaultSchedules
 from lookup_tvm.ops import operators
 from lookup_tvm.sources.logs import DATABASE_FILES, TuningLog
 from lookup_tvm.tuning import metaschedule
+from lookup_tvm.tuning.tuner import TUNING_TOKENS, default_spec
 
 
 @dataclasses.dataclass
@@ -46,7 +46,8 @@ def _entries(log: TuningLog) -> dict[str, dict[str, Any]]:
     """The log's summary entries, plus an entry at the default token count for each kernel of
     the default layer config that the log lacks."""
     known = operators()
-    entries = {known[op].kernel_key(params): {"op": op, "params": params, "tokens": known[op].tuning_tokens(4096)}
+    entries = {known[op].kernel_key(params): {"op": op, "params": params,
+                                              "tokens": known[op].tuning_tokens(TUNING_TOKENS)}
                for op, params in LayerConfig().kernels()}
     return {**entries, **log.summary}
 
@@ -58,13 +59,12 @@ def _workloads_today(log: TuningLog, entries: dict[str, dict[str, Any]],
     it; with ``timed``, also at each count the tuner re-times a decode kernel's candidates at
     (their records are the kernel's too)."""
     known = operators()
-    defaults = CompiledKernels(log.target, DefaultSchedules(), check_isa=False)
     found = []
     for key, entry in sorted(entries.items()):
         operator = known.get(entry.get("op"))
         if operator is None or operator.schedule is None:
             continue
-        spec = defaults.spec(operator.name, **operator.shape_params(entry["params"]))
+        spec = default_spec(operator, entry["params"], log.target)
         counts = operator.timing_tokens(entry["tokens"]) if timed else ()
         for count in dict.fromkeys((entry["tokens"], *counts)):
             found.append((key, metaschedule.as_module(operator.tuning_func(spec, max(1, count // spec.token_tile)))))
@@ -79,9 +79,7 @@ def _is_stale(log: TuningLog, key: str, held: set[int], workloads: dict[str, Any
         return True
     if operator.schedule is None:
         return bool(set(entry.get("layout") or {}) - operator.layout_params)
-    defaults = CompiledKernels(log.target, DefaultSchedules(), check_isa=False)
-    spec = defaults.spec(operator.name, **operator.shape_params(entry["params"]))
-    knobs = operator.knobs(spec, log.target.profile)
+    knobs = operator.knobs(default_spec(operator, entry["params"], log.target), log.target.profile)
     choice = entry.get("choice") or {}
     if any(k not in knobs or v not in knobs[k] for k, v in choice.items()):
         return True

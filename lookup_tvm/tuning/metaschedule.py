@@ -169,11 +169,10 @@ def module_hash(module: Any) -> int:
 
 @dataclasses.dataclass
 class LoadedRecord:
-    """One line of a database's records, loaded on its own: its workload (and that workload's
-    structural hash), and the record, or the error's last line where it does not load."""
+    """One line of a database's records, loaded on its own: its workload's structural hash, and
+    the record, or the error's last line where it does not load."""
 
     workload_hash: int
-    workload: Any
     record: Any | None
     error: str | None
 
@@ -182,21 +181,21 @@ def load_records(directory: Path) -> list[LoadedRecord]:
     """Every record of a log's database, each loaded on its own (TVM replays a record's trace
     onto its workload, structurally, as it loads it: nothing is built or run), after the tensor
     intrinsics they name are registered. A record that fails does not stop the others."""
-    records_file = directory / "database_tuning_record.json"
-    register_intrinsics(records_file.read_text(errors="replace"))
+    text = (directory / "database_tuning_record.json").read_text(errors="replace")
+    register_intrinsics(text)
     workloads = [ms.database.Workload.from_json(json.loads(line))
                  for line in (directory / "database_workload.json").read_text().splitlines() if line.strip()]
+    hashes = [module_hash(workload.mod) for workload in workloads]
     loaded = []
-    for line in records_file.read_text().splitlines():
+    for line in text.splitlines():
         if not line.strip():
             continue
         index, record_json = json.loads(line)
-        workload = workloads[index]
         try:
-            record, error = ms.database.TuningRecord.from_json(record_json, workload), None
+            record, error = ms.database.TuningRecord.from_json(record_json, workloads[index]), None
         except Exception as err:  # noqa: BLE001 - TVM raises many kinds; each is a record that does not load
             record, error = None, (str(err).strip().splitlines() or [type(err).__name__])[-1]
-        loaded.append(LoadedRecord(module_hash(workload.mod), workload, record, error))
+        loaded.append(LoadedRecord(hashes[index], record, error))
     return loaded
 
 

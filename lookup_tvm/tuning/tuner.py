@@ -29,6 +29,14 @@ from lookup_tvm.tuning import metaschedule
 from lookup_tvm.tuning.provenance import provenance
 
 
+TUNING_TOKENS = 4096  # tokens per call a kernel is tuned at, unless asked otherwise
+
+
+def default_spec(operator: Operator, params: dict[str, int], target: TargetSpec) -> OpSpec:
+    """A kernel's full spec with the target's default layout: the one it is tuned with."""
+    return DefaultSchedules().layout(operator, OpSpec.make(operator.name, **operator.shape_params(params)), target)
+
+
 @dataclasses.dataclass
 class TuneOptions:
     """What to tune and where the log goes (``work_dir``; see
@@ -37,7 +45,7 @@ class TuneOptions:
     target: TargetSpec
     config: LayerConfig
     work_dir: Path
-    tokens: int = 4096
+    tokens: int = TUNING_TOKENS
     trials: int = 32
     seed: int = 0
     rpc: Any = None
@@ -68,7 +76,7 @@ def _tune_one(operator: Operator, params: dict[str, int], position: str, options
     entry = log.summary.get(key, {})
     label = f"{position} {key}"
     tokens = operator.tuning_tokens(options.tokens)
-    spec = DefaultSchedules().layout(operator, OpSpec.make(operator.name, **params), options.target)
+    spec = default_spec(operator, params, options.target)
     func = None if operator.schedule is None else operator.tuning_func(spec, max(1, tokens // spec.token_tile))
     stale = func is not None and entry.get("choice") is not None and not database.has_workload(
         metaschedule.as_module(func))
