@@ -12,6 +12,7 @@ from lookup_tvm.version import __version__
 _PUBLIC = {
     "LayerConfig": "lookup_tvm.config", "LookupFFN": "lookup_tvm.module", "export_library": "lookup_tvm.library",
     "keep_freed_memory": "lookup_tvm.memory", "load_library": "lookup_tvm.library",
+    "quantize_tables": "lookup_tvm.integration",
     "reference": "lookup_tvm.reference", "refresh_weights": "lookup_tvm.module",
     "release_buffers": "lookup_tvm.kit.buffers",
     "replace_ffn": "lookup_tvm.integration", "use_tuning_logs": "lookup_tvm.kernels",

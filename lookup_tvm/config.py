@@ -61,12 +61,13 @@ class LayerConfig:
         """(operator, shape parameters) of every kernel, forward and backward, fp32 and bf16."""
         return [kernel for family in FAMILIES for kernel in family.kernels(self)]
 
-    def inference_kernels(self, bf16: bool = False, tokens: int | None = None,
-                          cores: int = 1) -> list[tuple[str, dict[str, int]]]:
+    def inference_kernels(self, bf16: bool = False, tokens: int | None = None, cores: int = 1,
+                          table_bits: int = 0) -> list[tuple[str, dict[str, int]]]:
         """The kernels the no-gradient forward of ``tokens`` tokens (None: many) runs on a target
         of ``cores`` cores, in order (BH4: front end, gather; dense: hash, gather after torch's
-        linear), in their bfloat16-storage variants for a bfloat16 layer where the family has one."""
-        return [kernel for family in FAMILIES for kernel in family.inference(self, bf16, tokens, cores)]
+        linear), in their bfloat16-storage variants for a bfloat16 layer where the family has one,
+        the gather on ``table_bits``-bit quantized tables where given."""
+        return [kernel for family in FAMILIES for kernel in family.inference(self, bf16, tokens, cores, table_bits)]
 
     def training_kernels(self) -> list[tuple[str, dict[str, int], int]]:
         """(operator, shape parameters, calls) of the kernels one training step of a batch above the

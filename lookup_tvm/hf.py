@@ -1,5 +1,6 @@
 """Hugging Face ``transformers`` models with LookupFFN: replace, save with
-``save_pretrained``, and reload into the same model, bit for bit.
+``save_pretrained``, and reload into the same model, bit for bit (quantized tables too:
+:func:`lookup_tvm.quantize_tables` records each layer's format in the config).
 
 :func:`replace_ffn` replaces as :func:`lookup_tvm.replace_ffn` does and records the LookupFFN
 options and the replaced paths in ``model.config`` (so ``config.json`` carries them).
@@ -58,15 +59,18 @@ def _model_class(config: Any) -> Any:
     return cls
 
 
-def _converting_class(cls: Any, options: dict[str, Any]) -> Any:
-    """``cls`` whose constructor replaces the FFNs, so transformers' own ``from_pretrained``
-    (key renaming, tied weights, shape checks) loads the saved LookupFFN tensors. It poses as
-    ``cls`` (same name and module) so transformers applies ``cls``'s checkpoint conversions."""
+def _converting_class(cls: Any, options: dict[str, Any], tables: dict[str, str]) -> Any:
+    """``cls`` whose constructor replaces the FFNs (and stores the tables of those in ``tables``
+    in their recorded formats), so transformers' own ``from_pretrained`` (key renaming, tied
+    weights, shape checks) loads the saved LookupFFN tensors. It poses as ``cls`` (same name and
+    module) so transformers applies ``cls``'s checkpoint conversions."""
 
     class Converting(cls):
         def __init__(self, config, *args, **kwargs):
             super().__init__(config, *args, **kwargs)
             self.lookup_report = integration.replace_ffn(self, **options)
+            for path, table_format in tables.items():
+                self.get_submodule(path).quantize_tables(table_format)
 
     Converting.__name__, Converting.__qualname__, Converting.__module__ = cls.__name__, cls.__qualname__, cls.__module__
     return Converting
@@ -102,7 +106,7 @@ def from_pretrained(path_or_config: str | os.PathLike | Any, model_class: Any = 
     if hasattr(cls, "from_config"):  # an Auto class: the concrete class for this config
         cls = type(cls.from_config(config))
     options = dict(recorded["options"], **({"backend": backend} if backend else {}))
-    converting = _converting_class(cls, options)
+    converting = _converting_class(cls, options, recorded.get("tables", {}))
     if directory is None:
         model = converting(config)
     else:

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable, Iterator
+import fnmatch
+from typing import Any, Callable, Iterable, Iterator, Union
 
 from torch import nn
 
@@ -250,3 +251,38 @@ def replace_ffn(model: nn.Module, *, strict: bool = True, **lookup_options: Any)
             "own linear layers compute in-projection, elementwise activation (times a gate), out-projection "
             "(lookup_tvm.mlp_structure). Pass strict=False to allow no change")
     return report
+
+
+LayerFilter = Union[Callable[[str, nn.Module], bool], str, Iterable[str], None]
+"""Which layers an operation applies to: a callable ``(path, module) -> bool``, or ``fnmatch``
+patterns on the module path (``"model.layers.*"``; one string or several), or None for all."""
+
+
+def selected(path: str, module: nn.Module, layer_filter: LayerFilter) -> bool:
+    """Whether the module at ``path`` passes ``layer_filter`` (:data:`LayerFilter`)."""
+    if layer_filter is None:
+        return True
+    if callable(layer_filter):
+        return bool(layer_filter(path, module))
+    patterns = [layer_filter] if isinstance(layer_filter, str) else list(layer_filter)
+    return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
+
+
+def quantize_tables(model: nn.Module, table_format: str = "int8", *, layer_filter: LayerFilter = None) -> list[str]:
+    """Store the tables of every LookupFFN in ``model`` (those ``layer_filter`` selects) as
+    ``table_format`` (``"int8"``, ``"int4"`` or ``"float"``, :meth:`LookupFFN.quantize_tables`);
+    returns their paths. A model converted by :func:`lookup_tvm.hf.replace_ffn` records each
+    layer's format in ``model.config.lookup_ffn``, so ``lookup_tvm.hf.from_pretrained`` rebuilds
+    it. ValueError when no layer is selected."""
+    paths = []
+    for path, module in model.named_modules():
+        if isinstance(module, LookupFFN) and selected(path, module, layer_filter):
+            module.quantize_tables(table_format)
+            paths.append(path)
+    if not paths:
+        raise ValueError(f"quantize_tables: no LookupFFN in {type(model).__name__} matches {layer_filter!r}")
+    recorded = getattr(getattr(model, "config", None), "lookup_ffn", None)
+    if isinstance(recorded, dict):
+        recorded["tables"] = {path: module.table_format for path, module in model.named_modules()
+                              if isinstance(module, LookupFFN) and module.table_format != "float"}
+    return paths

@@ -13,11 +13,12 @@ from lookup_tvm.cpu.tvm_api import set_num_threads
 from lookup_tvm.kit.buffers import reusable
 from lookup_tvm.kit.checks import STORAGE_DTYPES, TVM_ALIGNMENT, check_dims, check_tensor, is_power_of_two
 from lookup_tvm.kit.handles import kernels_for
-from lookup_tvm.kit.operator import storage_variant
+from lookup_tvm.kit.operator import storage_variant, table_variant
 from lookup_tvm.kit.tiling import run_tiled
 from lookup_tvm.ops.bh4 import hadamard_matrix
 from lookup_tvm.ops.dispatch import FRONT_END, GATHER, serving_op
 from lookup_tvm.ops.front_end import check_front_end_args
+from lookup_tvm.quantize import QuantizedTables
 from lookup_tvm.spec import MIX_INPUT, MIX_PROJECTED
 
 
@@ -48,22 +49,27 @@ class InferencePlan:
     unchanged).
 
     folded_weight [4, r, nb, b, b] float32 (``bh4_fold``), norm_weight/norm_bias [d], proj_bias
-    [h*tau], tables [h, 2**tau, d_out], out_bias [d_out], all float32 or all bfloat16. Tensors
-    off TVM's 64-byte alignment are bound as aligned copies (inputs only: never written)."""
+    [h*tau], tables [h, 2**tau, d_out] (or :class:`~lookup_tvm.quantize.QuantizedTables` of that
+    shape), out_bias [d_out], all float32 or all bfloat16. Tensors off TVM's 64-byte alignment
+    are bound as aligned copies (inputs only: never written)."""
 
     KEPT_TOKENS = 64
 
     def __init__(self, ck, norm_weight: Tensor, norm_bias: Tensor, folded_weight: Tensor, proj_bias: Tensor,
-                 tables: Tensor, out_bias: Tensor):
+                 tables: Tensor | QuantizedTables, out_bias: Tensor):
         self.ck = ck
-        self.tables, self.out_bias = _bound(tables), _bound(out_bias)
+        self.out_bias = _bound(out_bias)
+        bits = tables.bits if isinstance(tables, QuantizedTables) else 0
+        self.gather_args = ([_bound(t) for t in (tables.packed, tables.scale, tables.offset)] if bits
+                            else [_bound(tables)])
         h, rows, self.d_out = tables.shape
         self.h, self.tau, nb = h, rows.bit_length() - 1, folded_weight.shape[2]
         self.folded_weight = _bound(folded_weight)
         self.shared = [_bound(norm_weight), _bound(norm_bias), self.folded_weight, hadamard_matrix(nb),
                        _bound(proj_bias)]
         self.shape = {"r": folded_weight.shape[1], "nb": nb, "b": folded_weight.shape[3], "h": h, "tau": self.tau}
-        self.variant = storage_variant(tables.dtype == torch.bfloat16)
+        bf16 = out_bias.dtype == torch.bfloat16
+        self.variant, self.gather_variant = storage_variant(bf16), table_variant(bf16, bits)
         self._local = threading.local()
 
     def _step(self, batch: int, d: int) -> tuple:
@@ -78,7 +84,7 @@ class InferencePlan:
             cores = self.ck.target.profile.cores
             front = self.ck.get(serving_op(FRONT_END, batch, cores), d=d, **self.shape, **self.variant)
             gather = self.ck.get(serving_op(GATHER, batch, cores), h=self.h, rows=1 << self.tau, d_out=self.d_out,
-                                 **self.variant)
+                                 **self.gather_variant)
             tile = front.token_tile
             codes, scores = reusable((batch, self.h), torch.int32), reusable((batch, self.h), torch.float32)
             tiles = [None, None] if batch % tile else [t.view(-1, tile, self.h) for t in (codes, scores)]
@@ -88,7 +94,8 @@ class InferencePlan:
         return step
 
     def __call__(self, x: Tensor) -> Tensor:
-        """x [B, d] in the tables' dtype -> y [B, d_out] (float32 sums, rounded once for bfloat16)."""
+        """x [B, d] in the output bias's dtype -> y [B, d_out] (float32 sums, rounded once for
+        bfloat16)."""
         threads.follow_torch(set_num_threads)
         batch, d = x.shape
         if x.data_ptr() % TVM_ALIGNMENT:
@@ -101,10 +108,10 @@ class InferencePlan:
         if x.dtype == torch.float32:
             out = torch.empty((batch, self.d_out)) if batch <= self.KEPT_TOKENS else reusable((batch, self.d_out),
                                                                                                 torch.float32)
-            gather.func(codes, scores, self.tables, out)
+            gather.func(codes, scores, *self.gather_args, out)
             return out.add_(self.out_bias)
         summed = reusable((batch, self.d_out), torch.float32)
-        gather.func(codes, scores, self.tables, summed)
+        gather.func(codes, scores, *self.gather_args, summed)
         return torch.add(summed, self.out_bias, out=reusable((batch, self.d_out), x.dtype))
 
 

@@ -1,5 +1,5 @@
 """One policy decides which kernel serves a call (``lookup_tvm.ops.dispatch``): for every
-projection, dtype, token count and core count, the kernels a forward asks for are the ones the
+projection, dtype, table format, token count and core count, the kernels a forward asks for are the ones the
 layer's kernel list names, and those are among the kernels ``tune.py`` tunes and exports."""
 from __future__ import annotations
 
@@ -45,18 +45,21 @@ class RecordingKernels(CompiledKernels):
 
 
 @pytest.mark.parametrize("cores", CORES)
-@pytest.mark.parametrize("projection,dtype", list(itertools.product(("bh4", "dense"), (torch.float32, torch.bfloat16))),
+@pytest.mark.parametrize("projection,dtype,tables", list(itertools.product(
+    ("bh4", "dense"), (torch.float32, torch.bfloat16), ("float", "int8", "int4"))),
                          ids=lambda v: str(v).replace("torch.", ""))
-def test_the_kernel_called_is_the_one_the_kernel_list_names(projection, dtype, cores):
+def test_the_kernel_called_is_the_one_the_kernel_list_names(projection, dtype, tables, cores):
     kernels = RecordingKernels(parse_target("host").with_cores(cores))
-    layer = LookupFFN(64, 16, 4, block_size=16, projection=projection, dtype=dtype).eval().use_kernels(kernels)
+    layer = LookupFFN(64, 16, 4, block_size=16, projection=projection, dtype=dtype,
+                      tables=tables).eval().use_kernels(kernels)
     tuned = layer.config.kernels()
     with torch.no_grad():
         for tokens in TOKENS:
             layer(torch.randn(tokens, 64, dtype=dtype))  # binds the plan (the fold) on the first call
             kernels.calls.clear()
             layer(torch.randn(tokens, 64, dtype=dtype))
-            listed = layer.config.inference_kernels(dtype == torch.bfloat16, tokens, cores)
+            listed = layer.config.inference_kernels(dtype == torch.bfloat16, tokens, cores,
+                                                    table_bits={"float": 0, "int8": 8, "int4": 4}[tables])
             assert set(kernels.calls) == {kernel_key(op, p) for op, p in listed}, (tokens, cores)  # a tail: 2 calls
             assert all(kernel in tuned for kernel in listed), (tokens, listed)
 

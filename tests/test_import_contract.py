@@ -1,6 +1,6 @@
 """The package's layers, as a contract on every import (module level and inside functions).
 
-Data flows one way: target data < host/ISA < kit < families < config < schedule sources <
+Data flows one way: target data < host/ISA < kit < quantized tables < families < config < schedule sources <
 compiled kernels < module/functional < tuning < integration. A module may
 import its own layer or lower ones, never a higher one, and no two modules may import each
 other through any chain. Only the optional heavy dependencies below may be imported inside
@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("ISA questions, AMX tile permission", ("lookup_tvm.cpu.isa", "lookup_tvm.cpu.amx")),
     ("target resolution", ("lookup_tvm.cpu.resolve", "lookup_tvm.cpu")),
     ("kit", ("lookup_tvm.kit", "lookup_tvm.kit.*")),
+    ("quantized tables and their reference", ("lookup_tvm.quantize",)),
     ("families", ("lookup_tvm.ops.*",)),
     ("family registry", ("lookup_tvm.ops",)),
     ("layer config", ("lookup_tvm.config",)),

@@ -20,9 +20,10 @@ def no_kernels(config: Any, *_: Any) -> list:
 @dataclasses.dataclass(frozen=True)
 class Family:
     """``kernels(config)``: every kernel a layer config needs (operator, shape parameters),
-    forward and backward, fp32 and bf16 variants. ``inference(config, bf16, tokens, cores)``: the
-    kernels the no-gradient forward of ``tokens`` tokens (None: many) runs on a target of
-    ``cores`` cores, in order (:mod:`lookup_tvm.ops.dispatch` picks each).
+    forward and backward, fp32, bf16 and quantized-table variants. ``inference(config, bf16,
+    tokens, cores, table_bits)``: the kernels the no-gradient forward of ``tokens`` tokens (None:
+    many) runs on a target of ``cores`` cores, with tables quantized to ``table_bits`` (0: float),
+    in order (:mod:`lookup_tvm.ops.dispatch` picks each).
     ``forward(config)`` / ``backward(config)``: the kernels one training step runs in its forward /
     backward, with their calls per step.
     ``samples()``: each of the family's custom ops with small valid arguments (the process
@@ -32,6 +33,6 @@ class Family:
     operators: tuple[Operator, ...]
     samples: Callable[[], Samples]
     kernels: Callable[[Any], Kernels]
-    inference: Callable[[Any, bool, int | None, int], Kernels] = no_kernels
+    inference: Callable[[Any, bool, int | None, int, int], Kernels] = no_kernels
     forward: Callable[[Any], Steps] = no_kernels
     backward: Callable[[Any], Steps] = no_kernels

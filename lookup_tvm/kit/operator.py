@@ -16,11 +16,19 @@ from lookup_tvm.cpu.tvm_api import PrimFunc, Schedule
 from lookup_tvm.kit.footprint import Footprint
 
 BF16 = "bf16"  # the spec parameter of a kernel's bfloat16-storage variant (bf16=1)
+TABLE_BITS = "table_bits"  # the spec parameter of a gather on quantized tables (8 or 4)
 
 
 def storage_variant(bf16: bool) -> dict[str, int]:
     """The spec parameter of a bfloat16 layer's kernel variant (``bf16=1``), or none."""
     return {BF16: 1} if bf16 else {}
+
+
+def table_variant(bf16: bool, table_bits: int = 0) -> dict[str, int]:
+    """The spec parameters of a gather: on quantized tables (``table_bits=8`` or ``4``, whatever
+    the layer's dtype: the gather's scores and output are float32 in both), else the layer's
+    storage variant."""
+    return {TABLE_BITS: table_bits} if table_bits else storage_variant(bf16)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +82,16 @@ class OpSpec:
     def amx(self) -> bool:
         """Block matmuls on AMX tiles (layout parameter ``amx``, with ``bf16_dot``'s pairs)."""
         return bool(self.get("amx"))
+
+    @property
+    def table_bits(self) -> int:
+        """Bits per table value of a gather on quantized tables (8 or 4), 0 for float tables."""
+        return self.get(TABLE_BITS)
+
+    @property
+    def table_bytes(self) -> float:
+        """Bytes per table value: 4 (float32), 2 (bfloat16), 1 (int8) or 0.5 (4-bit)."""
+        return self.table_bits / 8 if self.table_bits else (2 if self.bf16 else 4)
 
     @property
     def storage_dtype(self) -> str:

@@ -84,7 +84,7 @@ def _kernels(config):
     return needed
 
 
-def _inference(config, bf16: bool, tokens: int | None, cores: int):
+def _inference(config, bf16: bool, tokens: int | None, cores: int, table_bits: int = 0):
     """None per forward: the front end's folded weights are folded once per change of the weights
     (``LookupFFN`` keeps them), with the fold kernel that training's forward also runs."""
     return []

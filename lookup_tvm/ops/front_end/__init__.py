@@ -43,7 +43,7 @@ def _kernels(config):
             for bf16 in (False, True)]
 
 
-def _inference(config, bf16: bool, tokens: int | None, cores: int):
+def _inference(config, bf16: bool, tokens: int | None, cores: int, table_bits: int = 0):
     """The BH4 layer's fused front end (small calls on ``front_end_small``)."""
     if config.projection != "bh4":
         return []

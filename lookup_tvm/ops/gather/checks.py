@@ -10,23 +10,28 @@ from lookup_tvm.kit.checks import relative_error
 from lookup_tvm.kit.handles import handle_of
 from lookup_tvm.kit.operator import OpSpec
 from lookup_tvm.kit.workload import F32_BYTES, Workload
-from lookup_tvm.ops.gather.torch_ops import (gather_accumulate, gather_grad, gather_grad_call, gather_score_grad,
-                                             gather_table_grad)
+from lookup_tvm.ops.gather.torch_ops import (gather_accumulate, gather_grad, gather_grad_call, gather_quantized,
+                                             gather_score_grad, gather_table_grad)
+from lookup_tvm.quantize import format_name, gather_accumulate_quantized, packed_columns, quantize_tables
 
 
 def op_samples():
     """The family's custom ops on small valid arguments (for opcheck and bad-input tests)."""
     codes = torch.randint(0, 16, (5, 3), dtype=torch.int32)
     scores, tables, grad = torch.randn(5, 3), torch.randn(3, 16, 6), torch.randn(5, 6)
+    quantized = [quantize_tables(torch.randn(3, 16, 32), bits) for bits in (8, 4)]
     return [(gather_accumulate, (codes, scores.clone().requires_grad_(), tables.clone().requires_grad_(), 0)),
             (gather_score_grad, (grad, codes, tables, 0)), (gather_table_grad, (grad, codes, scores, tables, 0)),
-            (gather_grad, (grad, codes, scores, tables, 0))]
+            (gather_grad, (grad, codes, scores, tables, 0))] + [
+        (gather_quantized, (codes, scores, q.packed, q.scale, q.offset, q.bits, 0)) for q in quantized]
 
 
 def check_gather_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     """The gather and its gradients to scores and tables against the reference (bfloat16
     tables: the forward and the fused backward's float32 gradients, against the reference on
-    the widened tables)."""
+    the widened tables; quantized tables: the forward, :func:`check_quantized_gather`)."""
+    if spec.table_bits:
+        return check_quantized_gather(kernels, spec, tokens)
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     handle = handle_of(kernels)
     codes = torch.randint(0, rows, (tokens, h), dtype=torch.int32)
@@ -55,9 +60,22 @@ def check_gather_kernels(kernels, spec: OpSpec, tokens: int) -> float:
     return max(errors)
 
 
+def check_quantized_gather(kernels, spec: OpSpec, tokens: int) -> float:
+    """The gather of quantized tables against its reference
+    (:func:`~lookup_tvm.quantize.gather_accumulate_quantized`), on rows whose offsets are large
+    against their spread (the shift and the scaled values must both be right)."""
+    g = GatherInputs(spec, tokens)
+    with torch.no_grad():
+        got = gather_quantized(g.codes, g.scores, *g.quantized_args, handle_of(kernels))
+    return relative_error(got, gather_accumulate_quantized(g.codes, g.scores, g.quantized))
+
+
 def check_small_gather(kernels, spec: OpSpec, tokens: int) -> float:
     """The small-batch gather against the reference at up to ``SMALL_TOKENS`` tokens (the
-    tables in the spec's storage dtype, the reference on them widened)."""
+    tables in the spec's storage dtype, the reference on them widened; quantized tables as
+    :func:`check_quantized_gather`)."""
+    if spec.table_bits:
+        return check_quantized_gather(kernels, spec, min(tokens, SMALL_TOKENS["gather"]))
     g = GatherInputs(spec, min(tokens, SMALL_TOKENS["gather"]))
     with torch.no_grad():
         got = gather_accumulate(g.codes, g.scores, g.tables, handle_of(kernels))
@@ -65,9 +83,10 @@ def check_small_gather(kernels, spec: OpSpec, tokens: int) -> float:
 
 
 class GatherInputs:
-    """Random codes, scores, tables (in the spec's storage dtype) and output gradient of the
-    gather family at ``tokens`` tokens, with the flat layout ``embedding_bag`` takes and the
-    bytes of the rows read."""
+    """Random codes, scores, tables (in the spec's storage dtype, or quantized with its
+    ``table_bits``: rows offset by up to 10x their spread) and output gradient of the gather
+    family at ``tokens`` tokens, with the flat layout ``embedding_bag`` takes and the bytes of
+    the rows read."""
 
     def __init__(self, spec: OpSpec, tokens: int):
         h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
@@ -79,6 +98,12 @@ class GatherInputs:
         self.flat_tables = self.tables.view(-1, d_out)
         self.row_bytes = self.tables.element_size() * tokens * h * d_out
         self.flops = 2.0 * tokens * h * d_out
+        if spec.table_bits:
+            offsets = torch.randn(h, rows, 1) * 0.2
+            self.quantized = quantize_tables(self.tables + offsets, spec.table_bits)
+            self.quantized_args = (self.quantized.packed, self.quantized.scale, self.quantized.offset,
+                                   spec.table_bits)
+            self.row_bytes = tokens * h * (packed_columns(d_out, spec.table_bits) + 2 * F32_BYTES)
 
     def bag(self, tables: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """PyTorch's weighted gather: ``embedding_bag`` over the flat tables."""
@@ -87,12 +112,32 @@ class GatherInputs:
 
 def gather_workload(spec: OpSpec, tokens: int) -> Workload:
     """The weighted gather; PyTorch: ``embedding_bag`` with per-sample weights, on tables (and
-    weights) in the spec's storage dtype."""
+    weights) in the spec's storage dtype; quantized tables: FBGEMM's row-wise embedding bag of the
+    same bits (:func:`quantized_bag`)."""
     g = GatherInputs(spec, tokens)
+    if spec.table_bits:
+        bag = quantized_bag(g.quantized.dequantize().view(-1, g.d_out), g.flat_codes, g.scores, spec.table_bits)
+        return Workload([g.codes, g.scores, *g.quantized_args[:3], torch.empty(tokens, g.d_out)], bag,
+                        f"FBGEMM {format_name(spec.table_bits)} row-wise embedding bag", g.flops,
+                        g.row_bytes + F32_BYTES * tokens * g.d_out)
     weights = g.scores.to(g.tables.dtype)
     return Workload([g.codes, g.scores, g.tables, torch.empty(tokens, g.d_out)], lambda: g.bag(g.flat_tables, weights),
                     f"embedding_bag ({g.tables.dtype})".replace("torch.", ""), g.flops,
                     g.row_bytes + F32_BYTES * tokens * g.d_out)
+
+
+def quantized_bag(flat_tables: torch.Tensor, flat_codes: torch.Tensor, scores: torch.Tensor, bits: int):
+    """FBGEMM's weighted row-wise quantized embedding bag (in the torch CPU wheel), the gather's
+    baseline at ``bits`` bits: tables [h * rows, d_out] float32 prepacked (scale and offset per
+    row, float32 for 8 bits and float16 for 4), bags of the h codes of each token; returns the
+    call."""
+    quantized = torch.ops.quantized
+    prepack, bag = ((quantized.embedding_bag_byte_prepack, quantized.embedding_bag_byte_rowwise_offsets) if bits == 8
+                    else (quantized.embedding_bag_4bit_prepack, quantized.embedding_bag_4bit_rowwise_offsets))
+    packed, indices = prepack(flat_tables), flat_codes.reshape(-1)
+    offsets = torch.arange(0, indices.numel(), flat_codes.shape[1])
+    weights = scores.reshape(-1).contiguous()
+    return lambda: bag(packed, indices, offsets, False, 0, False, weights)
 
 
 def score_grad_workload(spec: OpSpec, tokens: int) -> Workload:

@@ -5,28 +5,57 @@ from __future__ import annotations
 import math
 
 from lookup_tvm.cpu.target import CpuProfile
-from lookup_tvm.cpu.tvm_api import Schedule, te
+from lookup_tvm.cpu.tvm_api import Schedule, te, tirx, with_reduction_start
 from lookup_tvm.kit.footprint import Footprint
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import as_float32, batch_extent, divisors, vector_lanes
+from lookup_tvm.quantize import INT4_GROUP, packed_columns
 
 TABLE_MAJOR, TOKEN_MAJOR = 0, 1
 
 
 def define_gather(spec: OpSpec, batch=None, name: str = "gather"):
     """codes [B, h] int32, scores [B, h] float32, tables [h, rows, d_out] (float32, or bfloat16
-    with ``bf16=1``) -> out [B, d_out] float32 (accumulated in float32); the block is ``name``."""
+    with ``bf16=1``) -> out [B, d_out] float32 (accumulated in float32); the block is ``name``.
+    With ``table_bits`` (8 or 4) the tables are quantized (:mod:`lookup_tvm.quantize`): packed
+    [h, rows, d_out * bits / 8] uint8, scales and offsets [h, rows] float32, and a row's value
+    is ``offset + scale * q``: the sum starts from the token's ``sum_k score * offset`` (block
+    ``<name>_shift``) and adds ``(score * scale) * q`` per table."""
     h, rows, d_out = spec["h"], spec["rows"], spec["d_out"]
     batch = batch_extent(batch)
     codes = te.placeholder((batch, h), "int32", name="codes")
     scores = te.placeholder((batch, h), "float32", name="scores")
-    tables = te.placeholder((h, rows, d_out), spec.storage_dtype, name="tables")
     k = te.reduce_axis((0, h), "k")
+    bits = spec.table_bits
+    if bits:
+        packed = te.placeholder((h, rows, packed_columns(d_out, bits)), "uint8", name="tables")
+        scales = te.placeholder((h, rows), "float32", name="scales")
+        offsets = te.placeholder((h, rows), "float32", name="offsets")
+        value = _quantized_value(packed, bits)
+        j = te.reduce_axis((0, h), "j")
+        shift = te.compute((batch,), lambda t: te.sum(scores[t, j] * offsets[j, codes[t, j]], axis=j),
+                           name=f"{name}_shift")
+        out = te.compute((batch, d_out), lambda t, d: te.sum(
+            scores[t, k] * scales[k, codes[t, k]] * value(k, codes[t, k], d), axis=k), name=name)
+        return with_reduction_start(te.create_prim_func([codes, scores, packed, scales, offsets, shift, out]), name,
+                                    f"{name}_shift")
+    tables = te.placeholder((h, rows, d_out), spec.storage_dtype, name="tables")
     out = te.compute(
-        (batch, d_out), lambda t, d: te.sum(scores[t, k] * as_float32(tables[k, codes[t, k], d]), axis=k),
-        name=name
-    )
+        (batch, d_out), lambda t, d: te.sum(scores[t, k] * as_float32(tables[k, codes[t, k], d]), axis=k), name=name)
     return te.create_prim_func([codes, scores, tables, out])
+
+
+def _quantized_value(packed, bits: int):
+    """A reader of quantized values as float32: ``value(k, c, d)`` (4-bit: the nibble of column
+    d in its packing group, :data:`~lookup_tvm.quantize.INT4_GROUP`)."""
+    if bits == 8:
+        return lambda k, c, d: packed[k, c, d].astype("float32")
+    half = INT4_GROUP // 2
+
+    def nibble(k, c, d):
+        byte = packed[k, c, d // INT4_GROUP * half + d % half]
+        return ((byte >> (d // half % 2 * 4).astype("uint8")) & tirx.const(15, "uint8")).astype("float32")
+    return nibble
 
 
 def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
@@ -39,14 +68,14 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     vectors stay in registers across a tile's tables. ``l3_tokens``: blocks of a task's
     tokens whose output stays in its core's share of L3 across the table tiles (blocks under
     1024 tokens only where the widest chunk needs them, on many cores). ``unroll``:
-    the column vectors. bfloat16 rows default to 8 output vectors in registers, at most a
-    column chunk's (widening each row costs ALU work). Every candidate fits registers and caches
+    the column vectors. bfloat16 and quantized rows default to 8 output vectors in registers, at
+    most a column chunk's (widening each row costs ALU work). Every candidate fits registers and caches
     with the other knobs' lightest (:func:`gather_footprint`). Measurements behind these
     defaults, and what was tried and left out: README, "Kernel notes"."""
     h, d_out = spec["h"], spec["d_out"]
     lanes = vector_lanes(d_out, profile)
     cols = divisors(d_out, [column_chunk(d_out, lanes, profile.cores)] + [lanes * m for m in (32, 16, 8, 4)])
-    bf16 = spec.bf16
+    widened = spec.bf16 or spec.table_bits  # rows widened to float32 on the way
     base = {"cols": min(cols), "tables": 1, "register_tables": 0, "register_vectors": 1, "l3_tokens": 1}
     small_blocks = [t for t in (64, 128, 256, 512) if 1024 * max(cols) * 4 > profile.l3_share_bytes]  # many cores
 
@@ -69,7 +98,7 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
         "l3_tokens": fitting("l3_tokens", [l3_token_block(cols[0], profile), *small_blocks, 1024, 2048, 4096, 8192,
                                            16384], cols[0]),
     }
-    if bf16:
+    if widened:
         chunk_vectors = max(1, cols[0] // lanes)
         knobs.update(tokens=[256, 16, 32, 64, 128], register_tables=[1, 0],
                      register_vectors=list(dict.fromkeys([min(8, chunk_vectors), 8, 4, 2, 1])))
@@ -83,7 +112,7 @@ def gather_footprint(spec: OpSpec, profile: CpuProfile, choice: Choice) -> Footp
     reads it), the block's float32 output [l3_tokens, cols] in the core's L3 share, and with
     ``register_tables`` the output vectors held across the tables, a row vector and the
     broadcast score in registers."""
-    slice_bytes = choice["tables"] * spec["rows"] * choice["cols"] * (2 if spec.bf16 else 4)
+    slice_bytes = int(choice["tables"] * spec["rows"] * choice["cols"] * spec.table_bytes)
     registers = choice["register_vectors"] + 2 if choice["register_tables"] else 0
     return Footprint(registers=registers, l2=slice_bytes, l3=choice["l3_tokens"] * choice["cols"] * 4)
 
@@ -122,7 +151,8 @@ def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
     the split allows), and no range is sized for more tokens than the batch has. Per task,
     table-major: for a block of ``l3_tokens`` tokens and a table tile, sweep the block's
     tokens, so the table slice stays in L2 and the block's output in the core's L3 share.
-    Token-major: per token tile, sweep the tables.
+    Token-major: per token tile, sweep the tables. Quantized tables: each block's token shifts
+    are computed first (:func:`compute_shift_at`).
     ``register_tables`` puts the table loop inside each group of ``register_vectors`` output
     vectors, which then stay in registers across the tile's tables (one load and store per
     tile instead of per table)."""
@@ -150,4 +180,12 @@ def schedule_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choice: Ch
     sch.vectorize(d_ii)
     if choice["unroll"]:
         sch.unroll(d_io)
+    compute_shift_at(sch, spec, "gather", t_b)
     sch.decompose_reduction(block, k_o)
+
+
+def compute_shift_at(sch: Schedule, spec: OpSpec, name: str, loop) -> None:
+    """A quantized gather's token shifts (``<name>_shift``: sum_k score * offset) computed under
+    ``loop``, for the tokens below it (each parallel task computes its own tokens')."""
+    if spec.table_bits:
+        sch.compute_at(sch.get_sblock(f"{name}_shift"), loop)

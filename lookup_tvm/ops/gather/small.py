@@ -15,7 +15,7 @@ from lookup_tvm.cpu.tvm_api import Schedule
 from lookup_tvm.kit.footprint import Footprint
 from lookup_tvm.kit.operator import Choice, Knobs, OpSpec
 from lookup_tvm.kit.tir import divisors, vector_lanes
-from lookup_tvm.ops.gather.compute import define_gather
+from lookup_tvm.ops.gather.compute import compute_shift_at, define_gather
 
 SAMPLED_KNOBS = frozenset({"cols", "register_vectors"})
 SIZED = frozenset({"cols", "register_vectors", "table_groups"})  # from the core count
@@ -56,7 +56,8 @@ def schedule_small_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choi
     """Parallel over column chunks (and table groups); per token and group of
     ``register_vectors`` output vectors, the tables innermost but for the unrolled vectors and
     their lanes. With table groups, the groups' partial sums [groups, tokens, d_out] are then
-    added, parallel over tokens x column vectors."""
+    added, parallel over tokens x column vectors. Quantized tables: a token's shift is computed
+    per task, before its sums."""
     lanes = vector_lanes(spec["d_out"], profile)
     block = sch.get_sblock("gather_small")
     t, d, k = sch.get_loops(block)
@@ -82,4 +83,5 @@ def schedule_small_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choi
         sch.parallel(d_o)
     sch.unroll(d_iv)
     sch.vectorize(d_ii)
+    compute_shift_at(sch, spec, "gather_small", t)
     sch.decompose_reduction(block, k)

@@ -1,6 +1,7 @@
 """The gather family on torch tensors: argument checks, the kernel calls, and the custom ops
 ``lookup_tvm::gather_accumulate`` (differentiable in scores and tables), ``gather_score_grad``,
-``gather_table_grad`` and ``gather_grad`` (both gradients in one pass)."""
+``gather_table_grad`` and ``gather_grad`` (both gradients in one pass), and
+``gather_quantized`` (quantized tables, inference)."""
 from __future__ import annotations
 
 import torch
@@ -10,7 +11,8 @@ from lookup_tvm.ops.dispatch import serving_op
 from lookup_tvm.kit.buffers import reusable
 from lookup_tvm.kit.checks import STORAGE_DTYPES, check_codes_range, check_dims, check_tensor
 from lookup_tvm.kit.handles import kernels_for
-from lookup_tvm.kit.operator import storage_variant
+from lookup_tvm.kit.operator import storage_variant, table_variant
+from lookup_tvm.quantize import QuantizedTables
 
 
 def check_gather_args(codes: Tensor, tables: Tensor, scores: Tensor | None = None, grad_out: Tensor | None = None,
@@ -44,6 +46,29 @@ def gather_forward(ck, codes: Tensor, scores: Tensor, tables: Tensor) -> Tensor:
     kernel = ck.get(serving_op("gather", codes.shape[0], ck.target.profile.cores), **_shape(tables),
                     **storage_variant(tables.dtype == torch.bfloat16))
     kernel(codes, scores, tables, out)
+    return out
+
+
+def check_quantized_gather_args(codes: Tensor, scores: Tensor, tables: QuantizedTables) -> None:
+    """codes [B, h] int32 in [0, rows), scores [B, h] float32, tables checked by
+    :meth:`~lookup_tvm.quantize.QuantizedTables.check`."""
+    h, rows, _ = tables.check().shape
+    check_tensor("codes", codes, torch.int32, 2)
+    check_dims("codes", codes, [None, h])
+    check_tensor("scores", scores, torch.float32, 2)
+    check_dims("scores", scores, [codes.shape[0], h])
+    check_codes_range(codes, rows)
+
+
+def quantized_gather_forward(ck, codes: Tensor, scores: Tensor, tables: QuantizedTables,
+                             out: Tensor | None = None) -> Tensor:
+    """codes [B, h] int32, scores [B, h] float32, quantized tables -> [B, d_out] float32 (into
+    ``out`` when given); small calls on ``gather_small``."""
+    h, rows, d_out = tables.shape
+    out = reusable((codes.shape[0], d_out), torch.float32) if out is None else out
+    kernel = ck.get(serving_op("gather", codes.shape[0], ck.target.profile.cores), h=h, rows=rows, d_out=d_out,
+                    **table_variant(False, tables.bits))
+    kernel(codes, scores, tables.packed, tables.scale, tables.offset, out)
     return out
 
 
@@ -84,6 +109,21 @@ def gather_accumulate(codes: Tensor, scores: Tensor, tables: Tensor, handle: int
 
 gather_accumulate.register_fake(
     lambda codes, scores, tables, handle: scores.new_empty((codes.shape[0], tables.shape[2])))
+
+
+@torch.library.custom_op("lookup_tvm::gather_quantized", mutates_args=())
+def gather_quantized(codes: Tensor, scores: Tensor, packed: Tensor, scale: Tensor, offset: Tensor, bits: int,
+                     handle: int) -> Tensor:
+    """The gather of row-wise quantized tables (:mod:`lookup_tvm.quantize`), no gradients:
+    codes [B, h] int32, scores [B, h] float32, packed [h, rows, d_out * bits / 8] uint8, scale and
+    offset [h, rows] float32 -> [B, d_out] float32."""
+    tables = QuantizedTables(packed, scale, offset, bits)
+    check_quantized_gather_args(codes, scores, tables)
+    return quantized_gather_forward(kernels_for(handle), codes, scores, tables)
+
+
+gather_quantized.register_fake(lambda codes, scores, packed, scale, offset, bits, handle: scores.new_empty(
+    (codes.shape[0], packed.shape[2] * 8 // bits)))
 
 
 @torch.library.custom_op("lookup_tvm::gather_score_grad", mutates_args=())

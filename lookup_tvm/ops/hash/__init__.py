@@ -37,7 +37,7 @@ def _kernels(config):
     return [(op, _shape(config)) for op in ("hash", "hash_grad", "hash_small", "hash_grad_small")]
 
 
-def _inference(config, bf16: bool, tokens: int | None, cores: int):
+def _inference(config, bf16: bool, tokens: int | None, cores: int, table_bits: int = 0):
     """The dense projection's forward hashes z from torch's linear (the BH4 one fuses it into the
     front end)."""
     return [(serving_op("hash", tokens, cores), _shape(config))] if config.projection == "dense" else []
