@@ -28,13 +28,14 @@ from lookup_tvm.cpu.resolve import parse_target
 from lookup_tvm.cpu.threads import run_json_worker, worker_environment
 from lookup_tvm.functional import kernels
 from lookup_tvm.kit.buffers import release_buffers
-from lookup_tvm.kit.operator import BF16, OpSpec
+from lookup_tvm.kit.operator import BF16, TABLE_BITS, OpSpec
 from lookup_tvm.memory import keep_freed_memory, step_memory
 from lookup_tvm.module import LookupFFN
 from lookup_tvm.ops import make_workload, operators
 from lookup_tvm.timing import ParallelismProbe, interleaved
 
 FFN_FLOPS_PER_TOKEN = 4 * 512 * 2048  # 512 -> 2048 -> 512, multiply-adds counted as 2
+QUANTIZED_BENCH_TOKENS = (1, 8, 64, 256, 4096)  # ``--tables``: decode to prefill batches
 
 
 @dataclasses.dataclass
@@ -370,6 +371,75 @@ def run_decode(tokens: list[int], threads: int, rounds: int) -> list[Row]:
     return rows
 
 
+def run_tables(tokens: list[int], threads: int, rounds: int) -> list[Row]:
+    """Serving with quantized tables, per token count and format (int8, int4): the no-gradient
+    forward against the same layer on float32 tables and the FFN in fp32, dynamic int8 and
+    (native) bf16, with its breakdown; then the gather kernel against FBGEMM's row-wise embedding
+    bag of the same bits and our float32-table gather. The forward's bytes (every weight it reads,
+    the rows it gathers, input and output) give its "% L2 read": its time against reading them
+    all once from L2, the memory floor of a warm layer."""
+    torch.manual_seed(0)
+    probe = ParallelismProbe() if threads > 1 else None
+    l2 = threads * l2_read_gbytes_per_core(parse_target("host"))
+    lookup = LookupFFN(512, 128, 8).eval()
+    with torch.no_grad():
+        lookup.tables.normal_(0, 0.05)
+    ffn = nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 2048), nn.GELU(), nn.Linear(2048, 512)).eval()
+    baselines: dict[str, Callable[[torch.Tensor], object]] = {"LookupFFN fp32 tables": lookup, "FFN fp32": ffn}
+    ffn_int8 = _dynamic_int8(ffn)
+    if ffn_int8 is not None:
+        baselines["FFN int8 dynamic"] = ffn_int8
+    if native_bf16():
+        ffn_bf16 = copy.deepcopy(ffn).bfloat16()
+        baselines["FFN bf16"] = lambda x: ffn_bf16(x.bfloat16())
+    ck = kernels()
+    cores = ck.target.profile.cores
+    rows = []
+    with torch.inference_mode():
+        for table_format in ("int8", "int4"):
+            quantized = copy.deepcopy(lookup).quantize_tables(table_format)
+            bits = quantized.quantized_tables().bits
+            for count in tokens:
+                x = torch.randn(count, 512)
+                used = lookup.config.inference_kernels(tokens=count, cores=cores, table_bits=bits)
+                candidates = {"lookup_tvm": lambda: quantized(x)}
+                candidates.update({name: (lambda f=f: f(x)) for name, f in baselines.items()})
+                try:
+                    samples = interleaved(candidates, rounds=rounds, warmup=3, probe=probe)
+                except RuntimeError as err:
+                    print(f"{table_format} tables at {count} tokens, {threads} threads: {err}", file=sys.stderr)
+                    continue
+                nbytes = sum(make_workload(ck.get(op, **params).spec, count).bytes for op, params in used)
+                rows.append(summarize("quantized tables", f"inference (eval), {table_format} tables", count, threads,
+                                      samples, "lookup_tvm", lookup.config.flops_per_token() * count, nbytes))
+                rows.extend(_breakdown(f"{table_format} tables breakdown", lambda: quantized(x),
+                                       [(op, params, 1) for op, params in used], count, threads, rounds, probe, None))
+                rows.extend(_gather_rows(ck, used[-1], count, threads, rounds, probe))
+    if probe:
+        probe.close()
+    for row in rows:
+        row.l2_gbytes = l2
+    return rows
+
+
+def _gather_rows(ck, gather: tuple[str, dict[str, int]], tokens: int, threads: int, rounds: int, probe) -> list[Row]:
+    """The quantized gather kernel against FBGEMM's row-wise bag of its bits and the float32-table
+    gather that serves the same call."""
+    op, params = gather
+    kernel = ck.get(op, **params)
+    load = make_workload(kernel.spec, tokens)
+    wide = ck.get(op, **{k: v for k, v in params.items() if k != TABLE_BITS})
+    wide_load = make_workload(wide.spec, tokens)
+    candidates = {"lookup_tvm": lambda: kernel(*load.args), load.torch_name: load.torch_fn,
+                  "lookup_tvm fp32 tables": lambda: wide(*wide_load.args)}
+    try:
+        samples = interleaved(candidates, rounds=rounds, warmup=3, probe=probe)
+    except RuntimeError as err:
+        print(f"{kernel.spec.name} at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
+        return []
+    return [summarize("kernel", kernel.spec.name, tokens, threads, samples, "lookup_tvm", load.flops, load.bytes)]
+
+
 class HollowKernels:
     """A kernel set whose kernels do nothing: the real ones' specs (so layouts and tiling are
     the same) with calls that return at once. A layer on it spends only the time around its
@@ -413,7 +483,7 @@ def _run_worker(args: list[str], env: dict[str, str], what: str) -> list[Row]:
 
 def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
             keep_freed_memory: bool = False, decode: bool = False, simulate_cores: int | None = None,
-            scaling: bool = False) -> list[Row]:
+            scaling: bool = False, tables: bool = False) -> list[Row]:
     """Each thread count in a fresh process, then the memory of a training step in another
     (1 thread; glibc told to return every freed block of 64 KiB or more to the system, so the
     resident high-water mark follows the live tensors); returns every Row. With
@@ -422,7 +492,7 @@ def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
     rows (:func:`run_decode`) at each thread count. With ``simulate_cores``, one more process
     builds the kernels for a simulated host of that many cores with this CPU's ISA
     (:func:`lookup_tvm.cpu.host.many_core_probe`) and runs them on that many threads. With
-    ``scaling``, only :func:`run_scaling`'s rows."""
+    ``scaling``, only :func:`run_scaling`'s rows; with ``tables``, only :func:`run_tables`'."""
     rows = []
     runs = [(count, None) for count in threads] + ([(simulate_cores, simulate_cores)] if simulate_cores else [])
     for count, simulated in runs:
@@ -431,8 +501,9 @@ def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
         args += (["--quick"] if quick else []) + (["--keep-freed-memory"] if keep_freed_memory else [])
         args += ["--simulate-cores", str(simulated)] if simulated else []
         what = f"{count} threads" + (f", simulated {simulated}-core host" if simulated else "")
-        rows += _run_worker(args + (["--decode"] if decode else []) + (["--scaling"] if scaling else []), env, what)
-    if decode or simulate_cores or scaling:
+        modes = (["--decode"] if decode else []) + (["--scaling"] if scaling else []) + (["--tables"] if tables else [])
+        rows += _run_worker(args + modes, env, what)
+    if decode or simulate_cores or scaling or tables:
         return rows
     env = worker_environment(1, MALLOC_MMAP_THRESHOLD_="65536")
     rows += _run_worker(["--memory", "--threads", "1", "--tokens", *map(str, tokens)], env, "memory")
@@ -451,6 +522,7 @@ def _worker_main(argv: list[str]) -> None:
     p.add_argument("--decode", action="store_true")
     p.add_argument("--simulate-cores", type=int, default=None)
     p.add_argument("--scaling", action="store_true")
+    p.add_argument("--tables", action="store_true")
     args = p.parse_args(argv)
     if args.simulate_cores:
         with simulated_host(many_core_probe(args.simulate_cores)):
@@ -468,6 +540,8 @@ def _measure(args) -> list[Row]:
         keep_freed_memory()
     if args.decode:
         rows = run_decode(args.tokens, args.threads, args.rounds)
+    elif args.tables:
+        rows = run_tables(args.tokens, args.threads, args.rounds)
     elif args.scaling:
         rows = [r for t in args.tokens for r in run_scaling(t, args.threads, args.rounds)]
     elif args.memory:

@@ -129,24 +129,26 @@ class LookupFFN(nn.Module):
         quantized = self.quantized_tables()
         return self.tables if quantized is None else quantized.dequantize()
 
-    @torch.no_grad()
     def quantize_tables(self, table_format: str = "int8") -> "LookupFFN":
         """Store the tables as ``table_format`` (``"int8"``, ``"int4"``, or ``"float"``: back to a
         float parameter holding the current values) for serving; returns the layer. Quantizing
-        quantized tables starts from their float32 values."""
+        quantized tables starts from their float32 values. The new tensors are ordinary ones even
+        under ``torch.inference_mode()`` (inference tensors keep no version counter, and the
+        inference plan would be bound again at every call)."""
         bits = table_bits(table_format)
         if bits:
             check_quantizable(self.config.d_out, bits)
-        values = self.float_tables().detach()
-        for name in QUANTIZED_BUFFERS:
-            self._buffers.pop(name, None)
-        self._parameters.pop("tables", None)
-        if bits:
-            quantized = quantize_tables(values, bits)
-            for name, part in zip(QUANTIZED_BUFFERS, (quantized.packed, quantized.scale, quantized.offset)):
-                self.register_buffer(name, part)
-        else:
-            self.tables = nn.Parameter(values.to(self.out_bias.dtype).clone())
+        with torch.inference_mode(False), torch.no_grad():
+            values = self.float_tables().detach().clone()
+            for name in QUANTIZED_BUFFERS:
+                self._buffers.pop(name, None)
+            self._parameters.pop("tables", None)
+            if bits:
+                quantized = quantize_tables(values, bits)
+                for name, part in zip(QUANTIZED_BUFFERS, (quantized.packed, quantized.scale, quantized.offset)):
+                    self.register_buffer(name, part)
+            else:
+                self.tables = nn.Parameter(values.to(self.out_bias.dtype))
         self._plan = None
         return self
 

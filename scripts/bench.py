@@ -34,6 +34,10 @@ def main(argv=None) -> int:
     p.add_argument("--scaling", action="store_true",
                    help="thread scaling only (default tokens 4096): the fp32 forward and training step with their "
                         "kernels, and the fp32 FFN, at each --threads count (and --simulate-cores)")
+    p.add_argument("--tables", action="store_true",
+                   help="quantized tables only (default tokens 1 8 64 256 4096): the int8 and 4-bit layer against "
+                        "float32 tables and the FFN in fp32, dynamic int8 and native bf16, with breakdowns, and the "
+                        "gather against FBGEMM's row-wise embedding bag of the same bits")
     p.add_argument("--plot", type=Path, default=None,
                    help="write the speed-up against threads as a PNG here (needs matplotlib: pip install -e '.[plot]')")
     p.add_argument("--rounds", type=int, default=7, help="clean rounds per comparison (default 7)")
@@ -46,7 +50,7 @@ def main(argv=None) -> int:
                    help="time every model (LookupFFN and the PyTorch baselines) under lookup_tvm.keep_freed_memory(), "
                         "glibc keeping freed memory for reuse instead of unmapping it")
     args = p.parse_args(argv)
-    from benchmarks.bench import crossovers, format_rows, run_all
+    from benchmarks.bench import QUANTIZED_BENCH_TOKENS, crossovers, format_rows, run_all
     from lookup_tvm.ops.dispatch import DECODE_BENCH_TOKENS
     from lookup_tvm.cpu.host import current_probe
     from benchmarks.scaling import format_scaling, plot_scaling
@@ -55,12 +59,14 @@ def main(argv=None) -> int:
     if args.quick:
         args.tokens, args.rounds = args.tokens or [1024], 3
         args.threads = args.threads if "--threads" in given else [1]
-    default = DECODE_BENCH_TOKENS if args.decode else (4096,) if args.scaling else (4096, 32768)
+    default = (DECODE_BENCH_TOKENS if args.decode else (4096,) if args.scaling
+               else QUANTIZED_BENCH_TOKENS if args.tables else (4096, 32768))
     args.tokens = args.tokens or list(default)
     rows = run_all(args.tokens, args.threads, args.rounds, args.quick, args.keep_freed_memory, args.decode,
-                   args.simulate_cores, args.scaling)
+                   args.simulate_cores, args.scaling, args.tables)
     allocator = "; allocator: keep_freed_memory()" if args.keep_freed_memory else ""
-    print(f"{current_probe().cpu_model}; d=512, h=128, tau=8, b=64, fp32{allocator}")
+    print(f"{current_probe().cpu_model}; d=512, h=128, tau=8, b=64, {'quantized tables' if args.tables else 'fp32'}"
+          f"{allocator}")
     print(format_rows(rows, markdown=args.markdown))
     for line in crossovers(rows):
         print(line)

@@ -89,7 +89,8 @@ def _time_inference(variants: list[str], cfg: StudyConfig, threads: int, rounds:
 
 
 def _parameter_bytes(variant: str, cfg: StudyConfig) -> int:
-    return sum(p.numel() * p.element_size() for p in build_model("lm", variant, cfg).parameters())
+    """The bytes of the model's state: parameters and buffers (quantized tables are buffers)."""
+    return sum(t.numel() * t.element_size() for t in build_model("lm", variant, cfg).state_dict().values())
 
 
 def _in_worker(what: str, variants: list[str], cfg: StudyConfig, threads: int, rounds: int) -> Any:
@@ -105,17 +106,30 @@ def measure_costs(variants: list[str], cfg: StudyConfig, cpu: str, rounds: int =
                   threads: list[int] | None = None) -> dict[str, Any]:
     """Every cost axis of every variant on this CPU: inference ms of the whole model and of its
     FFN blocks on a 4096-token batch at each thread count (default 1 and all cores), training
-    ms per step at 1 thread, parameter bytes; each thread count in its own process. Models are
-    freshly initialised: the kernels' speed does not depend on the learned values. Run it with
-    nothing else on the machine."""
+    ms per step at 1 thread (:func:`_train_step_ms`), parameter bytes; each thread count in its
+    own process. Models are freshly initialised: the kernels' speed does not depend on the
+    learned values. Run it with nothing else on the machine."""
     counts = threads or sorted({1, os.cpu_count() or 1})
     return {
         "cpu": cpu, "date": time.strftime("%Y-%m-%d"), "config": dataclasses.asdict(cfg),
         "inference_tokens": INFERENCE_TOKENS,
         "parameter_bytes": {v: _parameter_bytes(v, cfg) for v in variants},
         "inference": {str(t): _in_worker("--inference", variants, cfg, t, rounds) for t in counts},
-        "train_step_ms": _in_worker("--training", variants, cfg, 1, rounds),
+        "train_step_ms": _train_step_ms(variants, cfg, rounds),
     }
+
+
+def _train_step_ms(variants: list[str], cfg: StudyConfig, rounds: int) -> dict[str, float]:
+    """Training ms per step at 1 thread; a variant serving quantized tables trains with float ones
+    (its float variant's step)."""
+    trained = list(dict.fromkeys(_float_variant(v) for v in variants))
+    steps = _in_worker("--training", trained, cfg, 1, rounds)
+    return {v: steps[_float_variant(v)] for v in variants}
+
+
+def _float_variant(variant: str) -> str:
+    parsed = Variant.parse(variant)
+    return variant if parsed.table_format == "float" else variant.rsplit("-", 1)[0]
 
 
 def write_costs(out: Path, costs: dict[str, Any]) -> Path:

@@ -84,12 +84,14 @@ QUICK = StudyConfig(d_model=64, layers=2, heads=2, context=32, batch=8, steps=15
 class Variant:
     """One FFN variant by name: ``ffn`` (hidden 4d), ``ffn-<hidden>``, ``ffn-flops`` (hidden
     shrunk to ``lookup-h64``'s FLOPs), ``lookup-h<tables>`` (BH4 projection),
-    ``lookup-dense`` (64 tables) or ``lookup-dense-h<tables>`` (dense projection)."""
+    ``lookup-dense`` (64 tables) or ``lookup-dense-h<tables>`` (dense projection); a LookupFFN
+    variant with ``-int8`` or ``-int4`` serves with its tables in that format."""
 
     name: str
     kind: str
     tables: int = 64
     hidden: int | None = None
+    table_format: str = "float"
 
     @classmethod
     def parse(cls, name: str) -> "Variant":
@@ -97,12 +99,13 @@ class Variant:
             return cls(name, "vanilla")
         if match := re.fullmatch(r"ffn(?:-([1-9]\d*))?", name):
             return cls(name, "vanilla", hidden=int(match[1]) if match[1] else None)
-        if match := re.fullmatch(r"lookup-h([1-9]\d*)", name):
-            return cls(name, "lookup", int(match[1]))
-        if match := re.fullmatch(r"lookup-dense(?:-h([1-9]\d*))?", name):
-            return cls(name, "lookup-dense", int(match[1] or 64))
+        base, _, table_format = name.rpartition("-") if re.search(r"-int[48]$", name) else (name, "", "float")
+        if match := re.fullmatch(r"lookup-h([1-9]\d*)", base):
+            return cls(name, "lookup", int(match[1]), table_format=table_format)
+        if match := re.fullmatch(r"lookup-dense(?:-h([1-9]\d*))?", base):
+            return cls(name, "lookup-dense", int(match[1] or 64), table_format=table_format)
         raise ValueError(f"unknown FFN variant {name!r}: ffn, ffn-<hidden>, ffn-flops, lookup-h<tables>, "
-                         "lookup-dense or lookup-dense-h<tables>")
+                         "lookup-dense or lookup-dense-h<tables> (LookupFFN ones with -int8 or -int4)")
 
     def hidden_width(self, d: int) -> int | None:
         """The GEMM FFN's hidden width at model width d (None for LookupFFN)."""
@@ -134,7 +137,8 @@ def build_model(task: str, variant: str, cfg: StudyConfig) -> ByteLM:
     parsed = Variant.parse(variant)
     return ByteLM(cfg.d_model, cfg.layers, cfg.heads, cfg.context, parsed.kind, parsed.tables, 8, min(64, cfg.d_model),
                   causal=task == "lm", hidden=parsed.hidden_width(cfg.d_model),
-                  lookup_options=None if parsed.kind == "vanilla" else cfg.lookup_options())
+                  lookup_options=None if parsed.kind == "vanilla" else {**cfg.lookup_options(),
+                                                                         "tables": parsed.table_format})
 
 
 def make_optimizer(model: nn.Module, cfg: StudyConfig) -> torch.optim.Optimizer:

@@ -88,3 +88,38 @@ def test_a_report_without_runs_says_so(tmp_path):
     proc = subprocess.run([sys.executable, "scripts/quality.py", "--pareto", "--minimal", "--report", "--out",
                            str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1 and "no finished runs" in proc.stderr
+
+
+def test_quantized_table_variants_are_named_and_built():
+    from studies.study import QUICK, Variant
+
+    assert Variant.parse("lookup-h16-int4").table_format == "int4"
+    assert Variant.parse("lookup-dense-int8").kind == "lookup-dense"
+    assert [b.ffn.table_format for b in build_model("lm", "lookup-h16-int8", QUICK).blocks] == ["int8"] * 2
+
+
+def test_the_quantized_study_evaluates_fine_tunes_and_places_runs(tmp_path, monkeypatch):
+    """A short run evaluated with quantized tables; with goals below any change, every format
+    is fine-tuned fake-quantized against the float model fine-tuned alike."""
+    import dataclasses
+
+    import studies.quantized as quantized
+    from studies.pareto import QUICK_PARETO
+    from studies.study import train_run
+
+    cfg = dataclasses.replace(QUICK_PARETO, d_model=64, steps=10, eval_every=10)
+    train_run("lm", "lookup-h16", 0, cfg, tmp_path, diagnostics=False, log=lambda _: None)
+    monkeypatch.setattr(quantized, "GOALS", {"int8": -1.0, "int4": -1.0})
+    result = quantized.evaluate_checkpoint(tmp_path / "lm-lookup-h16-s0.pt", eval_batches=2, finetune_steps=2,
+                                           log=lambda _: None)
+    assert result["step"] == 10 and result["table_mib"]["int4"] < result["table_mib"]["int8"]
+    for table_format in ("int8", "int4"):
+        assert abs(result[table_format] - result["float"]) < 0.05
+        assert result[f"{table_format}_finetuned"]["steps"] == 2
+    rows = quantized.quality_rows([result])
+    assert [row[2] for row in rows] == ["int8", "int4"] and all(row[8] == "no" for row in rows)
+    dense = {"task": "lm", "variant": "ffn-32", "seed": 0, "ffn_flops_per_token": 1,
+             "history": [{"step": 10, "val_loss": 3.0}, {"step": 20, "val_loss": 2.9}]}
+    points = quantized.pareto_points([result], [dense], step=10)
+    assert [p["variant"] for p in points] == ["ffn-32", "lookup-h16", "lookup-h16-int8", "lookup-h16-int4"]
+    assert points[0]["history"][-1]["val_loss"] == 3.0

@@ -33,7 +33,8 @@ def small_gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     ``register_vectors``: output vectors held in registers across the tables, the default half
     the vector registers; ``table_groups``: where there are more cores than column chunks, the
     tables in that many groups, each group's partial sums a task of its own, added up after
-    (the default: enough groups for every core)."""
+    (the default: enough groups for every core; quantized tables: one group, so above 32 cores
+    with AVX-512, 64 with AVX2, some cores get no column chunk at decode sizes)."""
     lanes = vector_lanes(spec["d_out"], profile)
     vectors = spec["d_out"] // lanes
     per_core = max(1, vectors // max(1, profile.cores))
@@ -44,6 +45,8 @@ def small_gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
                  if not small_gather_footprint(spec, profile, {"register_vectors": r}).overflows(profile)]
     needed = -(-profile.cores // (vectors // chunk))
     groups = min(g for g in range(1, spec["h"] + 1) if spec["h"] % g == 0 and (g >= needed or g == spec["h"]))
+    if spec.table_bits:  # the sum starts at the token's shift, not 0: TVM's rfactor splits only sums from 0
+        return {"cols": cols, "register_vectors": registers or [1], "table_groups": [1]}
     return {"cols": cols, "register_vectors": registers or [1], "table_groups": list(dict.fromkeys([groups, 1, 2, 4]))}
 
 
