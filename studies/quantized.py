@@ -155,21 +155,57 @@ def pareto_points(results: list[dict[str, Any]], dense_runs: list[dict[str, Any]
     return points
 
 
+def pareto_report(results: list[dict[str, Any]], dense_dir: Path, out: Path, cpu: str, rounds: int) -> str:
+    """The Pareto table and plot with the quantized variants: the dense runs of ``dense_dir`` and
+    these results at the results' step, inference latencies measured here (``out/costs.json``,
+    measured once and then read back)."""
+    from studies.pareto import (PARETO, is_dense, measure_costs, pareto_plot, pareto_rows, pareto_table,
+                                read_costs, write_costs)
+    from studies.study import load_results
+
+    step = min(r["step"] for r in results)
+    points = pareto_points(results, [r for r in load_results(dense_dir) if is_dense(r["variant"])], step)
+    costs = read_costs(out, PARETO)
+    variants = list(dict.fromkeys(p["variant"] for p in points))
+    if costs is None or set(variants) - set(costs["parameter_bytes"]):
+        costs = measure_costs(variants, PARETO, cpu, rounds)
+        write_costs(out, costs)
+    rows = pareto_rows(points, costs)
+    pareto_plot(rows, points, out / "pareto.png", f"{costs['cpu']}: quantized tables, all models at step {step}")
+    return pareto_table(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=Path, required=True, help="directory of train_run checkpoints (*.pt)")
-    p.add_argument("--out", type=Path, required=True, help="where quality.json and quality.md go")
+    p.add_argument("--out", type=Path, required=True,
+                   help="where quality.json, quality.md and the Pareto files go (an existing quality.json and "
+                        "costs.json are read back, not measured again)")
     p.add_argument("--eval-batches", type=int, default=64)
     p.add_argument("--finetune-steps", type=int, default=100,
                    help="fake-quantized fine-tune where post-training misses the goal (0: none)")
+    p.add_argument("--pareto", type=Path, default=None, metavar="DIR",
+                   help="also place the runs on the Pareto plane with the dense FFN runs of DIR (their recorded loss "
+                        "at the checkpoints' step), latencies measured on this CPU")
+    p.add_argument("--rounds", type=int, default=5, help="rounds per cost measurement (default 5)")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    results = [evaluate_checkpoint(c, args.eval_batches, args.finetune_steps, log=lambda m: print(m, file=sys.stderr))
-               for c in sorted(args.runs.glob("*.pt"))]
-    (args.out / "quality.json").write_text(json.dumps(results, indent=1) + "\n")
+    saved = args.out / "quality.json"
+    if saved.exists():
+        results = json.loads(saved.read_text())
+    else:
+        results = [evaluate_checkpoint(c, args.eval_batches, args.finetune_steps,
+                                       log=lambda m: print(m, file=sys.stderr)) for c in sorted(args.runs.glob("*.pt"))]
+        saved.write_text(json.dumps(results, indent=1) + "\n")
     table = tabulate(quality_rows(results), headers=QUALITY_HEADERS, tablefmt="github", disable_numparse=True)
     (args.out / "quality.md").write_text(table + "\n")
     print(table)
+    if args.pareto:
+        from lookup_tvm.cpu.host import current_probe
+
+        report = pareto_report(results, args.pareto, args.out, current_probe().cpu_model, args.rounds)
+        (args.out / "pareto.md").write_text(report + "\n")
+        print(report)
     return 0
 
 
