@@ -395,9 +395,9 @@ def run_tables(tokens: list[int], threads: int, rounds: int) -> list[Row]:
     ck = kernels()
     cores = ck.target.profile.cores
     rows = []
-    with torch.inference_mode():
-        for table_format in ("int8", "int4"):
-            quantized = copy.deepcopy(lookup).quantize_tables(table_format)
+    layers = {table_format: copy.deepcopy(lookup).quantize_tables(table_format) for table_format in ("int8", "int4")}
+    with torch.inference_mode():  # the layers were made outside: inference tensors would rebind the plan per call
+        for table_format, quantized in layers.items():
             bits = quantized.quantized_tables().bits
             for count in tokens:
                 x = torch.randn(count, 512)

@@ -37,8 +37,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="measured trials per kernel (default 32: the default config's 39 kernels, fp32 and "
                              "bf16, in about 9 minutes on a 2-core Zen 3; README, Quick start)")
     parser.add_argument("--ops", default="",
-                        help="comma-separated operators to tune (default: all kernels of the config, e.g. "
-                             "gather,gather_table_grad,hash)")
+                        help="comma-separated operators (all their variants) or kernel keys to tune (default: all "
+                             "kernels of the config, e.g. gather,gather_table_grad,hash or "
+                             "gather-d_out512-h128-rows256-table_bits8)")
     parser.add_argument("--retune", action="store_true",
                         help="tune the selected kernels again from scratch, even if the log has them (after an "
                              "operator's definition changed)")
@@ -73,7 +74,7 @@ def main(argv=None) -> int:
     from lookup_tvm.tuning import metaschedule
     from lookup_tvm.tuning.export import export_schedules
     from lookup_tvm.tuning.report import format_table, measure_kernels
-    from lookup_tvm.tuning.tuner import TuneOptions, tune_all
+    from lookup_tvm.tuning.tuner import TuneOptions, selected_kernels, tune_all
 
     config = LayerConfig.parse(args.config) if args.config else LayerConfig()
     rpc = metaschedule.rpc_config(args.rpc_tracker, args.rpc_key) if args.rpc_tracker else None
@@ -93,7 +94,7 @@ def main(argv=None) -> int:
     if args.no_report or rpc is not None:
         return 0
     try:
-        kernels = [(op, params) for op, params in config.kernels() if not ops or op in ops]
+        kernels = selected_kernels(config, ops)
         print(format_table(measure_kernels(log, kernels, args.tokens)))
     except UnsupportedTargetError as err:
         print(f"no local measurement: {err}")

@@ -54,6 +54,12 @@ def test_unclean_rounds_are_rejected():
     assert len(samples.rounds) == 3 and samples.rejected == 1
 
 
+def test_each_round_starts_one_candidate_later():
+    order = []
+    interleaved({name: (lambda n=name: order.append(n)) for name in "abc"}, rounds=3, warmup=0)
+    assert "".join(order) == "abcbcacab"
+
+
 def test_no_clean_round_is_an_error():
     class BusyProbe:
         def read(self):

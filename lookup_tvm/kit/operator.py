@@ -174,6 +174,9 @@ class Operator:
     choice)``: for operators whose knobs or layout are sized from registers or caches, what a
     choice (for hand-written TIR, the layout in the spec) keeps in them
     (:class:`lookup_tvm.kit.footprint.Footprint`); their candidates are the ones that fit.
+    ``cold_timing``: the tuner re-times its best candidates with the caches flushed before each
+    call, as small-batch kernels are: in a model the weights it reads (the gather's tables) come
+    from memory at every call, and a choice that is fastest warm can be slower cold.
     """
 
     name: str
@@ -191,6 +194,7 @@ class Operator:
     min_tokens: int | None = None
     sized: frozenset[str] = frozenset()
     footprint: Callable[[OpSpec, CpuProfile, Choice], Footprint] | None = None
+    cold_timing: bool = False
 
     def resized(self, recorded: Mapping[str, int], tuned_for: CpuProfile | None, profile: CpuProfile) -> dict[str, int]:
         """A recorded choice or layout for use on ``profile``: all of it when it was tuned for

@@ -31,7 +31,7 @@ from lookup_tvm.quantize import quantized_formats
 OPERATORS = (
     Operator(name="gather", define=define_gather, schedule=schedule_gather, check=check_gather_kernels,
              workload=gather_workload, knobs=gather_knobs, sampled_knobs=SAMPLED_KNOBS, sized=SIZED,
-             footprint=gather_footprint),
+             footprint=gather_footprint, cold_timing=True),
     Operator(name="gather_small", define=define_small_gather, schedule=schedule_small_gather, check=check_small_gather,
              workload=gather_workload, knobs=small_gather_knobs, sampled_knobs=SMALL_SAMPLED_KNOBS,
              max_tokens=SMALL_TOKENS["gather"], sized=SMALL_SIZED, footprint=small_gather_footprint),
