@@ -31,7 +31,10 @@ from lookup_tvm.kit.buffers import release_buffers
 from lookup_tvm.kit.operator import BF16, TABLE_BITS, OpSpec
 from lookup_tvm.memory import keep_freed_memory, step_memory
 from lookup_tvm.module import LookupFFN
+from lookup_tvm.kit.workload import F32_BYTES
 from lookup_tvm.ops import make_workload, operators
+from lookup_tvm.quantize import packed_columns
+from lookup_tvm.spec import STAGES
 from lookup_tvm.timing import ParallelismProbe, interleaved
 
 FFN_FLOPS_PER_TOKEN = 4 * 512 * 2048  # 512 -> 2048 -> 512, multiply-adds counted as 2
@@ -375,9 +378,9 @@ def run_tables(tokens: list[int], threads: int, rounds: int) -> list[Row]:
     """Serving with quantized tables, per token count and format (int8, int4): the no-gradient
     forward against the same layer on float32 tables and the FFN in fp32, dynamic int8 and
     (native) bf16, with its breakdown; then the gather kernel against FBGEMM's row-wise embedding
-    bag of the same bits and our float32-table gather. The forward's bytes (every weight it reads,
-    the rows it gathers, input and output) give its "% L2 read": its time against reading them
-    all once from L2, the memory floor of a warm layer."""
+    bag of the same bits and our float32-table gather. The forward's bytes (:func:`forward_bytes`)
+    give its "% L2 read": the time of reading them once from L2 (the memory floor of a layer whose
+    weights are warm) against its own."""
     torch.manual_seed(0)
     probe = ParallelismProbe() if threads > 1 else None
     l2 = threads * l2_read_gbytes_per_core(parse_target("host"))
@@ -409,7 +412,7 @@ def run_tables(tokens: list[int], threads: int, rounds: int) -> list[Row]:
                 except RuntimeError as err:
                     print(f"{table_format} tables at {count} tokens, {threads} threads: {err}", file=sys.stderr)
                     continue
-                nbytes = sum(make_workload(ck.get(op, **params).spec, count).bytes for op, params in used)
+                nbytes = forward_bytes(lookup.config, count, bits)
                 rows.append(summarize("quantized tables", f"inference (eval), {table_format} tables", count, threads,
                                       samples, "lookup_tvm", lookup.config.flops_per_token() * count, nbytes))
                 rows.extend(_breakdown(f"{table_format} tables breakdown", lambda: quantized(x),
@@ -420,6 +423,18 @@ def run_tables(tokens: list[int], threads: int, rounds: int) -> list[Row]:
     for row in rows:
         row.l2_gbytes = l2
     return rows
+
+
+def forward_bytes(config, tokens: int, bits: int) -> int:
+    """What a no-gradient forward of ``tokens`` tokens must read or write at least once: the front
+    end's weights (the folded BH4 weight in float32, norm, projection bias), the distinct table
+    rows it gathers (``bits``-bit values with a float32 scale and offset per row; at most every
+    row), the output bias, the input and the float32 output."""
+    shape = config.bh4_shape
+    weights = F32_BYTES * (STAGES * shape["r"] * shape["nb"] * shape["b"] ** 2 + 2 * config.d
+                           + config.h * config.tau + config.d_out)
+    rows = min(tokens * config.h, config.h * config.rows) * (packed_columns(config.d_out, bits) + 2 * F32_BYTES)
+    return weights + rows + F32_BYTES * tokens * (config.d + config.d_out)
 
 
 def _gather_rows(ck, gather: tuple[str, dict[str, int]], tokens: int, threads: int, rounds: int, probe) -> list[Row]:

@@ -37,11 +37,13 @@ def _recorded_options(options: dict[str, Any]) -> dict[str, Any]:
     return {name: options.get(name, default) for name, default in defaults.items()}
 
 
-def replace_ffn(model: nn.Module, *, strict: bool = True, **options: Any) -> list[integration.Replacement]:
-    """Replace the FFNs of a ``transformers`` model (see :func:`lookup_tvm.replace_ffn`) and
-    record the options in ``model.config.lookup_ffn`` for :func:`from_pretrained`."""
+def replace_ffn(model: nn.Module, *, strict: bool = True, filter: integration.LayerFilter = None,
+                **options: Any) -> list[integration.Replacement]:
+    """Replace the FFNs of a ``transformers`` model (see :func:`lookup_tvm.replace_ffn`; ``filter``
+    selects which) and record the options and the replaced paths in ``model.config.lookup_ffn``
+    for :func:`from_pretrained`."""
     recorded = _recorded_options(options)
-    report = integration.replace_ffn(model, strict=strict, **options)
+    report = integration.replace_ffn(model, strict=strict, filter=filter, **options)
     model.config.lookup_ffn = {"options": recorded, "replaced": [r.path for r in report],
                                "state_dict_version": LookupFFN._version}
     if not getattr(model.config, "architectures", None):
@@ -59,16 +61,17 @@ def _model_class(config: Any) -> Any:
     return cls
 
 
-def _converting_class(cls: Any, options: dict[str, Any], tables: dict[str, str]) -> Any:
-    """``cls`` whose constructor replaces the FFNs (and stores the tables of those in ``tables``
-    in their recorded formats), so transformers' own ``from_pretrained`` (key renaming, tied
-    weights, shape checks) loads the saved LookupFFN tensors. It poses as ``cls`` (same name and
-    module) so transformers applies ``cls``'s checkpoint conversions."""
+def _converting_class(cls: Any, options: dict[str, Any], replaced: list[str], tables: dict[str, str]) -> Any:
+    """``cls`` whose constructor replaces the FFNs at the ``replaced`` paths (and stores the
+    tables of those in ``tables`` in their recorded formats), so transformers' own
+    ``from_pretrained`` (key renaming, tied weights, shape checks) loads the saved LookupFFN
+    tensors. It poses as ``cls`` (same name and module) so transformers applies ``cls``'s
+    checkpoint conversions."""
 
     class Converting(cls):
         def __init__(self, config, *args, **kwargs):
             super().__init__(config, *args, **kwargs)
-            self.lookup_report = integration.replace_ffn(self, **options)
+            self.lookup_report = integration.replace_ffn(self, filter=replaced, **options)
             for path, table_format in tables.items():
                 self.get_submodule(path).quantize_tables(table_format)
 
@@ -106,7 +109,7 @@ def from_pretrained(path_or_config: str | os.PathLike | Any, model_class: Any = 
     if hasattr(cls, "from_config"):  # an Auto class: the concrete class for this config
         cls = type(cls.from_config(config))
     options = dict(recorded["options"], **({"backend": backend} if backend else {}))
-    converting = _converting_class(cls, options, recorded.get("tables", {}))
+    converting = _converting_class(cls, options, recorded["replaced"], recorded.get("tables", {}))
     if directory is None:
         model = converting(config)
     else:

@@ -28,8 +28,10 @@ from __future__ import annotations
 import dataclasses
 import re
 import fnmatch
+import warnings
 from typing import Any, Callable, Iterable, Iterator, Union
 
+import torch
 from torch import nn
 
 from lookup_tvm.kit.checks import STORAGE_DTYPES
@@ -113,12 +115,19 @@ class _Builder:
         param = next(replaced.parameters(), None)
         if param is None:
             return layer
-        if param.dtype not in STORAGE_DTYPES and layer.backend == "tvm":
+        dtype = param.dtype
+        if dtype == torch.float16 and layer.backend == "tvm":
+            warnings.warn("replace_ffn: the model's FFN is float16; LookupFFN(backend='tvm') runs float32 or bfloat16 "
+                          "kernels, so the new layers are bfloat16 (as wide a range as float32, 8 significant bits). "
+                          "Cast the model to bfloat16 too (model.bfloat16()) or run it under torch.autocast('cpu', "
+                          "dtype=torch.bfloat16): a float16 input raises TypeError", stacklevel=3)
+            dtype = torch.bfloat16
+        elif dtype not in STORAGE_DTYPES and layer.backend == "tvm":
             raise TypeError(
-                f"replace_ffn: the model's FFN is {param.dtype}; LookupFFN(backend='tvm') runs float32 or bfloat16 "
+                f"replace_ffn: the model's FFN is {dtype}; LookupFFN(backend='tvm') runs float32 or bfloat16 "
                 "kernels. Convert the model (model.float() or model.bfloat16(); torch.autocast('cpu', "
                 "dtype=torch.bfloat16) works too), or pass backend='reference' for a pure-PyTorch layer in this dtype")
-        return layer.to(device=param.device, dtype=param.dtype)
+        return layer.to(device=param.device, dtype=dtype)
 
 
 def _replace_pair(model: nn.Module, path: str, module: nn.Module, build: _Builder) -> Replacement | None:
@@ -223,19 +232,40 @@ def _mlp_like(model: nn.Module) -> Iterator[str]:
             yield f"{type(module).__name__}({', '.join(linear) or 'no linear children'})"
 
 
-def replace_ffn(model: nn.Module, *, strict: bool = True, **lookup_options: Any) -> list[Replacement]:
-    """Replace every recognised FFN in ``model`` in place; returns what was replaced.
+LayerFilter = Union[Callable[[str, nn.Module], bool], str, Iterable[str], None]
+"""Which layers an operation applies to: a callable ``(path, module) -> bool``, or ``fnmatch``
+patterns on the module path (``"model.layers.*"``; one string or several), or None for all."""
+
+
+def selected(path: str, module: nn.Module, filter: LayerFilter) -> bool:
+    """Whether the module at ``path`` passes ``filter`` (:data:`LayerFilter`)."""
+    if filter is None:
+        return True
+    if callable(filter):
+        return bool(filter(path, module))
+    patterns = [filter] if isinstance(filter, str) else list(filter)
+    return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
+
+
+def replace_ffn(model: nn.Module, *, strict: bool = True, filter: LayerFilter = None,
+                **lookup_options: Any) -> list[Replacement]:
+    """Replace every recognised FFN in ``model`` in place (those ``filter`` selects, by the
+    path of the module that holds the FFN: a callable ``(path, module) -> bool`` or ``fnmatch``
+    patterns such as ``"model.layers.1*"``); returns what was replaced.
 
     ``lookup_options`` go to :class:`LookupFFN` (num_tables, code_bits, projection,
-    block_size, backend). Each LookupFFN is created on the device (and, for
-    ``backend="reference"``, the dtype) of the layers it replaces; a model in a dtype other than
-    float32 or bfloat16 with ``backend="tvm"`` raises TypeError. With ``strict`` (the default), a model in which
-    nothing is recognised raises ValueError listing the MLP-like modules it holds.
+    block_size, backend, tables). Each LookupFFN is created on the device and dtype of the layers
+    it replaces; with ``backend="tvm"`` a float16 model gets bfloat16 layers (with a warning: cast
+    the model to bfloat16 too) and other dtypes but float32 and bfloat16 raise TypeError. With
+    ``strict`` (the default), a model in which nothing is replaced raises ValueError listing the
+    MLP-like modules it holds.
     """
     build = _Builder(lookup_options)
     report: list[Replacement] = []
     for path, module in list(model.named_modules()):
         if isinstance(module, LookupFFN) or any(path.startswith(r.path + ".") for r in report):
+            continue
+        if not selected(path, module, filter):
             continue
         for rule in RULES:
             replaced = rule(model, path, module, build)
@@ -244,8 +274,9 @@ def replace_ffn(model: nn.Module, *, strict: bool = True, **lookup_options: Any)
                 break
     if strict and not report:
         seen = sorted(set(_mlp_like(model)))
+        chosen = "" if filter is None else f" among the modules filter={filter!r} selects"
         raise ValueError(
-            f"replace_ffn found no FFN it knows in {type(model).__name__}. MLP-like modules seen: "
+            f"replace_ffn found no FFN it knows{chosen} in {type(model).__name__}. MLP-like modules seen: "
             f"{', '.join(seen) or 'none'}. Recognised by name: {', '.join('/'.join(p) for p in PAIRS)} with an "
             f"activation attribute, intermediate.dense/output.dense, {'/'.join(GATED)}; by structure: a module whose "
             "own linear layers compute in-projection, elementwise activation (times a gate), out-projection "
@@ -253,34 +284,20 @@ def replace_ffn(model: nn.Module, *, strict: bool = True, **lookup_options: Any)
     return report
 
 
-LayerFilter = Union[Callable[[str, nn.Module], bool], str, Iterable[str], None]
-"""Which layers an operation applies to: a callable ``(path, module) -> bool``, or ``fnmatch``
-patterns on the module path (``"model.layers.*"``; one string or several), or None for all."""
-
-
-def selected(path: str, module: nn.Module, layer_filter: LayerFilter) -> bool:
-    """Whether the module at ``path`` passes ``layer_filter`` (:data:`LayerFilter`)."""
-    if layer_filter is None:
-        return True
-    if callable(layer_filter):
-        return bool(layer_filter(path, module))
-    patterns = [layer_filter] if isinstance(layer_filter, str) else list(layer_filter)
-    return any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns)
-
-
-def quantize_tables(model: nn.Module, table_format: str = "int8", *, layer_filter: LayerFilter = None) -> list[str]:
-    """Store the tables of every LookupFFN in ``model`` (those ``layer_filter`` selects) as
+def quantize_tables(model: nn.Module, table_format: str = "int8", *,
+                    filter: LayerFilter = None) -> list[str]:
+    """Store the tables of every LookupFFN in ``model`` (those ``filter`` selects) as
     ``table_format`` (``"int8"``, ``"int4"`` or ``"float"``, :meth:`LookupFFN.quantize_tables`);
     returns their paths. A model converted by :func:`lookup_tvm.hf.replace_ffn` records each
     layer's format in ``model.config.lookup_ffn``, so ``lookup_tvm.hf.from_pretrained`` rebuilds
     it. ValueError when no layer is selected."""
     paths = []
     for path, module in model.named_modules():
-        if isinstance(module, LookupFFN) and selected(path, module, layer_filter):
+        if isinstance(module, LookupFFN) and selected(path, module, filter):
             module.quantize_tables(table_format)
             paths.append(path)
     if not paths:
-        raise ValueError(f"quantize_tables: no LookupFFN in {type(model).__name__} matches {layer_filter!r}")
+        raise ValueError(f"quantize_tables: no LookupFFN in {type(model).__name__} matches {filter!r}")
     recorded = getattr(getattr(model, "config", None), "lookup_ffn", None)
     if isinstance(recorded, dict):
         recorded["tables"] = {path: module.table_format for path, module in model.named_modules()

@@ -208,3 +208,18 @@ def test_more_families_replace_keep_attention_and_reload(family, tmp_path):
         model.save_pretrained(tmp_path)
         with torch.no_grad():
             assert torch.equal(hf.from_pretrained(tmp_path)(**inputs(model))[0], out)
+
+
+def test_a_filtered_replacement_saves_and_reloads_only_those_layers(tmp_path):
+    model = gpt2()
+    report = hf.replace_ffn(model, filter="transformer.h.1.*", **OPTIONS)
+    assert [r.path for r in report] == ["transformer.h.1.mlp"]
+    model.eval()
+    ids = torch.randint(0, VOCAB, (1, 12))
+    with torch.no_grad():
+        want = model(ids).logits
+    model.save_pretrained(tmp_path)
+    loaded = hf.from_pretrained(tmp_path)
+    assert [type(block.mlp).__name__ for block in loaded.transformer.h] == ["GPT2MLP", "LookupFFN"]
+    with torch.no_grad():
+        assert torch.equal(loaded(ids).logits, want)

@@ -121,13 +121,30 @@ def test_strict_names_the_mlp_modules_it_did_not_recognise():
     assert replace_ffn(model, strict=False, num_tables=4) == []
 
 
-def test_follows_device_and_refuses_other_dtypes_on_the_tvm_backend():
-    model = nn.Sequential(Mlp(16, 64)).to(torch.float16)
+def test_follows_device_casts_float16_and_refuses_other_dtypes_on_the_tvm_backend():
+    model = nn.Sequential(Mlp(16, 64)).to(torch.float64)
     with pytest.raises(TypeError, match="bfloat16"):
         replace_ffn(model, num_tables=4, code_bits=4, block_size=8)
+    half = nn.Sequential(Mlp(16, 64)).to(torch.float16)
+    with pytest.warns(UserWarning, match="float16.*bfloat16"):
+        replace_ffn(half, num_tables=4, code_bits=4, block_size=8)
+    assert half[0].tables.dtype == torch.bfloat16
+    with torch.no_grad():
+        assert half(torch.randn(3, 16, dtype=torch.bfloat16)).dtype == torch.bfloat16
+    model = nn.Sequential(Mlp(16, 64)).to(torch.float16)
     [report] = replace_ffn(model, num_tables=4, code_bits=4, block_size=8, backend="reference")
     assert model[0].tables.dtype == torch.float16 and report.kind == "fc1/act/fc2"
     model = nn.Sequential(Mlp(16, 64)).to(torch.bfloat16)
     replace_ffn(model, num_tables=4, code_bits=4, block_size=8)
     assert model[0].tables.dtype == torch.bfloat16
     assert model(torch.randn(3, 16, dtype=torch.bfloat16)).dtype == torch.bfloat16
+
+
+@pytest.mark.parametrize("chosen", [["1", "3"], "[13]", lambda path, module: path in ("1", "3")])
+def test_a_filter_replaces_only_the_layers_it_selects(chosen):
+    model = nn.Sequential(*[Mlp(16, 64) for _ in range(4)])
+    report = replace_ffn(model, filter=chosen, num_tables=4, code_bits=4, block_size=8)
+    assert [r.path for r in report] == ["1", "3"]
+    assert [type(m).__name__ for m in model] == ["Mlp", "LookupFFN", "Mlp", "LookupFFN"]
+    with pytest.raises(ValueError, match="layer_filter|filter="):
+        replace_ffn(nn.Sequential(Mlp(16, 64)), filter="encoder.*", num_tables=4)

@@ -183,12 +183,12 @@ class TwoBlocks(torch.nn.Module):
 
 def test_model_wide_quantization_with_filters():
     model = TwoBlocks()
-    assert quantize_tables(model, "int8", layer_filter="blocks.1") == ["blocks.1"]
+    assert quantize_tables(model, "int8", filter="blocks.1") == ["blocks.1"]
     assert [b.table_format for b in model.blocks] == ["float", "int8"]
-    assert quantize_tables(model, "int4", layer_filter=lambda path, layer: path.endswith("0")) == ["blocks.0"]
+    assert quantize_tables(model, "int4", filter=lambda path, layer: path.endswith("0")) == ["blocks.0"]
     assert quantize_tables(model, "int8") == ["blocks.0", "blocks.1"]
     with pytest.raises(ValueError, match="no LookupFFN"):
-        quantize_tables(model, "int8", layer_filter=["encoder.*"])
+        quantize_tables(model, "int8", filter=["encoder.*"])
 
 
 def test_bad_input_is_refused_clearly():
@@ -216,8 +216,8 @@ def test_gpt2_with_quantized_tables_saves_and_reloads_bit_for_bit(tmp_path):
     model = transformers.GPT2LMHeadModel(transformers.GPT2Config(
         n_embd=64, n_layer=2, n_head=2, vocab_size=256, n_positions=64, bos_token_id=0, eos_token_id=0))
     hf.replace_ffn(model, num_tables=16, code_bits=8, block_size=16)
-    quantize_tables(model, "int8", layer_filter="transformer.h.0.*")
-    quantize_tables(model, "int4", layer_filter="transformer.h.1.*")
+    quantize_tables(model, "int8", filter="transformer.h.0.*")
+    quantize_tables(model, "int4", filter="transformer.h.1.*")
     model.eval()
     ids = torch.randint(0, 256, (2, 20))
     with torch.no_grad():
