@@ -133,38 +133,43 @@ QUALITY_HEADERS = ["run", "step", "tables", "val loss, float tables", "val loss,
                    "tables MiB (all layers)"]
 
 
-def pareto_points(results: list[dict[str, Any]], dense_runs: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:
-    """Results as :func:`studies.pareto.pareto_rows` takes them, all at ``step``: the dense runs'
-    recorded validation loss at that step, and each LookupFFN run's float, int8 and 4-bit
-    losses as variants ``<variant>``, ``<variant>-int8`` and ``<variant>-int4``."""
+def pareto_points(results: list[dict[str, Any]], recorded: list[dict[str, Any]], step: int) -> list[dict[str, Any]]:
+    """Results as :func:`studies.pareto.pareto_rows` takes them, all at ``step``, from the study's
+    recorded runs (``recorded``: their validation loss at that step, on the study's own validation
+    batches): every dense run, and per LookupFFN run evaluated here the variants ``<variant>``
+    (its recorded loss, or this evaluation's where the study has no such run), ``<variant>-int8``
+    and ``<variant>-int4`` (that loss plus the change measured here, paired on the same batches)."""
+    from studies.pareto import is_dense
     from studies.study import ffn_flops_per_token
 
-    points = []
-    for run in dense_runs:
+    at_step = {}
+    for run in recorded:
         history = [h for h in run["history"] if h["step"] <= step]
         if history and history[-1]["step"] == step:
-            points.append({**run, "history": history})
+            at_step[(run["task"], run["variant"], run["seed"])] = {**run, "history": history}
+    points = [run for key, run in at_step.items() if is_dense(key[1])]
     for r in results:
         task, rest = r["run"].split("-", 1)
         variant, seed = rest.rsplit("-s", 1)
+        run = at_step.get((task, variant, int(seed)))
+        base = run["history"][-1]["val_loss"] if run else r["float"]
         for table_format in ("float",) + FORMATS:
             name = variant if table_format == "float" else f"{variant}-{table_format}"
             points.append({"task": task, "variant": name, "seed": int(seed),
                            "ffn_flops_per_token": ffn_flops_per_token(variant, 512),
-                           "history": [{"step": r["step"], "val_loss": r[table_format]}]})
+                           "history": [{"step": step, "val_loss": base + r[table_format] - r["float"]}]})
     return points
 
 
-def pareto_report(results: list[dict[str, Any]], dense_dir: Path, out: Path, cpu: str, rounds: int) -> str:
-    """The Pareto table and plot with the quantized variants: the dense runs of ``dense_dir`` and
-    these results at the results' step, inference latencies measured here (``out/costs.json``,
-    measured once and then read back)."""
-    from studies.pareto import (PARETO, is_dense, measure_costs, pareto_plot, pareto_rows, pareto_table,
-                                read_costs, write_costs)
+def pareto_report(results: list[dict[str, Any]], study_dir: Path, out: Path, cpu: str, rounds: int) -> str:
+    """The Pareto table and plot with the quantized variants (:func:`pareto_points` from the runs
+    recorded in ``study_dir``) at the results' step, inference latencies measured here
+    (``out/costs.json``, measured once and then read back)."""
+    from studies.pareto import PARETO, measure_costs, pareto_plot, pareto_rows, pareto_table, read_costs, write_costs
     from studies.study import load_results
 
     step = min(r["step"] for r in results)
-    points = pareto_points(results, [r for r in load_results(dense_dir) if is_dense(r["variant"])], step)
+    points = pareto_points(results, load_results(study_dir), step)
     costs = read_costs(out, PARETO)
     variants = list(dict.fromkeys(p["variant"] for p in points))
     if costs is None or set(variants) - set(costs["parameter_bytes"]):
@@ -185,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--finetune-steps", type=int, default=100,
                    help="fake-quantized fine-tune where post-training misses the goal (0: none)")
     p.add_argument("--pareto", type=Path, default=None, metavar="DIR",
-                   help="also place the runs on the Pareto plane with the dense FFN runs of DIR (their recorded loss "
+                   help="also place the runs on the Pareto plane with the study's runs recorded in DIR (their loss "
                         "at the checkpoints' step), latencies measured on this CPU")
     p.add_argument("--rounds", type=int, default=5, help="rounds per cost measurement (default 5)")
     args = p.parse_args(argv)

@@ -120,6 +120,9 @@ def test_the_quantized_study_evaluates_fine_tunes_and_places_runs(tmp_path, monk
     assert [row[2] for row in rows] == ["int8", "int4"] and all(row[8] == "no" for row in rows)
     dense = {"task": "lm", "variant": "ffn-32", "seed": 0, "ffn_flops_per_token": 1,
              "history": [{"step": 10, "val_loss": 3.0}, {"step": 20, "val_loss": 2.9}]}
-    points = quantized.pareto_points([result], [dense], step=10)
+    recorded = {"task": "lm", "variant": "lookup-h16", "seed": 0, "ffn_flops_per_token": 1,
+                "history": [{"step": 10, "val_loss": 2.5}]}
+    points = quantized.pareto_points([result], [dense, recorded], step=10)
     assert [p["variant"] for p in points] == ["ffn-32", "lookup-h16", "lookup-h16-int8", "lookup-h16-int4"]
-    assert points[0]["history"][-1]["val_loss"] == 3.0
+    losses = [p["history"][-1]["val_loss"] for p in points]
+    assert losses[:2] == [3.0, 2.5] and losses[2] == pytest.approx(2.5 + result["int8"] - result["float"])
