@@ -34,8 +34,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--tokens", type=int, default=4096,
                         help="tokens per call the kernels are tuned at (default 4096)")
     parser.add_argument("--trials", type=int, default=32,
-                        help="measured trials per kernel (default 32: the default config's 39 kernels, fp32 and "
-                             "bf16, in about 9 minutes on a 2-core Zen 3; README, Quick start)")
+                        help="measured trials per kernel (default 32: the default config's 43 kernels, fp32, bf16 "
+                             "and quantized tables, in about 10 minutes on a 2-core Zen 3; README, Quick start)")
     parser.add_argument("--ops", default="",
                         help="comma-separated operators (all their variants) or kernel keys to tune (default: all "
                              "kernels of the config, e.g. gather,gather_table_grad,hash or "
