@@ -1,7 +1,7 @@
 """The package's layers, as a contract on every import (module level and inside functions).
 
 Data flows one way: target data < host/ISA < kit < quantized tables < families < config < schedule sources <
-compiled kernels < module/functional < tuning < integration. A module may
+compiled kernels < module/functional < tuning < integration < the command line. A module may
 import its own layer or lower ones, never a higher one, and no two modules may import each
 other through any chain. Only the optional heavy dependencies below may be imported inside
 functions (so the package works without them), and only two modules import TVM.
@@ -41,6 +41,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("integration", ("lookup_tvm.integration",)),
     ("Hugging Face", ("lookup_tvm.hf",)),
     ("the package's public names", ("lookup_tvm",)),
+    ("command-line commands", ("lookup_tvm.commands", "lookup_tvm.commands.*")),
+    ("the lookup-tvm command", ("lookup_tvm.cli",)),
 ]
 OPTIONAL_HEAVY = {"transformers", "matplotlib"}  # imported inside functions only: the package works without them
 TVM_IMPORTERS = {"lookup_tvm.cpu.tvm_api", "lookup_tvm.tuning.metaschedule"}  # (MetaSchedule's intrinsics: lazily)
@@ -138,12 +140,16 @@ def test_no_import_circles():
     assert cycles == []
 
 
+COMMAND_DEPENDENCIES = {"torch", "tabulate", "benchmarks", "studies"}  # imported when a command runs: --help is instant
+
+
 def test_only_optional_heavy_dependencies_are_imported_inside_functions():
     third_party = []
     for module in MODULES:
         for name, line, nested in imports(module):
             top = name.split(".")[0]
             allowed = OPTIONAL_HEAVY | {"lookup_tvm"} | ({"tvm"} if module in TVM_IMPORTERS else set())
+            allowed |= COMMAND_DEPENDENCIES if module.startswith("lookup_tvm.commands.") else set()
             if nested and top not in sys.stdlib_module_names and top not in allowed:
                 third_party.append(f"{module}:{line} imports {name} inside a function")
     assert third_party == []
@@ -185,9 +191,10 @@ def test_upper_layers_reach_a_family_through_its_package_only():
 
 def test_the_package_never_imports_the_benchmarks_or_studies():
     """Benchmark drivers and studies live beside the package (``benchmarks/``, ``studies/``): they
-    import it, it never imports them."""
+    import it, it never imports them, but for the command line that runs them
+    (``lookup_tvm.commands``)."""
     problems = [f"{module}:{line} imports {name}" for module in MODULES for name, line, _ in imports(module)
-                if name.split(".")[0] in ("benchmarks", "studies")]
+                if name.split(".")[0] in ("benchmarks", "studies") and not module.startswith("lookup_tvm.commands")]
     assert problems == []
     for package in ("benchmarks", "studies"):
         assert (PACKAGE.parent / package / "__init__.py").exists()

@@ -53,3 +53,32 @@ def test_replace_hf_takes_a_family_found_by_structure(tmp_path):
     assert "| encoder.block.0.layer.1.DenseReluDense | wi_0/wi_1/wo (gated) | structure" in out
     assert "encoder.block.0.layer.1.DenseReluDense: dropout dropout (p=0.1) inside the MLP dropped" in out
     assert "step 2/2 loss" in out
+
+
+def test_replace_hf_trains_on_a_file_replaces_some_layers_quantizes_and_keeps_the_tokenizer(tmp_path):
+    """``--data`` (a text file), ``--filter`` (only layer 1), ``--tables int8``, and the source
+    directory's tokenizer saved beside the model (a character-level one built here: no download)."""
+    transformers = pytest.importorskip("transformers")
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    text = "the quick brown fox jumps over the lazy dog. " * 40
+    chars = sorted(set(text))
+    vocab = {c: i for i, c in enumerate(["[UNK]", *chars])}
+    core = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
+    core.pre_tokenizer = pre_tokenizers.Split("", "isolated")
+    tokenizer = transformers.PreTrainedTokenizerFast(tokenizer_object=core, unk_token="[UNK]")
+    source = tmp_path / "source"
+    transformers.GPT2LMHeadModel(transformers.GPT2Config(
+        n_layer=2, n_embd=64, n_head=2, vocab_size=len(vocab), n_positions=64)).save_pretrained(source)
+    tokenizer.save_pretrained(source)
+    data = tmp_path / "text.txt"
+    data.write_text(text)
+    out = run("scripts/replace_hf.py", str(source), "--data", str(data), "--filter", "transformer.h.1*",
+              "--tables", "int8", "--num-tables", "16", "--steps", "2", "--context", "32", "--out", str(tmp_path / "o"))
+    assert "transformer.h.1.mlp" in out and "transformer.h.0.mlp" not in out and "with its tokenizer" in out
+    from lookup_tvm import LookupFFN, hf
+
+    model = hf.from_pretrained(tmp_path / "o")
+    assert [m.table_format for m in model.modules() if isinstance(m, LookupFFN)] == ["int8"]
+    reloaded = transformers.AutoTokenizer.from_pretrained(tmp_path / "o")
+    assert reloaded("fox")["input_ids"] == tokenizer("fox")["input_ids"]

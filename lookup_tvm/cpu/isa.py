@@ -147,4 +147,4 @@ def check_runnable(target: TargetSpec, what: str = "code", probe: HostProbe | No
         raise UnsupportedTargetError(
             f"{what} for {dict(target.attrs)} may use {', '.join(missing)}, which this CPU "
             f"({(probe or current_probe()).cpu_model}) lacks; tune for this host instead "
-            "(python scripts/tune.py --target host)")
+            "(lookup-tvm tune --target host)")

@@ -121,7 +121,7 @@ class ChosenSchedules(DefaultSchedules):
 def tune_command(operator: Operator, spec: OpSpec, target: TargetSpec) -> str:
     """The tune.py command that tunes a kernel for a target: all kernels of the layer config
     in use that has it, else its operator with a hint to add that config."""
-    command = f"python scripts/tune.py --target '{json.dumps(dict(target.attrs))}'"
+    command = f"lookup-tvm tune --target '{json.dumps(dict(target.attrs))}'"
     config = config_with_kernel(spec.op, operator.shape_params(dict(spec.params)))
     if config is not None:
         return f"{command} --config {config.cli()}"

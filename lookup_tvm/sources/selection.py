@@ -15,8 +15,10 @@ Core counts and caches need not match: a log tuned with 2 cores runs on a 16-cor
 the host's thread count, each operator's ``sized`` knobs (those its defaults derive from cores
 and caches) re-sized to the host, the others kept.
 Automatically found logs never break a forward pass: a damaged one is skipped with a
-warning. Logs are looked up in the source checkout's ``tuning_logs/`` and in the copy
-installed with the package (``lookup_tvm/tuning_logs``).
+warning. Logs are looked up in the source checkout's ``tuning_logs/``, in the copy installed
+with the package (``lookup_tvm/tuning_logs``) and, after those, in the user's own
+(:func:`user_data_dir`, where ``lookup-tvm tune`` writes when there is no checkout); of two
+logs that rank alike in 2 or 3 (the same target and CPU), the user's is taken.
 """
 from __future__ import annotations
 
@@ -37,10 +39,34 @@ CHECKOUT_LOGS = PACKAGE.parent / "tuning_logs"
 INSTALLED_LOGS = PACKAGE / "tuning_logs"
 
 
+def user_data_dir() -> Path:
+    """The user's lookup_tvm folder: ``$LOOKUP_TVM_HOME``, else ``$XDG_DATA_HOME/lookup_tvm``,
+    else ``~/.local/share/lookup_tvm``; its ``tuning_logs/`` and ``schedules/`` hold what
+    ``lookup-tvm tune`` measured outside a source checkout."""
+    home = os.environ.get("LOOKUP_TVM_HOME")
+    if home:
+        return Path(home)
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "lookup_tvm"
+
+
+def in_checkout() -> bool:
+    """Whether the package runs from a source checkout (an editable install): its
+    ``tuning_logs/`` beside the package."""
+    return CHECKOUT_LOGS.is_dir() and (PACKAGE.parent / "pyproject.toml").is_file()
+
+
+def tuning_home() -> tuple[Path, Path]:
+    """Where tuning writes (log folders, readable schedules): the checkout's ``tuning_logs/`` and
+    ``schedules/`` in a source checkout, else the user's (:func:`user_data_dir`)."""
+    base = PACKAGE.parent if in_checkout() else user_data_dir()
+    return base / "tuning_logs", base / "schedules"
+
+
 def host_tune_command() -> str:
     """The command that tunes this host: one per layer config in use (``--config``), or the
     default config's when none is built yet."""
-    base = "python scripts/tune.py --target host"
+    base = "lookup-tvm tune --target host"
     return " ; ".join(f"{base} --config {c.cli()}" for c in configs_in_use()) or base
 
 
@@ -55,14 +81,16 @@ class Selection:
 
 
 def log_roots() -> tuple[list[Path], bool]:
-    """Where logs are looked up, and whether they were named explicitly."""
+    """Where logs are looked up, in order (the checkout's, the installed copy, the user's), and
+    whether they were named explicitly."""
     env = os.environ.get("LOOKUP_TVM_TUNING_LOGS")
     if env:
         return [Path(env)], True
-    return [root for root in (CHECKOUT_LOGS, INSTALLED_LOGS) if root.is_dir()], False
+    roots = (CHECKOUT_LOGS, INSTALLED_LOGS, user_data_dir() / "tuning_logs")
+    return [root for root in dict.fromkeys(roots) if root.is_dir()], False
 
 
-def _log_directories(root: Path) -> list[Path]:
+def log_directories(root: Path) -> list[Path]:
     if (root / "target.json").exists():
         return [root]
     if not root.is_dir():
@@ -74,7 +102,7 @@ def _readable_logs(roots: list[Path], skip):
     """(directory, target, info) of every log under ``roots`` whose target file reads;
     ``skip(err)`` handles a damaged one."""
     for root in roots:
-        for directory in _log_directories(root):
+        for directory in log_directories(root):
             try:
                 logged, info = read_target_file(directory)
             except TuningLogError as err:
@@ -104,8 +132,9 @@ def select_host_log(probe: HostProbe | None = None, roots: list[Path] | None = N
     for directory, logged, info in _readable_logs(roots, skip):
         if same_code(logged, host):
             here = measured_model(info) == probe.cpu_model
-            ranked.append(((not here, logged.profile.cores != probe.cores, str(directory)), directory, info))
-    for (elsewhere, _, _), directory, info in sorted(ranked, key=lambda item: item[0]):
+            users = directory.parent == user_data_dir() / "tuning_logs"  # tuned by this user: before shipped logs
+            ranked.append(((not here, logged.profile.cores != probe.cores, not users, str(directory)), directory, info))
+    for (elsewhere, *_), directory, info in sorted(ranked, key=lambda item: item[0]):
         try:
             log = TuningLog.open(directory)
         except TuningLogError as err:
