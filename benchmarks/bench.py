@@ -38,7 +38,17 @@ from lookup_tvm.spec import STAGES
 from lookup_tvm.timing import ParallelismProbe, interleaved
 
 FFN_FLOPS_PER_TOKEN = 4 * 512 * 2048  # 512 -> 2048 -> 512, multiply-adds counted as 2
-QUANTIZED_BENCH_TOKENS = (1, 8, 64, 256, 4096)  # ``--tables``: decode to prefill batches
+QUANTIZED_BENCH_TOKENS = (1, 8, 64, 256, 4096)  # ``bench --quantized``: decode to prefill batches
+
+
+DROPPED: list[str] = []
+"""Measurements of this process given up because no round ran on a quiet machine."""
+
+
+def dropped(what: str) -> None:
+    """Report a measurement given up (no clean round) on stderr and keep it for the exit status."""
+    print(what, file=sys.stderr)
+    DROPPED.append(what)
 
 
 @dataclasses.dataclass
@@ -148,7 +158,7 @@ def run_one(tokens: int, threads: int, rounds: int, quick: bool) -> list[Row]:
         try:
             samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
         except RuntimeError as err:  # every round ran on a busy machine: report it, keep going
-            print(f"{group} / {name} at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
+            dropped(f"{group} / {name} at {tokens} tokens, {threads} threads: {err}")
             return
         rows.append(summarize(group, name, tokens, threads, samples, subject, flops, nbytes, peak))
         rows[-1].baseline_paths = paths
@@ -240,7 +250,7 @@ def _breakdown(group: str, whole: Callable[[], object], used: list[tuple[str, di
     try:
         samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
     except RuntimeError as err:
-        print(f"{group} at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
+        dropped(f"{group} at {tokens} tokens, {threads} threads: {err}")
         return []
     medians = samples.medians()
     rows = []
@@ -326,7 +336,7 @@ def _measure_with_breakdown(name: str, candidates: dict[str, Callable[[], object
         samples = interleaved(candidates, rounds=rounds, warmup=1, probe=probe)
         rows.append(summarize("end to end", name, tokens, threads, samples, "lookup_tvm", flops))
     except RuntimeError as err:
-        print(f"{name} at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
+        dropped(f"{name} at {tokens} tokens, {threads} threads: {err}")
     return rows + _breakdown(group, candidates["lookup_tvm"], used, tokens, threads, rounds, probe, None)
 
 
@@ -361,7 +371,7 @@ def run_decode(tokens: list[int], threads: int, rounds: int) -> list[Row]:
             try:
                 samples = interleaved(candidates, rounds=rounds, warmup=3, probe=probe)
             except RuntimeError as err:
-                print(f"decode at {count} tokens, {threads} threads: {err}", file=sys.stderr)
+                dropped(f"decode at {count} tokens, {threads} threads: {err}")
                 continue
             rows.append(summarize("decode", "inference (eval)", count, threads, samples, "lookup_tvm",
                                   lookup.config.flops_per_token() * count))
@@ -410,7 +420,7 @@ def run_tables(tokens: list[int], threads: int, rounds: int) -> list[Row]:
                 try:
                     samples = interleaved(candidates, rounds=rounds, warmup=3, probe=probe)
                 except RuntimeError as err:
-                    print(f"{table_format} tables at {count} tokens, {threads} threads: {err}", file=sys.stderr)
+                    dropped(f"{table_format} tables at {count} tokens, {threads} threads: {err}")
                     continue
                 nbytes = forward_bytes(lookup.config, count, bits)
                 rows.append(summarize("quantized tables", f"inference (eval), {table_format} tables", count, threads,
@@ -450,7 +460,7 @@ def _gather_rows(ck, gather: tuple[str, dict[str, int]], tokens: int, threads: i
     try:
         samples = interleaved(candidates, rounds=rounds, warmup=3, probe=probe)
     except RuntimeError as err:
-        print(f"{kernel.spec.name} at {tokens} tokens, {threads} threads: {err}", file=sys.stderr)
+        dropped(f"{kernel.spec.name} at {tokens} tokens, {threads} threads: {err}")
         return []
     return [summarize("kernel", kernel.spec.name, tokens, threads, samples, "lookup_tvm", load.flops, load.bytes)]
 
@@ -493,7 +503,10 @@ def crossovers(rows: list[Row]) -> list[str]:
 
 
 def _run_worker(args: list[str], env: dict[str, str], what: str) -> list[Row]:
-    return [Row(**r) for r in run_json_worker("benchmarks.bench", args, env, f"benchmark ({what})")]
+    """The worker's rows; what it dropped joins :data:`DROPPED`."""
+    result = run_json_worker("benchmarks.bench", args, env, f"benchmark ({what})")
+    DROPPED.extend(result["dropped"])
+    return [Row(**r) for r in result["rows"]]
 
 
 def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
@@ -517,10 +530,12 @@ def run_all(tokens: list[int], threads: list[int], rounds: int, quick: bool,
         args += ["--simulate-cores", str(simulated)] if simulated else []
         what = f"{count} threads" + (f", simulated {simulated}-core host" if simulated else "")
         modes = (["--decode"] if decode else []) + (["--scaling"] if scaling else []) + (["--tables"] if tables else [])
+        print(f"measuring: {what}, {', '.join(map(str, tokens))} tokens", file=sys.stderr, flush=True)
         rows += _run_worker(args + modes, env, what)
     if decode or simulate_cores or scaling or tables:
         return rows
     env = worker_environment(1, MALLOC_MMAP_THRESHOLD_="65536")
+    print("measuring: a training step's memory, 1 thread", file=sys.stderr, flush=True)
     rows += _run_worker(["--memory", "--threads", "1", "--tokens", *map(str, tokens)], env, "memory")
     return rows
 
@@ -546,7 +561,7 @@ def _worker_main(argv: list[str]) -> None:
             row.simulated_cores = args.simulate_cores
     else:
         rows = _measure(args)
-    print(json.dumps([r.to_json() for r in rows]))
+    print(json.dumps({"rows": [r.to_json() for r in rows], "dropped": DROPPED}))
 
 
 def _measure(args) -> list[Row]:

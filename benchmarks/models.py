@@ -148,13 +148,13 @@ def format_model_rows(rows: list[ModelRow], markdown: bool = False) -> str:
     """tokens/s per variant, and LookupFFN's ratio against each of the model's own FFNs."""
     from tabulate import tabulate
 
+    names = list(dict.fromkeys(v for r in rows for v in r.tokens_per_s))
     table = []
     for r in rows:
         t = r.tokens_per_s
         ratios = "; ".join(f"{t[look] / t[own]:.2f}x {own}" for look in ("LookupFFN int8 tables",)
                            for own in ("FFN fp32", "FFN bf16", "FFN int8 dynamic"))
-        table.append([r.model, r.phase, r.batch, r.threads, *(f"{t[v]:.1f}" for v in t), ratios, r.rejected])
-    names = list(rows[0].tokens_per_s) if rows else []
+        table.append([r.model, r.phase, r.batch, r.threads, *(f"{t[v]:.1f}" for v in names), ratios, r.rejected])
     headers = ["model", "phase", "batch", "threads", *(f"{v} tok/s" for v in names),
                "LookupFFN int8 tables vs", "rejected rounds"]
     return tabulate(table, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True)

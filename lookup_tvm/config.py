@@ -110,6 +110,23 @@ class LayerConfig:
         return cls(**fields)
 
 
+LAYER_OPTION_NAMES = {"h": "num_tables", "tau": "code_bits", "b": "block_size", "projection": "projection"}
+
+
+def layer_options(text: str) -> dict[str, int | str]:
+    """:class:`~lookup_tvm.LookupFFN` keyword options from a ``--config`` string without ``d`` and
+    ``d_out`` (a model's width gives them): ``"h=64,tau=8,b=64"`` -> ``{"num_tables": 64, ...}``."""
+    fields = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or key not in LAYER_OPTION_NAMES:
+            raise ValueError(f"a layer --config here takes h=, tau=, b= and projection= (d and d_out are the "
+                             f"model's), got {item!r}")
+        fields[LAYER_OPTION_NAMES[key]] = value.strip() if key == "projection" else int(value)
+    return fields
+
+
 _IN_USE: list[LayerConfig] = []
 
 

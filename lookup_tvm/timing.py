@@ -89,7 +89,7 @@ def interleaved(candidates: dict[str, Callable[[], object]], rounds: int = 7, wa
         if probe and min(before, probe.read()) < CLEAN_PARALLELISM:
             samples.rejected += 1
             continue
-        samples.rounds.append(times)
+        samples.rounds.append({name: times[name] for name in names})  # the candidates' order, whatever ran first
     if not samples.rounds:
         raise RuntimeError(f"no clean sample in {attempts} rounds (parallelism probe below {CLEAN_PARALLELISM})")
     return samples

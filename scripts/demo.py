@@ -15,10 +15,9 @@ from lookup_tvm.cpu.threads import add_threads_argument, use_threads
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tokens", type=int, default=4096, help="tokens per call B (default 4096)")
-    parser.add_argument("--d", type=int, default=512, help="model size d (default 512)")
-    parser.add_argument("--tables", type=int, default=128, help="number of tables h (default 128)")
-    parser.add_argument("--code-bits", type=int, default=8, help="code length tau (default 8)")
-    parser.add_argument("--block", type=int, default=64, help="BH4 block size b (default 64)")
+    parser.add_argument("--config", default="",
+                        help='the layer shape, as for lookup-tvm tune: "d=512,h=128,tau=8,b=64" (unset fields keep '
+                             "those defaults)")
     add_threads_argument(parser, default=1)
     parser.add_argument("--rounds", type=int, default=7, help="timed rounds; medians are reported (default 7)")
     return parser.parse_args()
@@ -36,7 +35,11 @@ def main() -> None:
     from lookup_tvm.timing import interleaved_medians
 
     torch.manual_seed(0)
-    h, tau, b, batch = args.tables, args.code_bits, args.block, args.tokens
+    from lookup_tvm.config import LayerConfig
+
+    config = LayerConfig.parse(args.config) if args.config else LayerConfig()
+    args.d = config.d
+    h, tau, b, batch = config.h, config.tau, config.b, args.tokens
     dim = R.padded_dim(args.d)
     repeats = max(1, -(-h * tau // dim))
     x = torch.randn(batch, dim)

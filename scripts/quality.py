@@ -5,12 +5,12 @@ checkpoint, then prints a markdown table and, with matplotlib (pip install -e ".
 writes a plot. Runs write results/quality/<run>.json; interrupt and re-run at will.
 
 Examples:
-  python scripts/quality.py                                # the full study (see README for its CPU time)
+  python scripts/quality.py                                # the full study (see docs/quality.md for its CPU time)
   python scripts/quality.py --tasks lm --variants ffn,lookup-h64 --seeds 0
   python scripts/quality.py --report                       # table and plot from finished runs only
   python scripts/quality.py --time --threads 1             # step times for the time axis (run it alone)
   python scripts/quality.py --quick                        # tiny smoke run (a minute)
-  python scripts/quality.py --pareto --threads 1           # the Pareto study's runs (hours; see README)
+  python scripts/quality.py --pareto --threads 1           # the Pareto study's runs (hours; see docs/quality.md)
   python scripts/quality.py --pareto --minimal --threads 1 # its minimal version (about 1.1 CPU-hours)
   python scripts/quality.py --pareto --time                # its cost axes on this CPU (run it alone)
   python scripts/quality.py --pareto --report              # loss against inference ms, frontier plot

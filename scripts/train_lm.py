@@ -26,9 +26,9 @@ def parse_args(argv=None):
     p.add_argument("--d-model", type=int, default=256, help="model width (default 256)")
     p.add_argument("--layers", type=int, default=4, help="transformer blocks (default 4)")
     p.add_argument("--heads", type=int, default=4, help="attention heads (default 4)")
-    p.add_argument("--tables", type=int, default=64, help="LookupFFN tables h (default 64)")
-    p.add_argument("--code-bits", type=int, default=8, help="LookupFFN code bits tau (default 8)")
-    p.add_argument("--block-size", type=int, default=64, help="BH4 block size b (default 64)")
+    p.add_argument("--config", default="h=64,tau=8,b=64",
+                   help='the LookupFFN layer, as for lookup-tvm tune: "h=64,tau=8,b=64" (d is --d-model; default '
+                        "h=64,tau=8,b=64)")
     p.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate (default 2e-3)")
     p.add_argument("--eval-every", type=int, default=100, help="steps between validation losses (default 100)")
     p.add_argument("--eval-batches", type=int, default=8, help="validation batches per evaluation (default 8)")
@@ -49,7 +49,10 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from lookup_tvm.config import layer_options
 
+    layer = {"num_tables": 64, "code_bits": 8, "block_size": 64, **layer_options(args.config)}
+    args.tables, args.code_bits, args.block_size = layer["num_tables"], layer["code_bits"], layer["block_size"]
     use_threads(args.threads)
     if args.keep_freed_memory:
         from lookup_tvm.memory import keep_freed_memory

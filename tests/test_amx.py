@@ -20,6 +20,8 @@ from lookup_tvm.ops import operators
 from lookup_tvm.ops.bh4 import amx
 from lookup_tvm.ops.bh4.bf16_dot import emulated_dot_products
 
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
+
 STAGE_KERNELS = [("front_end", {"d": 100, "r": 1, "nb": 4, "b": 32, "h": 8, "tau": 4}),
                  ("front_end", {"d": 512, "r": 2, "nb": 8, "b": 64, "h": 128, "tau": 8}),
                  ("bh4_stage", {"r": 3, "r_in": 1, "nb": 2, "b": 32}),

@@ -101,6 +101,7 @@ def test_comparison_shows_differing_choices():
     assert "order=(none)" in format_comparison(rows)
 
 
+@pytest.mark.slow
 def test_every_committed_log_compares_together():
     """The README's `python scripts/compare.py tuning_logs/*/`: every log's coverage, then its
     kernels side by side."""
@@ -116,6 +117,7 @@ def test_every_committed_log_compares_together():
         assert Path(log).name in proc.stdout.split("\n\n")[1]
 
 
+@pytest.mark.slow
 def test_bench_quick_smoke(tmp_path):
     out_json = tmp_path / "bench.json"
     proc = subprocess.run([sys.executable, "scripts/bench.py", "--quick", "--tokens", "256", "--json", str(out_json)],
@@ -184,3 +186,8 @@ def test_thread_scaling_and_the_simulated_share(tmp_path):
     assert "67%" in text and "16 cores, 16 threads" in text
     pytest.importorskip("matplotlib")
     assert plot_scaling(rows, tmp_path / "s.png", "t") and (tmp_path / "s.png").stat().st_size > 0
+
+
+def test_rounds_keep_the_candidates_order_whatever_ran_first():
+    samples = interleaved({name: (lambda: None) for name in "abc"}, rounds=3, warmup=0)
+    assert all(list(r) == ["a", "b", "c"] for r in samples.rounds)

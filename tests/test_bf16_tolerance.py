@@ -16,6 +16,8 @@ from lookup_tvm.ops import operators
 from lookup_tvm.ops.bh4 import backward, compute
 from lookup_tvm.ops.bh4.bf16_dot import emulated_dot_products
 
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
+
 KERNELS = [("bh4_stage", {"r": 2, "r_in": 1, "nb": 8, "b": 64}),
            ("front_end", {"d": 512, "r": 2, "nb": 8, "b": 64, "h": 128, "tau": 8})]
 

@@ -11,6 +11,8 @@ import pytest
 
 from conftest import REPO, run_python
 
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
+
 LOGS = sorted(p for p in (Path(REPO) / "tuning_logs").iterdir() if (p / "target.json").exists())
 
 AUDIT = """

@@ -17,6 +17,8 @@ from lookup_tvm.kit.operator import OpSpec, verify_tokens
 from lookup_tvm.ops.bh4.bf16_dot import emulated_dot_products
 from lookup_tvm.sources.chosen import ChosenSchedules, exported_schedules
 
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
+
 DIRECTORIES = sorted(p for p in (Path(REPO) / "schedules").iterdir() if p.is_dir())
 
 

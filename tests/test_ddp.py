@@ -16,6 +16,8 @@ import torch
 from conftest import REPO, max_rel_error
 from ddp_worker import main as run_steps
 
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
+
 TOLERANCE = {"float32": 1e-5, "bfloat16": 2.0**-5}
 STEPS = {"float32": 3, "bfloat16": 1}  # bfloat16 trajectories part after a step or two (codes flip)
 

@@ -6,6 +6,8 @@ import torch
 from conftest import assert_close
 from studies.lm import ByteLM, generate
 
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
+
 
 @pytest.mark.parametrize("ffn", ["vanilla", "lookup-reference"])
 def test_cached_decoding_matches_the_full_forward(ffn):

@@ -13,6 +13,8 @@ from lookup_tvm.kit.operator import Operator
 from lookup_tvm.ops import operators
 from lookup_tvm.sources.chosen import ChosenSchedules
 
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
+
 OP, PARAMS = "hash", {"h": 8, "tau": 4}
 
 

@@ -10,6 +10,8 @@ from conftest import run_python
 from lookup_tvm.config import LayerConfig
 from lookup_tvm.library import LibraryError, load_library
 
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
+
 CONFIG = LayerConfig(d=48, h=6, tau=4, b=16, d_out=20)
 
 

@@ -36,6 +36,8 @@ from lookup_tvm.ops import FAMILIES, operators
 from lookup_tvm.sources.chosen import tuned_schedules
 from lookup_tvm.sources.logs import TuningLog
 
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
+
 CORES = (16, 32, 64, 128)
 TABLE_CPUS = ("sapphirerapids", "emeraldrapids", "znver4", "znver5", "neoverse-v2")
 LOGS = sorted(p.parent for p in (Path(REPO) / "tuning_logs").glob("*/target.json"))

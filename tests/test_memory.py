@@ -1,5 +1,7 @@
 """Training-step memory: saved activations counted once per storage, the peak measured
 (in a fresh interpreter, where the allocator has no freed memory to hand back out)."""
+import pytest
+
 from conftest import run_python
 
 
@@ -28,6 +30,7 @@ def test_saved_activations_and_peak_of_a_step():
     assert proc.stdout.split()[-1] in ("ok", "unavailable")
 
 
+@pytest.mark.slow
 def test_keep_freed_memory_sets_glibc_malloc_and_training_still_runs():
     from conftest import run_python
 

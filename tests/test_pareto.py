@@ -65,6 +65,7 @@ def test_each_variant_is_placed_against_the_dense_frontier():
     assert "on the frontier" in pareto_table(list(rows.values()))
 
 
+@pytest.mark.slow
 def test_the_pareto_script_trains_measures_and_reports(tmp_path):
     out = tmp_path / "pareto"
     trained = run("scripts/quality.py", "--pareto", "--quick", "--out", str(out))
@@ -78,6 +79,7 @@ def test_the_pareto_script_trains_measures_and_reports(tmp_path):
     assert "| lookup-h16 " in report and "lookup-h16: " in report and "on the frontier" in report
 
 
+@pytest.mark.slow
 def test_the_quality_script_trains_and_reports(tmp_path):
     out = run("scripts/quality.py", "--quick", "--tasks", "lm", "--variants", "ffn", "--steps", "20",
               "--eval-every", "10", "--out", str(tmp_path))
@@ -98,6 +100,7 @@ def test_quantized_table_variants_are_named_and_built():
     assert [b.ffn.table_format for b in build_model("lm", "lookup-h16-int8", QUICK).blocks] == ["int8"] * 2
 
 
+@pytest.mark.slow
 def test_the_quantized_study_evaluates_fine_tunes_and_places_runs(tmp_path, monkeypatch):
     """A short run evaluated with quantized tables; with goals below any change, every format
     is fine-tuned fake-quantized against the float model fine-tuned alike."""

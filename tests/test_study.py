@@ -9,6 +9,8 @@ from studies.study import (LAST_EVALUATIONS, QUICK, alternative_rows, alternativ
                               read_timing, set_warmup, summarize, time_steps, train_run, with_step_timing,
                               write_timing)
 
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
+
 
 @pytest.fixture(scope="module")
 def quick_runs(tmp_path_factory):

@@ -1,12 +1,15 @@
 """LookupFFN trains stably with a plain AdamW(model.parameters()) at lr 2e-3: z stays bounded
 and the hashing keeps using the tables' rows (with the projection weights stored at the
 spec's 1/sqrt(b*D) scale, z grows ~1000x and every token lands in a few rows)."""
+import pytest
 import torch
 from torch import nn
 
 from lookup_tvm import LookupFFN
 from studies.corpus import batches, byte_splits
 from studies.lm import ByteLM
+
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
 
 STEPS = 250
 MAX_MEAN_ABS_Z = 5.0

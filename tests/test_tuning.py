@@ -20,6 +20,8 @@ from lookup_tvm.cpu.resolve import parse_target
 from lookup_tvm.sources.logs import TuningLog, TuningLogError
 from lookup_tvm.tuning.tuner import TuneOptions, tune_all
 
+pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
+
 TINY = LayerConfig(d=16, h=4, tau=3, b=4, d_out=12)
 TARGET = "llvm -mcpu=host -num-cores 1"  # this machine's CPU: the tuned code runs here
 OPS = ("gather", "gather_small", "gather_table_grad", "hash", "bh4")

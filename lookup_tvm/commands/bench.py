@@ -3,12 +3,13 @@
 End to end (inference and a training step) against the FFN 512-2048-512 in fp32 and bf16
 and the pure-PyTorch LookupFFN, and every kernel against the best PyTorch formulation of the
 same operator, at d=512, h=128, tau=8, b=64. Medians of interleaved rounds; 2-thread rounds
-are kept only when a parallelism probe shows both cores free.
+are kept only when a parallelism probe shows both cores free; a measurement with no such round
+is given up, named on stderr, and the command exits with status 3. Progress goes to stderr.
 
 With several thread counts (default 1 and all cores) it also prints the speed-up over 1
 thread and the parallel efficiency of each kernel and end to end, the fp32 FFN's beside
 (``--plot`` draws them). ``--simulate-cores N`` schedules the kernels for an N-core server
-with this CPU's ISA and runs them on N threads here (README, "Many cores").
+with this CPU's ISA and runs them on N threads here (docs/performance.md, "Many cores").
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def main(argv=None) -> int:
     p.add_argument("--scaling", action="store_true",
                    help="thread scaling only (default tokens 4096): the fp32 forward and training step with their "
                         "kernels, and the fp32 FFN, at each --threads count (and --simulate-cores)")
-    p.add_argument("--tables", action="store_true",
+    p.add_argument("--quantized", action="store_true",
                    help="quantized tables only (default tokens 1 8 64 256 4096): the int8 and 4-bit layer against "
                         "float32 tables and the FFN in fp32, dynamic int8 and native bf16, with breakdowns, and the "
                         "gather against FBGEMM's row-wise embedding bag of the same bits")
@@ -56,7 +57,7 @@ def main(argv=None) -> int:
                    help="time every model (LookupFFN and the PyTorch baselines) under lookup_tvm.keep_freed_memory(), "
                         "glibc keeping freed memory for reuse instead of unmapping it")
     args = p.parse_args(argv)
-    from benchmarks.bench import QUANTIZED_BENCH_TOKENS, crossovers, format_rows, run_all
+    from benchmarks.bench import DROPPED, QUANTIZED_BENCH_TOKENS, crossovers, format_rows, run_all
     from lookup_tvm.ops.dispatch import DECODE_BENCH_TOKENS
     from lookup_tvm.cpu.host import current_probe
     from benchmarks.scaling import format_scaling, plot_scaling
@@ -80,12 +81,12 @@ def main(argv=None) -> int:
         args.tokens, args.rounds = args.tokens or [1024], args.rounds or 3
         args.threads = args.threads if "--threads" in given else [1]
     default = (DECODE_BENCH_TOKENS if args.decode else (4096,) if args.scaling
-               else QUANTIZED_BENCH_TOKENS if args.tables else (4096, 32768))
+               else QUANTIZED_BENCH_TOKENS if args.quantized else (4096, 32768))
     args.tokens = args.tokens or list(default)
     rows = run_all(args.tokens, args.threads, args.rounds or 7, args.quick, args.keep_freed_memory, args.decode,
-                   args.simulate_cores, args.scaling, args.tables)
+                   args.simulate_cores, args.scaling, args.quantized)
     allocator = "; allocator: keep_freed_memory()" if args.keep_freed_memory else ""
-    print(f"{current_probe().cpu_model}; d=512, h=128, tau=8, b=64, {'quantized tables' if args.tables else 'fp32'}"
+    print(f"{current_probe().cpu_model}; d=512, h=128, tau=8, b=64, {'quantized tables' if args.quantized else 'fp32'}"
           f"{allocator}")
     print(format_rows(rows, markdown=args.markdown))
     for line in crossovers(rows):
@@ -102,6 +103,10 @@ def main(argv=None) -> int:
             print("no plot: needs matplotlib (pip install -e '.[plot]') and runs at 1 thread and more", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps([r.to_json() for r in rows], indent=1))
+    if DROPPED:
+        print(f"{len(DROPPED)} measurement(s) given up: no round ran with every core free (listed above); "
+              "run again on a quieter machine", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -20,6 +20,7 @@ def main(argv=None) -> int:
     p.add_argument("--bench", type=Path, nargs="*", default=[], help="bench.py --json files to list as well")
     p.add_argument("--markdown", action="store_true", help="GitHub markdown tables")
     p.add_argument("--plot", type=Path, default=None, help="write a bar chart (needs matplotlib)")
+    p.add_argument("--json", type=Path, default=None, help="also write the kernel rows as JSON here")
     args = p.parse_args(argv)
     import json
 
@@ -30,6 +31,8 @@ def main(argv=None) -> int:
     print()
     rows = kernel_rows([load_log(d) for d in args.logs])
     print(format_comparison(rows, markdown=args.markdown))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1, default=str))
     for path in args.bench:
         print(f"\n{path}:")
         print(format_rows([Row(**r) for r in json.loads(path.read_text())], markdown=args.markdown))

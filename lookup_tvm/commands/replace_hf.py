@@ -14,14 +14,14 @@ that stay, the parameter and FFN-FLOP change, and any dropout inside an MLP that
 - distil (``--distil``, needs saved weights): match the original model's logits (KL), on
   the local text through the directory's tokenizer (bytes when there is none).
 
-The result is saved with ``save_pretrained`` (its tables quantized with ``--tables int8`` or
-``int4``), with the directory's tokenizer when it has one; reload it with
+The result is saved with ``save_pretrained`` (its tables quantized with ``--table-format int8``
+or ``int4``), with the directory's tokenizer when it has one; reload it with
 ``lookup_tvm.hf.from_pretrained``.
 
 Examples:
   lookup-tvm replace-hf gpt2 --set n_layer=4,n_embd=256,n_head=4,vocab_size=256 --out build/gpt2-lookup
   lookup-tvm replace-hf bert --set hidden_size=256,num_hidden_layers=4,num_attention_heads=4,vocab_size=260 \\
-      --num-tables 64 --steps 200 --out build/bert-lookup
+      --config h=64 --steps 200 --out build/bert-lookup
   lookup-tvm replace-hf gpt_neox \\
       --set hidden_size=256,num_hidden_layers=4,num_attention_heads=4,vocab_size=256 --out build/neox-lookup
   lookup-tvm replace-hf path/to/saved-model --distil --steps 200 --out build/distilled
@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -41,9 +43,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("model", help="a local model directory (config.json) or a transformers model type (gpt2, bert...)")
     p.add_argument("--set", default="", help="config overrides key=value,... (ints, floats, true/false)")
     p.add_argument("--out", type=Path, required=True, help="where save_pretrained writes the converted model")
-    p.add_argument("--num-tables", type=int, default=64, help="LookupFFN tables h (default 64)")
-    p.add_argument("--code-bits", type=int, default=8, help="bits per code tau (default 8)")
-    p.add_argument("--block-size", type=int, default=64, help="BH4 block b (default 64)")
+    p.add_argument("--config", default="h=64,tau=8,b=64",
+                   help='the LookupFFN layer shape, as for tune and export: "h=64,tau=8,b=64" (tables, bits per '
+                        "code, BH4 block) and projection=bh4|dense; d and d_out come from the model (default "
+                        "h=64,tau=8,b=64)")
+    p.add_argument("--json", type=Path, default=None, help="also write the replacement report as JSON here")
     p.add_argument("--distil", action="store_true", help="distil from the original model instead of fine-tuning")
     p.add_argument("--steps", type=int, default=100, help="training steps (default 100; 0 only converts)")
     p.add_argument("--batch", type=int, default=8, help="sequences per step (default 8)")
@@ -53,7 +57,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="a UTF-8 text file to train on (default: the Python standard library's sources)")
     p.add_argument("--filter", action="append", default=None, metavar="PATTERN",
                    help="replace only the FFNs whose module path matches this fnmatch pattern (repeatable)")
-    p.add_argument("--tables", choices=["float", "int8", "int4"], default="float",
+    p.add_argument("--table-format", choices=["float", "int8", "int4"], default="float",
                    help="store the tables quantized after training (default float)")
     add_threads_argument(p)
     return p.parse_args(argv)
@@ -133,8 +137,13 @@ def main(argv=None) -> int:
     model, task, tokenizer = load_model(args.model, args.set, args.distil)
     teacher = copy.deepcopy(model).eval() if args.distil else None
     params_before = sum(p.numel() for p in model.parameters())
-    report = hf.replace_ffn(model, filter=args.filter, num_tables=args.num_tables, code_bits=args.code_bits,
-                            block_size=args.block_size)
+    from lookup_tvm.config import layer_options
+
+    try:
+        options = layer_options(args.config)
+    except ValueError as err:
+        raise SystemExit(f"--config: {err}") from None
+    report = hf.replace_ffn(model, filter=args.filter, **options)
     rows = [[r.path, r.kind, r.found_by, ", ".join(n.rpartition(".")[2] for n in r.model_norms) or "-",
              f"{r.params_before:,} -> {r.params_after:,}", f"{r.flops_before:,} -> {r.flops_after:,}",
              f"{r.flops_after / r.flops_before:.2f}x"] for r in report]
@@ -144,6 +153,9 @@ def main(argv=None) -> int:
         print(note)
     params_after = sum(p.numel() for p in model.parameters())
     print(f"\nmodel parameters {params_before:,} -> {params_after:,} ({params_after / params_before:.1f}x)")
+    if args.json:
+        args.json.write_text(json.dumps({"replaced": [dataclasses.asdict(r) for r in report],
+                                         "parameters": [params_before, params_after]}, indent=1))
 
     stream, mask_id = token_stream(tokenizer, model.config.vocab_size, args.data)
     if stream.numel() <= args.context:
@@ -170,10 +182,10 @@ def main(argv=None) -> int:
         opt.step()
         if step == 1 or step % max(1, args.steps // 10) == 0 or step == args.steps:
             print(f"step {step}/{args.steps} {'KL' if args.distil else 'loss'} {loss.item():.4f}", flush=True)
-    if args.tables != "float":
+    if args.table_format != "float":
         from lookup_tvm import quantize_tables
 
-        quantize_tables(model, args.tables)
+        quantize_tables(model, args.table_format)
     model.eval().save_pretrained(args.out)
     if tokenizer is not None:
         tokenizer.save_pretrained(args.out)

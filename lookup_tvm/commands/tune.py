@@ -17,6 +17,7 @@ the untuned default schedule, the tuned one and the PyTorch baseline on this mac
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -36,7 +37,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="tokens per call the kernels are tuned at (default 4096)")
     parser.add_argument("--trials", type=int, default=32,
                         help="measured trials per kernel (default 32: the default config's 43 kernels, fp32, bf16 "
-                             "and quantized tables, in about 10 minutes on a 2-core Zen 3; README, Quick start)")
+                             "and quantized tables, in about 10 minutes on a 2-core Zen 3; README)")
     parser.add_argument("--ops", default="",
                         help="comma-separated operators (all their variants) or kernel keys to tune (default: all "
                              "kernels of the config, e.g. gather,gather_table_grad,hash or "
@@ -57,6 +58,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rpc-key", default=None, help="device key of the RPC servers (with --rpc-tracker)")
     add_threads_argument(parser, unset="the target's num-cores, at most this host's CPUs")
     parser.add_argument("--no-report", action="store_true", help="skip the final measurement table")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="also write the final table's rows (default, tuned and PyTorch per kernel) as JSON here")
     return parser.parse_args(argv)
 
 
@@ -95,7 +98,8 @@ def main(argv=None) -> int:
     if args.work_dir is None and not work_dir.exists() and (shipped / "target.json").exists():
         shutil.copytree(shipped, work_dir)  # resume from the log installed with the package
         print(f"starting from the installed log {shipped}", file=sys.stderr)
-    log = tune_all(TuneOptions(target, config, work_dir, args.tokens, args.trials, args.seed, rpc, ops, args.retune))
+    log = tune_all(TuneOptions(target, config, work_dir, args.tokens, args.trials, args.seed, rpc, ops, args.retune),
+                   out=sys.stderr)  # progress; the final table goes to stdout
     schedules = args.schedules_dir or schedules_home / log.directory.name
     written = export_schedules(log, config, schedules)
     print(f"tuning log: {log.directory}; readable schedules: {written}")
@@ -103,7 +107,10 @@ def main(argv=None) -> int:
         return 0
     try:
         kernels = selected_kernels(config, ops)
-        print(format_table(measure_kernels(log, kernels, args.tokens)))
+        measured = measure_kernels(log, kernels, args.tokens)
+        print(format_table(measured))
+        if args.json:
+            args.json.write_text(json.dumps(measured, indent=1, default=str))
     except UnsupportedTargetError as err:
         print(f"no local measurement: {err}")
     return 0

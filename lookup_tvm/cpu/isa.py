@@ -101,7 +101,7 @@ def host_has_amx_tiles(probe: HostProbe | None = None) -> bool:
 
 def amx_tiles_enabled() -> bool:
     """Whether the AMX path is switched on (:data:`AMX_OPT_IN` = 1). Off by default: it has not
-    yet run on a CPU with AMX (README, "AMX")."""
+    yet run on a CPU with AMX (docs/cpus.md, "AMX tiles")."""
     return os.environ.get(AMX_OPT_IN) == "1"
 
 

@@ -74,7 +74,7 @@ def define_front_end(spec: OpSpec, batch=None):
 
 def front_end_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     """The BH4 stage knobs (:func:`lookup_tvm.ops.bh4.schedule.stage_knobs`), unrolled stage loops
-    first (README, "Kernel notes")."""
+    first (docs/design.md, "Kernel notes")."""
     return {"mm_order": [REGISTER_TILE, 0, 1], "cross_order": [0, 1], "unroll": [1, 0], **tile_knobs(spec)}
 
 

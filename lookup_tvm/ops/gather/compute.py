@@ -71,7 +71,7 @@ def gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     the column vectors. bfloat16 and quantized rows default to 8 output vectors in registers, at
     most a column chunk's (widening each row costs ALU work). Every candidate fits registers and caches
     with the other knobs' lightest (:func:`gather_footprint`). Measurements behind these
-    defaults, and what was tried and left out: README, "Kernel notes"."""
+    defaults, and what was tried and left out: docs/design.md, "Kernel notes"."""
     h, d_out = spec["h"], spec["d_out"]
     lanes = vector_lanes(d_out, profile)
     cols = divisors(d_out, [column_chunk(d_out, lanes, profile.cores)] + [lanes * m for m in (32, 16, 8, 4)])
