@@ -165,7 +165,11 @@ def test_a_log_from_fewer_cores_is_resized():
             continue
         choice = source.choice(operator, spec, big)
         default = operator.default_choice(spec, big.profile)
-        recorded = source.entries[operator.kernel_key(dict(spec.params))]["choice"]
+        entry = source.entries.get(operator.kernel_key(dict(spec.params)))
+        if entry is None:  # a kernel the log lacks (the quantized gathers, added since): the defaults
+            assert choice == default, spec.name
+            continue
+        recorded = entry["choice"]
         assert choice == (default if operator.sized & set(default) else {**default, **recorded}), spec.name
 
 

@@ -230,3 +230,18 @@ def test_gpt2_with_quantized_tables_saves_and_reloads_bit_for_bit(tmp_path):
         assert torch.equal(loaded(ids).logits, want)
     generated = loaded.generate(ids[:1, :5], max_new_tokens=4, do_sample=False)
     assert generated.shape == (1, 9)
+
+
+@pytest.mark.parametrize("cores", [64, 128])
+@pytest.mark.parametrize("bits", [8, 4])
+def test_the_small_quantized_gather_on_many_cores_narrows_its_vectors_and_stays_right(cores, bits):
+    """Above a vector per core, the small quantized gather's tasks take narrower vectors (it cannot
+    split its tables into groups); run here on the cores there are."""
+    from lookup_tvm.cpu.resolve import parse_target
+    from lookup_tvm.kernels import CompiledKernels
+    from lookup_tvm.ops import operators
+
+    many = CompiledKernels(parse_target("host").with_cores(cores), check_isa=False)
+    spec = many.spec("gather_small", h=16, rows=32, d_out=512, table_bits=bits)
+    assert 512 // many.source.choice(operators()["gather_small"], spec, many.target)["cols"] >= cores
+    assert check_quantized_gather(many, spec, 9) < KERNEL_TOLERANCE

@@ -15,6 +15,7 @@ import torch
 
 from conftest import REPO, run_python
 from lookup_tvm.config import LayerConfig
+from lookup_tvm.ops import kernel_key
 from lookup_tvm.kernels import CompiledKernels, UnsupportedTargetError
 from lookup_tvm.cpu.resolve import parse_target
 from lookup_tvm.sources.logs import TuningLog, TuningLogError
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.slow  # leave out with -m 'not slow'
 TINY = LayerConfig(d=16, h=4, tau=3, b=4, d_out=12)
 TARGET = "llvm -mcpu=host -num-cores 1"  # this machine's CPU: the tuned code runs here
 OPS = ("gather", "gather_small", "gather_table_grad", "hash", "bh4")
+FLOAT_GATHERS = "gather-d_out12-h4-rows8,gather-bf161-d_out12-h4-rows8"  # --ops by kernel key: not the int8 one
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +182,7 @@ def _records(directory: Path) -> int:
 def test_interrupted_run_keeps_completed_records(tmp_path, sig):
     command = [sys.executable, "scripts/tune.py", "--target", TARGET, "--config", "d=16,h=4,tau=3,b=4,d_out=12",
                "--tokens", "64", "--trials", "4", "--work-dir", str(tmp_path), "--schedules-dir",
-               str(tmp_path / "schedules"), "--ops", "gather,hash", "--no-report"]
+               str(tmp_path / "schedules"), "--ops", FLOAT_GATHERS + ",hash", "--no-report"]
     proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     deadline = time.time() + 240
@@ -195,8 +197,8 @@ def test_interrupted_run_keeps_completed_records(tmp_path, sig):
     rerun = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-3000:]
     tuned = [op for op, _ in LayerConfig.parse("d=16,h=4,tau=3,b=4,d_out=12").kernels()
-             if op in ("gather", "hash")]  # the gather in float32 and bfloat16 storage and on int8 tables
-    assert len(TuningLog.open(tmp_path).summary) == len(tuned) == 4
+             if op == "hash" or kernel_key(op, _) in FLOAT_GATHERS.split(",")]  # the gather in float32 and bfloat16
+    assert len(TuningLog.open(tmp_path).summary) == len(tuned) == 3
     assert _records(tmp_path) >= kept - 1
     del log
 
@@ -231,7 +233,8 @@ def test_measuring_through_an_rpc_tracker(tmp_path):
             except RuntimeError:
                 time.sleep(0.5)
         assert servers == 1, "the RPC server did not register with the tracker"
-        options = TuneOptions(parse_target(TARGET), TINY, tmp_path, tokens=64, trials=2, rpc=rpc, ops=("gather",))
+        options = TuneOptions(parse_target(TARGET), TINY, tmp_path, tokens=64, trials=2, rpc=rpc,
+                              ops=tuple(FLOAT_GATHERS.split(",")))
         unnamed = logging.StreamHandler(open(os.devnull, "w"))  # an application's handler: MetaSchedule chokes on it
         logging.getLogger("tvm.s_tir.meta_schedule").addHandler(unnamed)
         try:
@@ -241,7 +244,7 @@ def test_measuring_through_an_rpc_tracker(tmp_path):
         finally:
             logging.getLogger("tvm.s_tir.meta_schedule").removeHandler(unnamed)
             unnamed.stream.close()
-        assert len(log.summary) == 3  # the gather in float32 and bfloat16 storage and on int8 tables
+        assert len(log.summary) == 2  # the gather in float32 and bfloat16 storage
         assert all(entry["best_ms"] < 1e6 and entry["choice"] for entry in log.summary.values())
     finally:
         for proc in (server, tracker):

@@ -33,8 +33,10 @@ def small_gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     ``register_vectors``: output vectors held in registers across the tables, the default half
     the vector registers; ``table_groups``: where there are more cores than column chunks, the
     tables in that many groups, each group's partial sums a task of its own, added up after
-    (the default: enough groups for every core; quantized tables: one group, so above 32 cores
-    with AVX-512, 64 with AVX2, some cores get no column chunk at decode sizes)."""
+    (the default: enough groups for every core). Quantized tables keep one group (their sums start
+    at the token's shift, which TVM's rfactor cannot split); where there are more cores than
+    column vectors, their tasks take narrower vectors (8 columns each on 64 cores, 4 on 128) so
+    that every core gets columns."""
     lanes = vector_lanes(spec["d_out"], profile)
     vectors = spec["d_out"] // lanes
     per_core = max(1, vectors // max(1, profile.cores))
@@ -46,6 +48,10 @@ def small_gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     needed = -(-profile.cores // (vectors // chunk))
     groups = min(g for g in range(1, spec["h"] + 1) if spec["h"] % g == 0 and (g >= needed or g == spec["h"]))
     if spec.table_bits:  # the sum starts at the token's shift, not 0: TVM's rfactor splits only sums from 0
+        if vectors < profile.cores:  # so below a vector per task, narrower vectors give every core columns
+            narrow = next(c for c in (lanes >> shift for shift in range(lanes.bit_length()))
+                          if spec["d_out"] // c >= profile.cores or c == 1)
+            return {"cols": [narrow], "register_vectors": [1], "table_groups": [1]}
         return {"cols": cols, "register_vectors": registers or [1], "table_groups": [1]}
     return {"cols": cols, "register_vectors": registers or [1], "table_groups": list(dict.fromkeys([groups, 1, 2, 4]))}
 
@@ -61,7 +67,7 @@ def schedule_small_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choi
     their lanes. With table groups, the groups' partial sums [groups, tokens, d_out] are then
     added, parallel over tokens x column vectors. Quantized tables: a token's shift is computed
     per task, before its sums."""
-    lanes = vector_lanes(spec["d_out"], profile)
+    lanes = min(vector_lanes(spec["d_out"], profile), choice["cols"])  # quantized: narrower on many cores
     block = sch.get_sblock("gather_small")
     t, d, k = sch.get_loops(block)
     groups = choice.get("table_groups", 1)
