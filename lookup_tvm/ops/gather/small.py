@@ -67,7 +67,9 @@ def schedule_small_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choi
     their lanes. With table groups, the groups' partial sums [groups, tokens, d_out] are then
     added, parallel over tokens x column vectors. Quantized tables: a token's shift is computed
     per task, before its sums."""
-    lanes = min(vector_lanes(spec["d_out"], profile), choice["cols"])  # quantized: narrower on many cores
+    lanes = vector_lanes(spec["d_out"], profile)
+    if spec.table_bits:  # narrower on many cores (from the knobs: in a design space "cols" is a sampled variable)
+        lanes = min(lanes, min(small_gather_knobs(spec, profile)["cols"]))
     block = sch.get_sblock("gather_small")
     t, d, k = sch.get_loops(block)
     groups = choice.get("table_groups", 1)
