@@ -66,7 +66,7 @@ def check_quantized_gather(kernels, spec: OpSpec, tokens: int) -> float:
     against their spread (the shift and the scaled values must both be right)."""
     g = GatherInputs(spec, tokens)
     with torch.no_grad():
-        got = gather_quantized(g.codes, g.scores, *g.quantized_args, handle_of(kernels))
+        got = gather_quantized(g.codes, g.scores, *g.quantized_args, spec.table_bits, handle_of(kernels))
     return relative_error(got, gather_accumulate_quantized(g.codes, g.scores, g.quantized))
 
 
@@ -101,8 +101,7 @@ class GatherInputs:
         if spec.table_bits:
             offsets = torch.randn(h, rows, 1) * 0.2
             self.quantized = quantize_tables(self.tables + offsets, spec.table_bits)
-            self.quantized_args = (self.quantized.packed, self.quantized.scale, self.quantized.offset,
-                                   spec.table_bits)
+            self.quantized_args = (self.quantized.packed, self.quantized.scale, self.quantized.offset)
             self.row_bytes = tokens * h * (packed_columns(d_out, spec.table_bits) + 2 * F32_BYTES)
 
     def bag(self, tables: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
@@ -117,7 +116,7 @@ def gather_workload(spec: OpSpec, tokens: int) -> Workload:
     g = GatherInputs(spec, tokens)
     if spec.table_bits:
         bag = quantized_bag(g.quantized.dequantize().view(-1, g.d_out), g.flat_codes, g.scores, spec.table_bits)
-        return Workload([g.codes, g.scores, *g.quantized_args[:3], torch.empty(tokens, g.d_out)], bag,
+        return Workload([g.codes, g.scores, *g.quantized_args, torch.empty(tokens, g.d_out)], bag,
                         f"FBGEMM {format_name(spec.table_bits)} row-wise embedding bag", g.flops,
                         g.row_bytes + F32_BYTES * tokens * g.d_out)
     weights = g.scores.to(g.tables.dtype)

@@ -49,11 +49,17 @@ def small_gather_knobs(spec: OpSpec, profile: CpuProfile) -> Knobs:
     groups = min(g for g in range(1, spec["h"] + 1) if spec["h"] % g == 0 and (g >= needed or g == spec["h"]))
     if spec.table_bits:  # the sum starts at the token's shift, not 0: TVM's rfactor splits only sums from 0
         if vectors < profile.cores:  # so below a vector per task, narrower vectors give every core columns
-            narrow = next(c for c in (lanes >> shift for shift in range(lanes.bit_length()))
-                          if spec["d_out"] // c >= profile.cores or c == 1)
-            return {"cols": [narrow], "register_vectors": [1], "table_groups": [1]}
+            return {"cols": [quantized_lanes(spec, profile)], "register_vectors": [1], "table_groups": [1]}
         return {"cols": cols, "register_vectors": registers or [1], "table_groups": [1]}
     return {"cols": cols, "register_vectors": registers or [1], "table_groups": list(dict.fromkeys([groups, 1, 2, 4]))}
+
+
+def quantized_lanes(spec: OpSpec, profile: CpuProfile) -> int:
+    """A quantized small gather's vector width: the target's, or where that leaves fewer column
+    vectors than cores, the widest that gives each core one (at least 1 column)."""
+    lanes = vector_lanes(spec["d_out"], profile)
+    return next(c for c in (lanes >> shift for shift in range(lanes.bit_length()))
+                if spec["d_out"] // c >= profile.cores or c == 1)
 
 
 def small_gather_footprint(spec: OpSpec, profile: CpuProfile, choice: Choice) -> Footprint:
@@ -68,8 +74,8 @@ def schedule_small_gather(sch: Schedule, spec: OpSpec, profile: CpuProfile, choi
     added, parallel over tokens x column vectors. Quantized tables: a token's shift is computed
     per task, before its sums."""
     lanes = vector_lanes(spec["d_out"], profile)
-    if spec.table_bits:  # narrower on many cores (from the knobs: in a design space "cols" is a sampled variable)
-        lanes = min(lanes, min(small_gather_knobs(spec, profile)["cols"]))
+    if spec.table_bits:  # narrower on many cores (not from the choice: in a design space "cols" is sampled)
+        lanes = quantized_lanes(spec, profile)
     block = sch.get_sblock("gather_small")
     t, d, k = sch.get_loops(block)
     groups = choice.get("table_groups", 1)
